@@ -1,0 +1,1 @@
+"""BatchLab's engine: everything that works without a GUI (and never imports Qt)."""

@@ -1,0 +1,122 @@
+"""Streaming writer for batch input files, split at each provider's count and size limits.
+
+Lines are written as they come, so memory stays flat however many rows a job has. A new file is
+started before a line would push the current one past a limit (one model per file is guaranteed
+because a job has one model).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class BatchLimits:
+    """How much one provider batch may hold; ``overhead`` is the bytes around the lines (Anthropic's JSON body)."""
+
+    max_requests: int
+    max_bytes: int
+    overhead: int = 0
+    separator_bytes: int = 0
+
+
+#: OpenAI: 50,000 requests and 200 MB per input file. Anthropic: 100,000 requests and 256 MB per
+#: request body (the requests joined by commas inside {"requests": [...]}).
+LIMITS = {
+    "openai": BatchLimits(max_requests=50_000, max_bytes=200 * MB),
+    "anthropic": BatchLimits(max_requests=100_000, max_bytes=256 * MB, overhead=16, separator_bytes=1),
+}
+
+
+def limits_for(provider: str) -> BatchLimits:
+    """Anthropic's limits for Anthropic; OpenAI's for every OpenAI-style provider (demo, compatible)."""
+    return LIMITS["anthropic" if provider == "anthropic" else "openai"]
+
+
+def dumps_line(obj: Any) -> bytes:
+    """One compact JSON line, UTF-8, as it is stored and sent."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+@dataclass
+class WrittenFile:
+    """One finished batch input file."""
+
+    path: Path
+    requests: int = 0
+    rows: int = 0
+    bytes: int = 0
+    first_custom_id: str = ""
+    last_custom_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.path.name,
+            "requests": self.requests,
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "first_custom_id": self.first_custom_id,
+            "last_custom_id": self.last_custom_id,
+        }
+
+
+@dataclass
+class SplitWriter:
+    """Writes ``batch-001.jsonl``, ``batch-002.jsonl``, … in ``folder`` within ``limits``."""
+
+    folder: Path
+    limits: BatchLimits
+    files: list[WrittenFile] = field(default_factory=list)
+    _handle: IO[bytes] | None = None
+
+    def write(self, custom_id: str, line: bytes, rows: int) -> None:
+        """Add one request line; raises ValueError if a single request alone exceeds the size limit."""
+        size = len(line) - 1 + self.limits.separator_bytes  # the newline stands in for a separator
+        if size + self.limits.overhead > self.limits.max_bytes:
+            raise ValueError(
+                f"Request {custom_id} alone is {size / MB:.1f} MB, over the provider's "
+                f"{self.limits.max_bytes / MB:.0f} MB limit for a whole batch."
+            )
+        current = self.files[-1] if self._handle else None
+        if (
+            current is None
+            or current.requests >= self.limits.max_requests
+            or self._body_bytes(current) + size > self.limits.max_bytes
+        ):
+            current = self._next_file()
+        assert self._handle is not None
+        self._handle.write(line)
+        current.requests += 1
+        current.rows += rows
+        current.bytes += len(line)
+        current.last_custom_id = custom_id
+        current.first_custom_id = current.first_custom_id or custom_id
+
+    def _body_bytes(self, current: WrittenFile) -> int:
+        """Bytes the batch would take on the wire so far (lines, separators, wrapper)."""
+        return current.bytes + current.requests * (self.limits.separator_bytes - 1) + self.limits.overhead
+
+    def _next_file(self) -> WrittenFile:
+        self.close()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"batch-{len(self.files) + 1:03d}.jsonl"
+        self._handle = path.open("wb")
+        written = WrittenFile(path)
+        self.files.append(written)
+        return written
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def __enter__(self) -> SplitWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,314 @@
+"""From spec + data to request files, an index of which rows each request carries, and a manifest.
+
+This is what ``python -m app prepare`` runs, what the lifecycle engine runs before uploading, and
+(in its preview form) what the GUI shows before anything is sent. One pass over the rows renders,
+builds and writes each request; memory does not grow with the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import app
+from app.core.batchfiles import BatchLimits, SplitWriter, dumps_line, limits_for
+from app.core.data import Table, check_table, load_table
+from app.core.errors import CancelledError, DataError, SpecError
+from app.core.pricing import batch_price, describe_missing_price, model_limits
+from app.core.requests import RequestBuilder, RowInput, is_reasoning_model, output_tokens_per_row
+from app.core.spec import JobSpec
+from app.core.template import check_placeholders, parse_template, placeholders
+from app.core.tokens import token_counter
+
+Progress = Callable[[int, int], None]
+#: Requests whose input tokens are counted exactly; beyond this, the rest is scaled by length.
+TOKEN_SAMPLE = 2_000
+INDEX_FILE = "index.jsonl"
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass
+class RowPlan:
+    """Which rows of a table go into requests, and which are reported and left out."""
+
+    table: Table
+    template_columns: list[str]
+    ids: list[str]
+    positions: list[int]  # data positions (0-based) of the rows to send
+    blank: list[str] = field(default_factory=list)  # IDs of rows with a blank text (not sent)
+
+
+def plan_rows(spec: JobSpec, table: Table, only_ids: set[str] | None = None) -> RowPlan:
+    """Check the template against the data and choose the rows to send; raise on blocking problems."""
+    problems = check_placeholders(spec.input_template, table.columns)
+    if spec.id_column and spec.id_column not in table.columns:
+        problems.append(
+            f'"id_column" is "{spec.id_column}", but the data has no such column. '
+            f"The columns are: {', '.join(table.columns)}."
+        )
+    if problems:
+        raise SpecError(problems, "the job settings")
+    columns = placeholders(spec.input_template)
+    issues = check_table(table, spec.id_column, columns)
+    blocking = [i.message for i in issues if i.blocking]
+    if blocking:
+        raise DataError("\n".join(blocking), "Fix the data file (every row needs its own ID) and load it again.")
+    ids = table.row_ids(spec.id_column).tolist()
+    blank_rows = {row for issue in issues if issue.kind == "blank_text" for row in issue.rows}
+    wanted = range(len(ids)) if only_ids is None else (p for p, rid in enumerate(ids) if rid in only_ids)
+    positions: list[int] = []
+    blank: list[str] = []
+    for pos in wanted:
+        if table.row_number(pos) in blank_rows:
+            blank.append(ids[pos])
+        else:
+            positions.append(pos)
+    return RowPlan(table, columns, ids, positions, blank)
+
+
+def iter_requests(
+    builder: RequestBuilder, plan: RowPlan, prefix: str
+) -> Iterator[tuple[str, list[RowInput], dict[str, Any]]]:
+    """Yield ``(custom_id, rows, batch line)`` for every request, rendering rows lazily."""
+    template = parse_template(builder.spec.input_template, plan.table.columns)
+    cells = {c: plan.table.frame[c].array for c in template.columns}
+    per_request = builder.spec.rows_per_request
+    chunk: list[RowInput] = []
+    seq = 0
+    for pos in plan.positions:
+        chunk.append(RowInput(plan.ids[pos], template.render([cells[c][pos] for c in template.columns])))
+        if len(chunk) == per_request:
+            seq += 1
+            custom_id = f"{prefix}-{seq:06d}"
+            yield custom_id, chunk, builder.batch_line(custom_id, chunk)
+            chunk = []
+    if chunk:
+        seq += 1
+        custom_id = f"{prefix}-{seq:06d}"
+        yield custom_id, chunk, builder.batch_line(custom_id, chunk)
+
+
+@dataclass
+class TokenTally:
+    """Input tokens: exact for the first requests (up to a sample size), scaled by length for the rest."""
+
+    counter: Any
+    sample: int = TOKEN_SAMPLE
+    counted_tokens: int = 0
+    counted_chars: int = 0
+    uncounted_chars: int = 0
+    requests: int = 0
+    max_tokens: int = 0
+    max_custom_id: str = ""
+    max_chars: int = 0
+    _max_chars_text: str = ""
+    _max_chars_id: str = ""
+    static_tokens: int = 0
+
+    def add(self, custom_id: str, text: str) -> None:
+        self.requests += 1
+        chars = len(text)
+        if self.requests <= self.sample:
+            tokens = self.counter.count(text)
+            self.counted_tokens += tokens
+            self.counted_chars += chars
+            if tokens > self.max_tokens:
+                self.max_tokens, self.max_custom_id = tokens, custom_id
+        else:
+            self.uncounted_chars += chars
+        if chars > self.max_chars:
+            self.max_chars, self._max_chars_text, self._max_chars_id = chars, text, custom_id
+
+    def finish(self) -> None:
+        """Count the longest request exactly even when it fell outside the sample."""
+        if self._max_chars_text and self.requests > self.sample:
+            tokens = self.counter.count(self._max_chars_text)
+            if tokens > self.max_tokens:
+                self.max_tokens, self.max_custom_id = tokens, self._max_chars_id
+        self._max_chars_text = ""
+
+    @property
+    def total(self) -> int:
+        per_char = self.counted_tokens / self.counted_chars if self.counted_chars else 0.3
+        return self.counted_tokens + round(self.uncounted_chars * per_char) + self.static_tokens * self.requests
+
+    def describe(self) -> str:
+        method = self.counter.method
+        if self.requests > self.sample:
+            return (
+                f"{method}; counted on the first {self.sample:,} of {self.requests:,} requests, "
+                "the rest scaled by their length"
+            )
+        return method
+
+
+@dataclass
+class Prepared:
+    """What ``prepare`` wrote; ``manifest`` is also saved as manifest.json."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    files: list[Path]
+
+
+def _estimate(spec: JobSpec, tally: TokenTally, rows: int) -> dict[str, Any]:
+    output_tokens = output_tokens_per_row(spec) * rows
+    tokens = {
+        "input_total": tally.total,
+        "input_per_request_max": tally.max_tokens + tally.static_tokens,
+        "input_per_request_average": round(tally.total / tally.requests) if tally.requests else 0,
+        "shared_prompt_per_request": tally.static_tokens,
+        "output_estimate_total": output_tokens,
+        "method": tally.describe(),
+        "exact": tally.counter.exact and tally.requests <= tally.sample,
+    }
+    price = batch_price(spec.provider, spec.model)
+    if price is None:
+        cost: dict[str, Any] = {"total": None, "note": describe_missing_price(spec.provider, spec.model)}
+    else:
+        input_cost = tally.total * price.input_per_mtok / 1e6
+        output_cost = output_tokens * price.output_per_mtok / 1e6
+        cost = {
+            "input": round(input_cost, 4),
+            "output": round(output_cost, 4),
+            "total": round(input_cost + output_cost, 4),
+            "currency": price.currency,
+            "source": price.source,
+            "note": _cost_note(spec),
+        }
+    return {"tokens": tokens, "cost": cost}
+
+
+def _cost_note(spec: JobSpec) -> str:
+    note = f"Batch prices. Output assumed ~{output_tokens_per_row(spec)} tokens per row"
+    if spec.provider == "openai" and is_reasoning_model(spec.model):
+        note += "; the model's hidden reasoning is billed as output on top"
+    return note + ". Prompt caching can make the input cheaper."
+
+
+def _fit_warnings(spec: JobSpec, builder: RequestBuilder, tally: TokenTally) -> list[str]:
+    limits = model_limits(spec.provider, spec.model)
+    warnings = []
+    largest = tally.max_tokens + tally.static_tokens
+    budget = builder.max_output or 0
+    if limits.context_window and largest + budget > limits.context_window:
+        warnings.append(
+            f"The longest request ({tally.max_custom_id}, about {largest:,} tokens) may not fit "
+            f"{spec.model}'s context window of {limits.context_window:,} tokens. Shorten that text, "
+            "lower rows per request, or choose a model with a larger context."
+        )
+    needed = output_tokens_per_row(spec) * spec.rows_per_request
+    if builder.max_output and builder.max_output < needed:
+        warnings.append(
+            f"The output budget ({builder.max_output} tokens) is below the ~{needed} tokens an answer of "
+            f"{spec.rows_per_request} row(s) needs; answers may come back truncated."
+        )
+    if limits.max_output_tokens and budget > limits.max_output_tokens:
+        warnings.append(
+            f"The output budget ({budget:,}) is above {spec.model}'s maximum of {limits.max_output_tokens:,} tokens."
+        )
+    return warnings
+
+
+def prepare(
+    spec: JobSpec,
+    out_dir: Path,
+    *,
+    table: Table | None = None,
+    prefix: str = "req",
+    only_ids: set[str] | None = None,
+    limits: BatchLimits | None = None,
+    progress: Progress | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> Prepared:
+    """Write the request files, ``index.jsonl`` (custom_id → row IDs) and ``manifest.json`` to ``out_dir``."""
+    if table is None:
+        table = load_table(spec.data, spec.sheet, progress=progress, should_cancel=should_cancel)
+    plan = plan_rows(spec, table, only_ids)
+    if not plan.positions:
+        raise DataError(
+            "There are no rows to send: every selected row has a blank text.",
+            "Check that the row template uses the columns that hold the texts.",
+        )
+    builder = RequestBuilder(spec)
+    counter = token_counter(spec.provider, spec.model)
+    tally = TokenTally(counter, static_tokens=_static_tokens(builder, counter))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    total = len(plan.positions)
+    done = 0
+    with SplitWriter(out_dir, limits or limits_for(spec.provider)) as writer, (out_dir / INDEX_FILE).open("wb") as index:
+        for custom_id, rows, line in iter_requests(builder, plan, prefix):
+            writer.write(custom_id, dumps_line(line), len(rows))
+            tally.add(custom_id, builder.user_content(rows))
+            index.write(dumps_line({"custom_id": custom_id, "file": len(writer.files), "rows": [r.row_id for r in rows]}))
+            done += len(rows)
+            if done % 5_000 < len(rows):
+                if should_cancel and should_cancel():
+                    raise CancelledError()
+                if progress:
+                    progress(done, total)
+    tally.finish()
+    if progress:
+        progress(total, total)
+    manifest = {
+        "batchlab_version": app.__version__,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "name": spec.name,
+        "provider": spec.provider,
+        "model": spec.model,
+        "endpoint": builder.url if spec.provider != "anthropic" else "/v1/messages/batches",
+        "custom_id_prefix": prefix,
+        "rows_total": len(plan.ids),
+        "rows_sent": total,
+        "rows_not_sent": {"blank_text": plan.blank},
+        "rows_per_request": spec.rows_per_request,
+        "requests": tally.requests,
+        "files": [f.to_dict() for f in writer.files],
+        "bytes": sum(f.bytes for f in writer.files),
+        **_estimate(spec, tally, total),
+        "notes": builder.notes,
+        "warnings": _fit_warnings(spec, builder, tally),
+    }
+    (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return Prepared(out_dir, manifest, [f.path for f in writer.files])
+
+
+def _static_tokens(builder: RequestBuilder, counter: Any) -> int:
+    """Tokens every request repeats: the instructions and the output schema."""
+    return counter.count(builder.system_prompt) + counter.count(json.dumps(builder.schema))
+
+
+def preview_requests(spec: JobSpec, table: Table, count: int = 3, sample: bool = False) -> list[dict[str, Any]]:
+    """The first (or ``sample``: randomly chosen) requests exactly as they will be sent."""
+    plan = plan_rows(spec, table)
+    if sample and len(plan.positions) > count * spec.rows_per_request:
+        rng = random.Random(0)
+        plan.positions = sorted(rng.sample(plan.positions, count * spec.rows_per_request))
+    builder = RequestBuilder(spec)
+    out = []
+    for _, _, line in iter_requests(builder, plan, "preview"):
+        out.append(line)
+        if len(out) == count:
+            break
+    return out
+
+
+def read_index(folder: Path) -> Iterator[tuple[str, int, list[str]]]:
+    """Stream ``(custom_id, file number, row IDs)`` from a prepared folder's index."""
+    with (Path(folder) / INDEX_FILE).open("rb") as handle:
+        for line in handle:
+            entry = json.loads(line)
+            yield entry["custom_id"], entry["file"], entry["rows"]
+
+
+def sample_rows(ids: Sequence[str], count: int, seed: int = 0) -> list[str]:
+    """A reproducible random sample of row IDs (for pilots)."""
+    if count >= len(ids):
+        return list(ids)
+    return random.Random(seed).sample(list(ids), count)

@@ -1,0 +1,289 @@
+"""The job spec: one saved JSON document that says what to code, how, and with which model.
+
+A person (or the GUI) writes it once; the same spec reruns the same job from the command line.
+Loading never stops at the first mistake: every problem is collected and reported together,
+in plain words, so a person can fix the whole file in one go.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import SpecError
+
+FIELD_TYPES = ("category", "number", "integer", "boolean", "list", "text")
+PROVIDERS = ("openai", "anthropic", "compatible", "demo")
+ENDPOINTS = ("chat", "responses")
+FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+#: Names the request format itself uses inside each answer; a field may not take them.
+RESERVED_FIELD_NAMES = frozenset({"id", "results"})
+
+
+@dataclass
+class FieldSpec:
+    """One output field the model fills in for every row."""
+
+    name: str
+    type: str
+    description: str = ""
+    choices: list[str] = field(default_factory=list)
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type}
+        if self.description:
+            out["description"] = self.description
+        if self.choices:
+            out["choices"] = list(self.choices)
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        return out
+
+
+@dataclass
+class JobSpec:
+    """Everything needed to build, run and rerun a job. Paths are absolute once loaded."""
+
+    name: str
+    data: Path
+    instructions: str
+    input_template: str
+    fields: list[FieldSpec]
+    provider: str = "openai"
+    model: str = "gpt-5.4-mini"
+    endpoint: str = "chat"
+    sheet: str | None = None
+    id_column: str | None = None
+    rows_per_request: int = 1
+    max_output_tokens: int | None = None
+    temperature: float | None = None
+    base_url: str | None = None
+
+    def to_dict(self, relative_to: Path | None = None) -> dict[str, Any]:
+        """The JSON form; with ``relative_to``, the data path is written relative to that folder."""
+        out = asdict(self)
+        data = self.data
+        if relative_to is not None:
+            try:
+                data = self.data.relative_to(relative_to)
+            except ValueError:
+                pass
+        out["data"] = str(data)
+        out["fields"] = [f.to_dict() for f in self.fields]
+        if out["base_url"] is None:
+            del out["base_url"]
+        return out
+
+    def save(self, path: Path) -> None:
+        """Write the spec as pretty JSON, the data path relative to the spec's folder when possible."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.to_dict(relative_to=path.parent.resolve()), indent=2, ensure_ascii=False)
+        path.write_text(text + "\n", encoding="utf-8")
+
+
+_SPEC_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    # key: (accepted JSON types, required)
+    "name": (str, True),
+    "data": (str, True),
+    "sheet": ((str, type(None)), False),
+    "id_column": ((str, type(None)), False),
+    "instructions": (str, True),
+    "input_template": (str, True),
+    "fields": (list, True),
+    "provider": (str, True),
+    "model": (str, True),
+    "endpoint": ((str, type(None)), False),
+    "rows_per_request": (int, False),
+    "max_output_tokens": ((int, type(None)), False),
+    "temperature": ((int, float, type(None)), False),
+    "base_url": ((str, type(None)), False),
+}
+_FIELD_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "name": (str, True),
+    "type": (str, True),
+    "description": ((str, type(None)), False),
+    "choices": ((list, type(None)), False),
+    "minimum": ((int, float, type(None)), False),
+    "maximum": ((int, float, type(None)), False),
+}
+_JSON_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", list: "a list", type(None): "null"}
+
+
+def _type_words(types: type | tuple[type, ...]) -> str:
+    kinds = types if isinstance(types, tuple) else (types,)
+    words = [_JSON_TYPE_NAMES[t] for t in kinds if t is not type(None)]
+    return " or ".join(dict.fromkeys(words))
+
+
+def _is_instance(value: Any, types: type | tuple[type, ...]) -> bool:
+    kinds = types if isinstance(types, tuple) else (types,)
+    if isinstance(value, bool):  # JSON true/false are not numbers
+        return bool in kinds
+    return isinstance(value, kinds)
+
+
+def _check_keys(obj: dict[str, Any], allowed: dict[str, Any], where: str, problems: list[str]) -> None:
+    for key in obj:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, list(allowed), n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            problems.append(f'{where}unknown setting "{key}"{hint}.')
+    for key, (types, required) in allowed.items():
+        if key not in obj:
+            if required:
+                problems.append(f'{where}"{key}" is missing.')
+        elif not _is_instance(obj[key], types):
+            problems.append(f'{where}"{key}" must be {_type_words(types)}, not {json.dumps(obj[key])[:40]}.')
+
+
+def _parse_field(raw: Any, index: int, problems: list[str]) -> FieldSpec | None:
+    where = f"Output field {index + 1}: "
+    if not isinstance(raw, dict):
+        problems.append(f"{where}must be an object with a name and a type.")
+        return None
+    start = len(problems)
+    _check_keys(raw, _FIELD_KEYS, where, problems)
+    if len(problems) > start and not (isinstance(raw.get("name"), str) and isinstance(raw.get("type"), str)):
+        return None
+    name, kind = raw["name"], raw["type"]
+    where = f'Output field "{name}": '
+    if not FIELD_NAME.match(name):
+        problems.append(
+            f"{where}the name must start with a letter and use only letters, digits and _ (at most 64)."
+        )
+    elif name.lower() in RESERVED_FIELD_NAMES:
+        problems.append(f'{where}"{name}" is used by BatchLab itself; choose another name.')
+    if kind not in FIELD_TYPES:
+        problems.append(f'{where}type "{kind}" is not one of {", ".join(FIELD_TYPES)}.')
+    choices = raw.get("choices") or []
+    if not all(isinstance(c, str) and c.strip() for c in choices):
+        problems.append(f"{where}every choice must be non-empty text.")
+        choices = []
+    elif len({c.strip().lower() for c in choices}) != len(choices):
+        problems.append(f"{where}choices must be different from each other.")
+    if kind == "category" and not choices:
+        problems.append(f"{where}a category needs a list of choices.")
+    if kind == "list" and raw.get("choices") is not None and not choices:
+        problems.append(f"{where}the list of choices is empty.")
+    if choices and kind not in ("category", "list"):
+        problems.append(f'{where}choices only apply to "category" and "list" fields.')
+    minimum, maximum = raw.get("minimum"), raw.get("maximum")
+    if (minimum is not None or maximum is not None) and kind not in ("number", "integer"):
+        problems.append(f'{where}minimum and maximum only apply to "number" and "integer" fields.')
+    if _is_instance(minimum, (int, float)) and _is_instance(maximum, (int, float)) and minimum > maximum:
+        problems.append(f"{where}minimum ({minimum}) is larger than maximum ({maximum}).")
+    return FieldSpec(
+        name=name,
+        type=kind,
+        description=raw.get("description") or "",
+        choices=[c.strip() for c in choices],
+        minimum=minimum,
+        maximum=maximum,
+    )
+
+
+def parse_spec(raw: Any, base_dir: Path, source: str = "") -> JobSpec:
+    """Check a spec's JSON form and build a :class:`JobSpec`; raise one SpecError listing every problem.
+
+    Only the spec itself is checked here; whether the template's placeholders name real columns
+    needs the data, see :func:`app.core.template.check_placeholders`.
+    """
+    problems: list[str] = []
+    if not isinstance(raw, dict):
+        raise SpecError(["The spec must be a JSON object ({ ... }) with the job's settings."], source)
+    _check_keys(raw, _SPEC_KEYS, "", problems)
+
+    def get(key: str, default: Any = None) -> Any:
+        types, _ = _SPEC_KEYS[key]
+        value = raw.get(key, default)
+        return value if _is_instance(value, types) else default
+
+    fields: list[FieldSpec] = []
+    for i, item in enumerate(get("fields", []) or []):
+        parsed = _parse_field(item, i, problems)
+        if parsed is not None:
+            fields.append(parsed)
+    if "fields" in raw and isinstance(raw["fields"], list) and not raw["fields"]:
+        problems.append("Add at least one output field: what should the model fill in for each row?")
+    seen: dict[str, str] = {}
+    for f in fields:
+        key = f.name.lower()
+        if key in seen:
+            problems.append(f'Two output fields are called "{f.name}"; every field needs its own name.')
+        seen[key] = f.name
+
+    provider = get("provider", "openai")
+    if "provider" in raw and provider not in PROVIDERS:
+        problems.append(f'"provider" must be one of {", ".join(PROVIDERS)}, not "{provider}".')
+    endpoint = get("endpoint") or "chat"
+    if endpoint not in ENDPOINTS:
+        problems.append(f'"endpoint" must be "chat" or "responses", not "{endpoint}".')
+    if provider == "anthropic" and raw.get("endpoint") not in (None, "chat"):
+        problems.append('"endpoint" applies to OpenAI only; leave it out for Anthropic.')
+    if provider == "compatible" and not get("base_url"):
+        problems.append('An OpenAI-compatible provider needs "base_url" (the server address, ending in /v1).')
+    base_url = get("base_url")
+    if base_url and not re.match(r"^https?://", base_url):
+        problems.append('"base_url" must start with http:// or https://.')
+    rows_per_request = get("rows_per_request", 1)
+    if _is_instance(raw.get("rows_per_request", 1), int) and rows_per_request < 1:
+        problems.append('"rows_per_request" must be at least 1.')
+    if _is_instance(raw.get("rows_per_request", 1), int) and rows_per_request > 100:
+        problems.append('"rows_per_request" is at most 100: more rows per request make answers unreliable.')
+    max_output = get("max_output_tokens")
+    if max_output is not None and max_output < 1:
+        problems.append('"max_output_tokens" must be at least 1 (or null for BatchLab\'s default).')
+    temperature = get("temperature")
+    if temperature is not None and not 0 <= temperature <= 2:
+        problems.append('"temperature" must be between 0 and 2 (or null for the model\'s default).')
+    for key in ("name", "instructions", "input_template", "model", "data"):
+        value = raw.get(key)
+        if isinstance(value, str) and not value.strip():
+            problems.append(f'"{key}" is empty.')
+    data = get("data") or ""
+    data_path = (base_dir / data).resolve() if data else base_dir
+    if data and not data_path.is_file():
+        problems.append(f'The data file "{data}" was not found (looked in {data_path.parent}).')
+    if problems:
+        raise SpecError(problems, source)
+    return JobSpec(
+        name=raw["name"].strip(),
+        data=data_path,
+        sheet=get("sheet"),
+        id_column=get("id_column"),
+        instructions=raw["instructions"],
+        input_template=raw["input_template"],
+        fields=fields,
+        provider=provider,
+        model=raw["model"].strip(),
+        endpoint=endpoint,
+        rows_per_request=rows_per_request,
+        max_output_tokens=max_output,
+        temperature=float(temperature) if temperature is not None else None,
+        base_url=base_url,
+    )
+
+
+def load_spec(path: Path) -> JobSpec:
+    """Read a spec file; paths inside it resolve relative to the file's folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError([f'The spec file "{path}" was not found.'])
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise SpecError(["The spec file is not UTF-8 text; save it as UTF-8 and try again."], path.name) from None
+    except json.JSONDecodeError as exc:
+        raise SpecError(
+            [f"The spec is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."], path.name
+        ) from None
+    return parse_spec(raw, path.parent.resolve(), path.name)

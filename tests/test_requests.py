@@ -1,0 +1,191 @@
+"""Request building for both providers and both OpenAI endpoints, checked against the SDKs' own types."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from anthropic.types.messages.batch_create_params import Request as AnthropicBatchRequest
+from openai.types.batch_create_params import BatchCreateParams
+from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
+from openai.types.responses.response_create_params import ResponseCreateParamsNonStreaming
+
+from app.core.batchfiles import BatchLimits, SplitWriter, dumps_line
+from app.core.requests import RequestBuilder, RowInput, is_reasoning_model
+from app.core.schema import SCHEMA_NAME, output_schema
+from app.core.spec import FieldSpec, parse_spec
+from tests.sdk_types import problems
+
+ROOT = Path(__file__).resolve().parents[1]
+ALL_FIELDS = [
+    {"name": "sentiment", "type": "category", "choices": ["positive", "neutral", "negative"], "description": "tone"},
+    {"name": "confidence", "type": "number", "minimum": 0, "maximum": 1},
+    {"name": "stars", "type": "integer", "minimum": 1, "maximum": 5},
+    {"name": "mentions_price", "type": "boolean"},
+    {"name": "topics", "type": "list", "choices": ["quality", "price", "service"]},
+    {"name": "keywords", "type": "list"},
+    {"name": "quote", "type": "text", "description": "shortest supporting quote"},
+]
+ROWS = [RowInput("r1", "Título: Ça va\nGood value"), RowInput("r2", 'He said "fine" {really}')]
+
+
+def make_spec(**changes: object):
+    raw = json.loads((ROOT / "examples" / "reviews-openai.json").read_text())
+    raw.update(data=str(ROOT / "resources" / "sample" / "reviews.csv"), fields=ALL_FIELDS, rows_per_request=1)
+    if changes.get("provider") == "anthropic":
+        raw.pop("endpoint")
+    raw.update(changes)
+    return parse_spec(raw, ROOT)
+
+
+def test_every_field_type_becomes_a_strict_schema() -> None:
+    schema = output_schema([FieldSpec(**f) for f in ALL_FIELDS], 1)
+    props = schema["properties"]
+    assert schema["additionalProperties"] is False and schema["required"] == [f["name"] for f in ALL_FIELDS]
+    assert props["sentiment"] == {"type": "string", "enum": ["positive", "neutral", "negative"], "description": "tone"}
+    assert props["confidence"] == {"type": "number", "minimum": 0, "maximum": 1}
+    assert props["stars"] == {"type": "integer", "minimum": 1, "maximum": 5}
+    assert props["mentions_price"] == {"type": "boolean"}
+    assert props["topics"] == {"type": "array", "items": {"type": "string", "enum": ["quality", "price", "service"]}}
+    assert props["keywords"] == {"type": "array", "items": {"type": "string"}}
+    assert props["quote"]["type"] == "string"
+
+
+def test_multi_row_schema_lists_results_with_ids() -> None:
+    schema = output_schema([FieldSpec(name="tone", type="text")], 5)
+    assert schema["required"] == ["results"] and schema["additionalProperties"] is False
+    item = schema["properties"]["results"]["items"]
+    assert item["required"] == ["id", "tone"] and item["additionalProperties"] is False
+
+
+def test_openai_chat_line_fits_the_sdk_types() -> None:
+    builder = RequestBuilder(make_spec())
+    line = builder.batch_line("req-000001", ROWS[:1])
+    assert line["method"] == "POST" and line["url"] == "/v1/chat/completions"
+    body = line["body"]
+    assert problems(body, CompletionCreateParamsNonStreaming) == []
+    assert body["messages"][0] == {"role": "system", "content": builder.spec.instructions}
+    assert body["messages"][1] == {"role": "user", "content": ROWS[0].text}
+    fmt = body["response_format"]
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
+    assert fmt["json_schema"]["name"] == SCHEMA_NAME and fmt["json_schema"]["schema"] == builder.schema
+    assert problems({"completion_window": "24h", "endpoint": line["url"], "input_file_id": "f"}, BatchCreateParams) == []
+
+
+def test_openai_responses_line_fits_the_sdk_types() -> None:
+    builder = RequestBuilder(make_spec(endpoint="responses", max_output_tokens=400))
+    line = builder.batch_line("req-000001", ROWS[:1])
+    assert line["url"] == "/v1/responses"
+    body = line["body"]
+    assert problems(body, ResponseCreateParamsNonStreaming) == []
+    assert body["instructions"] == builder.spec.instructions
+    assert body["text"]["format"] == {"type": "json_schema", "name": SCHEMA_NAME, "strict": True, "schema": builder.schema}
+    assert body["max_output_tokens"] == 400 and "temperature" not in body
+
+
+def test_anthropic_request_fits_the_sdk_types() -> None:
+    builder = RequestBuilder(make_spec(provider="anthropic", model="claude-haiku-4-5"))
+    line = builder.batch_line("req-000001", ROWS[:1])
+    assert problems(line, AnthropicBatchRequest) == []
+    params = line["params"]
+    assert params["system"] == [
+        {"type": "text", "text": builder.spec.instructions, "cache_control": {"type": "ephemeral"}}
+    ]
+    assert params["tool_choice"] == {"type": "tool", "name": SCHEMA_NAME}
+    assert params["tools"][0]["input_schema"] == builder.schema
+    assert params["max_tokens"] >= 1024
+    assert any("output budget" in n for n in builder.notes)
+
+
+def test_anthropic_temperature_follows_the_installed_sdk() -> None:
+    import anthropic
+
+    builder = RequestBuilder(make_spec(provider="anthropic", model="claude-haiku-4-5", temperature=0.0))
+    params = builder.batch_line("x", ROWS[:1])["params"]
+    if int(anthropic.__version__.split(".")[0]) >= 2:
+        assert "temperature" not in params
+        assert any("Temperature 0 is left out" in n for n in builder.notes)
+    else:
+        assert params["temperature"] == 0.0
+    assert problems({"custom_id": "x", "params": params}, AnthropicBatchRequest) == []
+
+
+@pytest.mark.parametrize("model", ["gpt-5.4-mini", "o3", "o4-mini", "gpt-6-astra", "gpt-5"])
+def test_reasoning_models_drop_temperature_and_use_max_completion_tokens(model: str) -> None:
+    assert is_reasoning_model(model)
+    builder = RequestBuilder(make_spec(model=model, temperature=0.2, max_output_tokens=500))
+    body = builder.body(ROWS[:1])
+    assert "temperature" not in body and "max_tokens" not in body
+    assert body["max_completion_tokens"] == 500
+    assert any("reasoning model" in n for n in builder.notes)
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "gpt-4.1", "gpt-5-chat-latest"])
+def test_other_models_keep_temperature(model: str) -> None:
+    assert not is_reasoning_model(model)
+    body = RequestBuilder(make_spec(model=model, temperature=0.2)).body(ROWS[:1])
+    assert body["temperature"] == 0.2
+    assert problems(body, CompletionCreateParamsNonStreaming) == []
+
+
+def test_reasoning_model_at_temperature_one_keeps_it() -> None:
+    assert RequestBuilder(make_spec(temperature=1)).body(ROWS[:1])["temperature"] == 1
+
+
+def test_compatible_provider_uses_max_tokens() -> None:
+    spec = make_spec(provider="compatible", base_url="http://localhost:8000/v1", model="llama3", max_output_tokens=300)
+    body = RequestBuilder(spec).body(ROWS[:1])
+    assert body["max_tokens"] == 300 and "max_completion_tokens" not in body
+
+
+def test_multi_row_requests_carry_a_json_list_and_an_identical_system_prompt() -> None:
+    builder = RequestBuilder(make_spec(rows_per_request=2))
+    first, second = builder.body(ROWS), builder.body(ROWS[::-1])
+    assert json.loads(first["messages"][1]["content"]) == [
+        {"id": "r1", "text": ROWS[0].text},
+        {"id": "r2", "text": ROWS[1].text},
+    ]
+    assert first["messages"][0] == second["messages"][0]
+    assert "JSON list" in first["messages"][0]["content"]
+    assert "Ça va" in first["messages"][1]["content"]  # non-ASCII kept readable
+
+
+@pytest.mark.parametrize("custom_id", ["", "a" * 65, "bad id", "é"])
+def test_invalid_custom_ids_are_refused(custom_id: str) -> None:
+    with pytest.raises(ValueError):
+        RequestBuilder(make_spec()).batch_line(custom_id, ROWS[:1])
+
+
+def test_splitting_at_the_request_count(tmp_path: Path) -> None:
+    with SplitWriter(tmp_path, BatchLimits(max_requests=3, max_bytes=10**9)) as writer:
+        for i in range(7):
+            writer.write(f"c{i}", dumps_line({"i": i}), rows=2)
+    assert [f.requests for f in writer.files] == [3, 3, 1]
+    assert [f.rows for f in writer.files] == [6, 6, 2]
+    assert [f.first_custom_id for f in writer.files] == ["c0", "c3", "c6"]
+    assert [len(f.path.read_text().splitlines()) for f in writer.files] == [3, 3, 1]
+
+
+def test_splitting_at_the_byte_limit(tmp_path: Path) -> None:
+    line = dumps_line({"text": "x" * 90})  # 103 bytes with the newline
+    with SplitWriter(tmp_path, BatchLimits(max_requests=100, max_bytes=250)) as writer:
+        for i in range(5):
+            writer.write(f"c{i}", line, rows=1)
+    assert [f.requests for f in writer.files] == [2, 2, 1]
+    assert all(f.path.stat().st_size <= 250 for f in writer.files)
+
+
+def test_anthropic_byte_limit_counts_the_json_body(tmp_path: Path) -> None:
+    line = dumps_line({"text": "x" * 90})
+    limits = BatchLimits(max_requests=100, max_bytes=16 + 3 * 103, overhead=16, separator_bytes=1)
+    with SplitWriter(tmp_path, limits) as writer:
+        for i in range(4):
+            writer.write(f"c{i}", line, rows=1)
+    assert [f.requests for f in writer.files] == [3, 1]
+
+
+def test_a_single_request_over_the_limit_is_an_error(tmp_path: Path) -> None:
+    with SplitWriter(tmp_path, BatchLimits(max_requests=10, max_bytes=50)) as writer:
+        with pytest.raises(ValueError, match="over the provider"):
+            writer.write("big", dumps_line({"t": "x" * 100}), rows=1)
