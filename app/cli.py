@@ -8,6 +8,8 @@ messages (never tracebacks) and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,6 +70,133 @@ def _progress_printer(label: str):  # noqa: ANN202 - small closure
     return report
 
 
+def _engine(args: argparse.Namespace):  # noqa: ANN202 - import kept lazy for a fast --help
+    from app.core.engine import Engine
+
+    return Engine(poll_interval=float(getattr(args, "poll", None) or os.environ.get("BATCHLAB_POLL_SECONDS", 30)))
+
+
+def _job_line(job: Any) -> str:
+    counts = ", ".join(f"{n:,} {status}" for status, n in job.status_counts.items() if n)
+    return f"{job.id}  {job.state:<10} {job.name} ({job.provider} {job.model}): {counts or 'no rows'} — {job.message}"
+
+
+def _job_json(job: Any) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "name": job.name,
+        "provider": job.provider,
+        "model": job.model,
+        "state": job.state,
+        "rows": job.rows_total,
+        "counts": job.status_counts,
+        "provider_counts": {"done": job.provider_done, "failed": job.provider_failed, "total": job.provider_total},
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "estimated_cost": job.estimated_cost,
+        "actual_cost": job.actual_cost,
+        "folder": str(job.folder),
+        "message": job.message,
+    }
+
+
+def _resume_others(engine: Any, skip: str | None = None) -> None:
+    """Unfinished jobs move on whenever a command starts (one step each, never waiting)."""
+    for job_id in engine.unfinished():
+        if job_id != skip and engine.job(job_id).state != "ready":
+            try:
+                engine.advance(job_id)
+            except BatchLabError as exc:
+                print(f"Job {job_id}: {exc.message}", file=sys.stderr)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from app.core.spec import load_spec
+
+    engine = _engine(args)
+    spec = load_spec(Path(args.spec))
+    job_id = engine.create_job(spec, progress=_progress_printer("Building requests"))
+    print(f"Job {job_id} created: {engine.job(job_id).folder}")
+    _resume_others(engine, skip=job_id)
+    job = engine.run(job_id, wait=args.wait)
+    print(_job_line(job))
+    if not job.finished:
+        print(f"The job goes on at the provider. Check it with: python -m app status {job_id}")
+    return 0 if job.state != "failed" else 1
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    for job_id in engine.unfinished():
+        print(_job_line(engine.run(job_id, wait=args.wait)))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if not args.no_refresh:
+        _resume_others(engine)
+    jobs = [engine.job(args.job)] if args.job else engine.jobs()
+    if args.json:
+        print(json.dumps([_job_json(j) for j in jobs], indent=2))
+    elif not jobs:
+        print("No jobs yet. Start one with: python -m app run SPEC --wait")
+    for job in jobs if not args.json else []:
+        print(_job_line(job))
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    engine.cancel(args.job)
+    print(_job_line(engine.run(args.job, wait=args.wait)))
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    engine.retry(args.job)
+    print(_job_line(engine.run(args.job, wait=args.wait)))
+    return 0
+
+
+def cmd_pilot(args: argparse.Namespace) -> int:
+    from app.core.data import load_table
+    from app.core.pilot import run_pilot
+    from app.core.spec import load_spec
+
+    spec = load_spec(Path(args.spec))
+    results = run_pilot(spec, load_table(spec.data, spec.sheet), rows=args.rows)
+    for r in results:
+        detail = json.dumps(r.values, ensure_ascii=False) if r.status == "coded" else r.reason
+        print(f"{r.row_id}\t{r.status}\t{detail}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    path = engine.export(args.job, Path(args.out), excel_bom=args.excel_bom)
+    print(f"Exported {engine.job(args.job).rows_total:,} rows to {path}")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from app.core.simulator import run_standalone
+
+    print(f"Simulated batch service on http://127.0.0.1:{args.port} (OpenAI base URL: …/v1). Ctrl+C stops it.")
+    run_standalone(args.port, Path(args.state) if args.state else None, args.key)
+    return 0
+
+
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from app.ui.screenshots import render_screenshots
+
+    for path in render_screenshots(Path(args.out)):
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m app",
@@ -79,6 +208,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", help="the job spec (.json)")
     p.add_argument("--out", required=True, help="folder for the request files")
     p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("run", help="create a job from a spec and submit it (with --wait: until it finishes)")
+    p.add_argument("spec", help="the job spec (.json)")
+    p.add_argument("--wait", action="store_true", help="poll until the job has finished and its results are in")
+    p.add_argument("--poll", type=float, help="longest wait between polls, in seconds (default 30)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("resume", help="carry on every unfinished job")
+    p.add_argument("--wait", action="store_true", help="poll until they have finished")
+    p.add_argument("--poll", type=float, help="longest wait between polls, in seconds (default 30)")
+    p.set_defaults(func=cmd_resume)
+
+    p = sub.add_parser("status", help="list jobs (or one job) with their state and row counts")
+    p.add_argument("job", nargs="?", help="a job id")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--no-refresh", action="store_true", help="do not ask the providers for news first")
+    p.set_defaults(func=cmd_status)
+
+    for name, func, text in (
+        ("cancel", cmd_cancel, "cancel a job; rows already coded are kept"),
+        ("retry", cmd_retry, "send the rows that did not succeed again, in the same job"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("job", help="a job id")
+        p.add_argument("--wait", action="store_true", help="poll until the job has finished")
+        p.add_argument("--poll", type=float, help="longest wait between polls, in seconds (default 30)")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("pilot", help="code a few sampled rows right away (direct, non-batch calls)")
+    p.add_argument("spec", help="the job spec (.json)")
+    p.add_argument("--rows", type=int, default=5, help="how many rows (default 5)")
+    p.set_defaults(func=cmd_pilot)
+
+    p = sub.add_parser("export", help="write a job's rows with their coding to .csv or .xlsx")
+    p.add_argument("job", help="a job id")
+    p.add_argument("--out", required=True, help="the file to write (.csv or .xlsx)")
+    p.add_argument("--excel-bom", action="store_true", help="CSV with a UTF-8 byte-order mark, for Excel")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("simulate", help="run BatchLab's simulated batch service (OpenAI and Anthropic formats)")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--state", help="folder to keep the service's state in (default: memory only)")
+    p.add_argument("--key", help="require this API key")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("screenshots", help="render every main screen to PNG files (offscreen)")
+    p.add_argument("--out", required=True, help="folder for the PNG files")
+    p.set_defaults(func=cmd_screenshots)
     return parser
 
 

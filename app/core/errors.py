@@ -43,15 +43,29 @@ class DataError(BatchLabError):
 
 
 class ProviderError(BatchLabError):
-    """The provider refused or failed a call (after the SDK's own retries)."""
+    """The provider refused or failed a call (after the SDK's own retries).
+
+    ``temporary`` errors (no connection, rate limits, server errors) are retried later by the
+    engine; the others need the person to change something.
+    """
 
     title = "The provider reported a problem"
+
+    def __init__(self, message: str, hint: str = "", temporary: bool = False) -> None:
+        super().__init__(message, hint)
+        self.temporary = temporary
 
 
 class KeyMissingError(BatchLabError):
     """No API key is set for a provider that needs one."""
 
     title = "An API key is needed"
+
+
+class KeyRejectedError(KeyMissingError):
+    """The provider answered that the API key is wrong or not allowed."""
+
+    title = "The API key was not accepted"
 
 
 class JobError(BatchLabError):

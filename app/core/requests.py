@@ -151,7 +151,7 @@ class RequestBuilder:
     def body(self, rows: Sequence[RowInput]) -> dict[str, Any]:
         """The request body for these rows, exactly as the provider's direct endpoint takes it."""
         content = self.user_content(rows)
-        body = dict(self._static)
+        body: dict[str, Any] = {"model": self.spec.model}
         if self.spec.provider == "anthropic":
             body["messages"] = [{"role": "user", "content": content}]
         elif self.uses_responses:
@@ -161,6 +161,7 @@ class RequestBuilder:
                 {"role": "system", "content": self.system_prompt},
                 {"role": "user", "content": content},
             ]
+        body.update(self._static)
         return body
 
     def batch_line(self, custom_id: str, rows: Sequence[RowInput]) -> dict[str, Any]:

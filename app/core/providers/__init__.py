@@ -1,0 +1,69 @@
+"""Reaching the providers: the right SDK client, key and adapter for a job's provider."""
+
+from __future__ import annotations
+
+import anthropic
+import openai
+
+from app.core.errors import ProviderError
+from app.core.keys import KeyStore
+from app.core.pricing import default_models
+from app.core.providers.anthropic_batches import AnthropicBatches
+from app.core.providers.base import BatchProvider, BatchStatus
+from app.core.providers.openai_batches import OpenAIBatches
+from app.core.requests import OPENAI_URLS
+
+__all__ = ["BatchProvider", "BatchStatus", "connect", "key_account", "list_models", "test_connection", "LABELS"]
+
+LABELS = {"openai": "OpenAI", "anthropic": "Anthropic", "compatible": "OpenAI-compatible server", "demo": "Demo"}
+#: The SDKs retry connection errors, 408/409/429 and 5xx this many times, honouring retry-after.
+MAX_RETRIES = 3
+
+
+def key_account(provider: str, base_url: str | None = None) -> str | None:
+    """The key store account holding this provider's key (None: the demo needs none)."""
+    if provider == "demo":
+        return None
+    if provider == "compatible":
+        return f"compatible:{base_url}"
+    return provider
+
+
+def connect(
+    provider: str, keys: KeyStore, *, base_url: str | None = None, endpoint: str = "chat", timeout: float = 120.0
+) -> BatchProvider:
+    """An adapter for the provider, with its key from the key store (raises KeyMissingError)."""
+    if provider == "anthropic":
+        client = anthropic.Anthropic(
+            api_key=keys.require("anthropic"), base_url=base_url, max_retries=MAX_RETRIES, timeout=timeout
+        )
+        return AnthropicBatches(client)
+    url = OPENAI_URLS["responses" if provider == "openai" and endpoint == "responses" else "chat"]
+    if provider == "demo":
+        from app.core.providers.demo import DEMO_KEY, demo_service
+
+        base_url, key = demo_service().openai_base_url, DEMO_KEY
+    else:
+        account = key_account(provider, base_url)
+        assert account is not None
+        key = keys.require(account)
+    client = openai.OpenAI(api_key=key, base_url=base_url, max_retries=MAX_RETRIES, timeout=timeout)
+    return OpenAIBatches(client, url, LABELS[provider])
+
+
+def list_models(provider: str, keys: KeyStore, base_url: str | None = None) -> list[str]:
+    """Models the account can use, newest first where the provider says; the offline list if unreachable."""
+    if provider == "demo":
+        return default_models("demo")
+    try:
+        found = connect(provider, keys, base_url=base_url, timeout=20).models()
+    except ProviderError:
+        return default_models(provider)
+    return found or default_models(provider)
+
+
+def test_connection(provider: str, keys: KeyStore, base_url: str | None = None) -> str:
+    """Check that the key works; a plain sentence on success, KeyMissingError/ProviderError otherwise."""
+    adapter = connect(provider, keys, base_url=base_url, timeout=20)
+    count = len(adapter.models())
+    return f"Connected to {LABELS[provider]}: the key works ({count} models available)."
