@@ -571,7 +571,7 @@ class Engine:
         coded = counts.get("coded", 0)
         if row["cancel_requested"]:
             state, message = "cancelled", f"Cancelled. {coded:,} rows were coded before it stopped."
-        elif all(b["state"] == "failed" for b in batches if b["attempt"] == row["attempt"]):
+        elif all(b["state"] == "failed" or b["error"] for b in batches if b["attempt"] == row["attempt"]):
             errors = {b["error"] for b in batches if b["error"]}
             state, message = "failed", "The provider did not run the batch: " + "; ".join(sorted(errors))
         else:

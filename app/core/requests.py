@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import anthropic
+from importlib.metadata import version
 
 from app.core.schema import RESULTS_KEY, ROW_ID_KEY, SCHEMA_NAME, output_schema
 from app.core.spec import JobSpec
@@ -39,8 +39,12 @@ def is_reasoning_model(model: str) -> bool:
 
 def anthropic_rejects_temperature() -> bool:
     """Anthropic SDK 2.x sends API version 2026-10-21, which rejects temperature/top_p/top_k."""
-    major = int(anthropic.__version__.split(".")[0])
-    return major >= 2
+    return int(anthropic_sdk_version().split(".")[0]) >= 2
+
+
+def anthropic_sdk_version() -> str:
+    """The installed SDK's version, read without importing it (importing anthropic takes seconds)."""
+    return version("anthropic")
 
 
 def output_tokens_per_row(spec: JobSpec) -> int:
@@ -84,7 +88,7 @@ class RequestBuilder:
             if self.temperature is not None and anthropic_rejects_temperature():
                 self.notes.append(
                     f"Temperature {self.temperature:g} is left out: the Anthropic API version this "
-                    f"BatchLab sends (SDK {anthropic.__version__}) no longer accepts a temperature."
+                    f"BatchLab sends (SDK {anthropic_sdk_version()}) no longer accepts a temperature."
                 )
                 self.temperature = None
         elif spec.provider == "openai" and is_reasoning_model(spec.model):

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import anthropic
-import openai
-
 from app.core.errors import ProviderError
 from app.core.keys import KeyStore
 from app.core.pricing import default_models
-from app.core.providers.anthropic_batches import AnthropicBatches
 from app.core.providers.base import BatchProvider, BatchStatus
-from app.core.providers.openai_batches import OpenAIBatches
 from app.core.requests import OPENAI_URLS
 
 __all__ = ["BatchProvider", "BatchStatus", "connect", "key_account", "list_models", "test_connection", "LABELS"]
@@ -32,12 +27,24 @@ def key_account(provider: str, base_url: str | None = None) -> str | None:
 def connect(
     provider: str, keys: KeyStore, *, base_url: str | None = None, endpoint: str = "chat", timeout: float = 120.0
 ) -> BatchProvider:
-    """An adapter for the provider, with its key from the key store (raises KeyMissingError)."""
+    """An adapter for the provider, with its key from the key store (raises KeyMissingError).
+
+    The SDKs are imported here, on first use: importing them takes seconds, which the app's and
+    the command line's start-up should not pay.
+    """
     if provider == "anthropic":
+        import anthropic
+
+        from app.core.providers.anthropic_batches import AnthropicBatches
+
         client = anthropic.Anthropic(
             api_key=keys.require("anthropic"), base_url=base_url, max_retries=MAX_RETRIES, timeout=timeout
         )
         return AnthropicBatches(client)
+    import openai
+
+    from app.core.providers.openai_batches import OpenAIBatches
+
     url = OPENAI_URLS["responses" if provider == "openai" and endpoint == "responses" else "chat"]
     if provider == "demo":
         from app.core.providers.demo import DEMO_KEY, demo_service

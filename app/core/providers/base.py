@@ -11,6 +11,14 @@ from typing import Any, Protocol
 
 from app.core.errors import KeyRejectedError, ProviderError
 
+try:  # the SDKs' HTTP library: httpx2 for openai 3.x / anthropic 2.x, httpx before
+    import httpx2 as _http
+except ImportError:  # pragma: no cover - depends on the installed SDK generation
+    import httpx as _http  # type: ignore[no-redef]
+
+#: Errors while a response body streams in; the SDKs retry a request, not a half-read body.
+TRANSFER_ERRORS: tuple[type[BaseException], ...] = (_http.TransportError, OSError)
+
 
 @dataclass
 class BatchStatus:
@@ -48,9 +56,17 @@ class BatchProvider(Protocol):
 def write_stream(chunks: Iterator[bytes], target: Path) -> Path:
     """Write a download to ``target`` atomically: a cut-off transfer never leaves a partial file behind."""
     partial = target.with_suffix(target.suffix + ".part")
-    with partial.open("wb") as handle:
-        for chunk in chunks:
-            handle.write(chunk)
+    try:
+        with partial.open("wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+    except TRANSFER_ERRORS as exc:
+        partial.unlink(missing_ok=True)
+        raise ProviderError(
+            f"The download of {target.name} was interrupted ({exc.__class__.__name__}).",
+            "BatchLab will download it again shortly.",
+            temporary=True,
+        ) from exc
     partial.replace(target)
     return target
 
