@@ -1,0 +1,118 @@
+"""prepare: from spec and data to request files, index and manifest; and the command line around it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.core.batchfiles import BatchLimits
+from app.core.data import load_table
+from app.core.errors import DataError, SpecError
+from app.core.prepare import prepare, preview_requests, read_index
+from app.core.spec import load_spec, parse_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "reviews-openai.json"
+
+
+def spec_for(data: Path, **changes: object):
+    raw = json.loads(EXAMPLE.read_text())
+    raw.update(data=str(data), **changes)
+    return parse_spec(raw, ROOT)
+
+
+def test_example_prepares_with_manifest_and_index(tmp_path: Path) -> None:
+    prepared = prepare(load_spec(EXAMPLE), tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest == prepared.manifest
+    assert (manifest["rows_total"], manifest["rows_sent"], manifest["requests"]) == (40, 40, 8)
+    assert manifest["files"][0]["file"] == "batch-001.jsonl" and manifest["files"][0]["rows"] == 40
+    assert manifest["bytes"] == (tmp_path / "batch-001.jsonl").stat().st_size
+    assert manifest["tokens"]["input_total"] > 1000 and manifest["tokens"]["method"]
+    assert manifest["cost"]["total"] > 0 and "genai-prices" in manifest["cost"]["source"]
+    index = list(read_index(tmp_path))
+    assert index[0] == ("req-000001", 1, ["R001", "R002", "R003", "R004", "R005"])
+    lines = [json.loads(line) for line in (tmp_path / "batch-001.jsonl").read_text().splitlines()]
+    assert [line["custom_id"] for line in lines] == [cid for cid, _, _ in index]
+    assert len({line["body"]["messages"][0]["content"] for line in lines}) == 1  # identical system prompt
+
+
+def test_preview_is_exactly_what_is_written(tmp_path: Path) -> None:
+    spec = load_spec(EXAMPLE)
+    table = load_table(spec.data)
+    [first] = preview_requests(spec, table, count=1)
+    prepare(spec, tmp_path, table=table, prefix="preview")
+    written = json.loads((tmp_path / "batch-001.jsonl").read_text().splitlines()[0])
+    assert first == written
+
+
+def test_split_by_request_count_and_bytes(tmp_path: Path) -> None:
+    spec = spec_for(ROOT / "resources" / "sample" / "reviews.csv", rows_per_request=1)
+    prepared = prepare(spec, tmp_path / "count", limits=BatchLimits(max_requests=15, max_bytes=10**9))
+    assert [f["requests"] for f in prepared.manifest["files"]] == [15, 15, 10]
+    prepared = prepare(spec, tmp_path / "bytes", limits=BatchLimits(max_requests=10**6, max_bytes=20_000))
+    sizes = [f["bytes"] for f in prepared.manifest["files"]]
+    assert len(sizes) > 1 and all(size <= 20_000 for size in sizes)
+    assert sum(f["requests"] for f in prepared.manifest["files"]) == 40
+    files = {n for _, n, _ in read_index(tmp_path / "bytes")}
+    assert files == set(range(1, len(sizes) + 1))
+
+
+def test_blank_texts_are_reported_not_sent(tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("review_id,title,body\na,T,good\nb,,\nc,T2,bad\n", encoding="utf-8")
+    spec = spec_for(data, input_template="{title} {body}", rows_per_request=1)
+    manifest = prepare(spec, tmp_path / "out").manifest
+    assert manifest["rows_not_sent"]["blank_text"] == ["b"] and manifest["rows_sent"] == 2
+
+
+def test_duplicate_ids_block_with_row_numbers(tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("review_id,title,body\na,x,y\na,x,z\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        prepare(spec_for(data), tmp_path / "out")
+    assert "rows 2 and 3" in info.value.message
+
+
+def test_placeholder_naming_no_column(tmp_path: Path) -> None:
+    spec = spec_for(ROOT / "resources" / "sample" / "reviews.csv", input_template="{title} {summary}")
+    with pytest.raises(SpecError) as info:
+        prepare(spec, tmp_path)
+    assert 'no column "summary"' in info.value.problems[0]
+
+
+def test_rows_without_an_id_column_use_row_numbers(tmp_path: Path) -> None:
+    spec = spec_for(ROOT / "resources" / "sample" / "reviews.csv", id_column=None, rows_per_request=1)
+    prepare(spec, tmp_path)
+    assert [rows for _, _, rows in read_index(tmp_path)][:2] == [["1"], ["2"]]
+
+
+def test_long_row_is_flagged(tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("review_id,title,body\na,x," + "word " * 150_000 + "\n", encoding="utf-8")
+    spec = spec_for(data, model="gpt-4o-mini", rows_per_request=1)
+    warnings = prepare(spec, tmp_path / "out").manifest["warnings"]
+    assert any("may not fit" in w and "context window" in w for w in warnings)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_prepare_summary_and_errors(tmp_path: Path) -> None:
+    ok = run_cli("prepare", str(EXAMPLE), "--out", str(tmp_path / "out"))
+    assert ok.returncode == 0, ok.stderr
+    assert "40 rows in 8 requests" in ok.stdout and "Estimated cost at batch prices" in ok.stdout
+    assert (tmp_path / "out" / "manifest.json").exists()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"name": "x", "rows_per_request": 0}))
+    failed = run_cli("prepare", str(bad), "--out", str(tmp_path / "o2"))
+    assert failed.returncode == 2
+    assert "Traceback" not in failed.stderr and '"rows_per_request" must be at least 1' in failed.stderr
+    helped = run_cli("--help")
+    for command in ("prepare", "run", "status", "cancel", "retry", "pilot", "export", "simulate", "screenshots"):
+        assert command in helped.stdout
