@@ -76,12 +76,11 @@ def iter_requests(
 ) -> Iterator[tuple[str, list[RowInput], dict[str, Any]]]:
     """Yield ``(custom_id, rows, batch line)`` for every request, rendering rows lazily."""
     template = parse_template(builder.spec.input_template, plan.table.columns)
-    cells = {c: plan.table.frame[c].array for c in template.columns}
     per_request = builder.spec.rows_per_request
     chunk: list[RowInput] = []
     seq = 0
-    for pos in plan.positions:
-        chunk.append(RowInput(plan.ids[pos], template.render([cells[c][pos] for c in template.columns])))
+    for pos, values in _cells(plan, template.columns):
+        chunk.append(RowInput(plan.ids[pos], template.render(values)))
         if len(chunk) == per_request:
             seq += 1
             custom_id = f"{prefix}-{seq:06d}"
@@ -91,6 +90,17 @@ def iter_requests(
         seq += 1
         custom_id = f"{prefix}-{seq:06d}"
         yield custom_id, chunk, builder.batch_line(custom_id, chunk)
+
+
+def _cells(plan: RowPlan, columns: tuple[str, ...], block: int = 10_000) -> Iterator[tuple[int, list[str]]]:
+    """``(position, cells)`` for each planned row, taking cells out of the table a block at a time
+    (one cell at a time from Arrow-backed columns is slow; all at once would copy the whole table)."""
+    frame = plan.table.frame
+    for start in range(0, len(plan.positions), block):
+        positions = plan.positions[start : start + block]
+        taken = [frame[c].take(positions).tolist() for c in columns]
+        for i, pos in enumerate(positions):
+            yield pos, [column[i] for column in taken]
 
 
 @dataclass
