@@ -108,3 +108,10 @@ def test_multi_row_mapping_without_results_list_or_with_a_whole_request_failure(
     assert [(o.row_id, o.status) for o in outcomes] == [("a", "truncated"), ("b", "truncated")]
     outcomes, _ = map_answer(FIELDS, ["a"], Answer("ok", data={"results": [{"id": 7, **GOOD}]}), multi=True)
     assert outcomes[0].status == "missing"  # an id of another type is not silently coerced onto a row
+
+
+def test_ids_with_surrounding_spaces_still_match_when_unambiguous() -> None:
+    items = [{"id": "b", **GOOD}, {"id": "x", **GOOD}]
+    outcomes, anomalies = map_answer(FIELDS, [" b ", "x "], Answer("ok", data={"results": items}), multi=True)
+    assert [(o.row_id, o.status) for o in outcomes] == [(" b ", "coded"), ("x ", "coded")]
+    assert anomalies == []

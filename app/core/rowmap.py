@@ -50,10 +50,16 @@ def map_answer(
         reason = "the answer did not contain the list of results"
         return [RowOutcome(r, "invalid", reason) for r in row_ids], []
     expected = set(row_ids)
+    # A model may drop spaces around an ID it copies; accept that only where it is unambiguous.
+    stripped: dict[str, str | None] = {}
+    for r in row_ids:
+        stripped[r.strip()] = None if r.strip() in stripped else r
     outcomes: dict[str, RowOutcome] = {}
     anomalies: list[Anomaly] = []
     for item in items:
         claimed = item_id(item)
+        if claimed is not None and claimed not in expected:
+            claimed = stripped.get(claimed.strip()) or claimed
         if claimed is None:
             anomalies.append(Anomaly("no_id", f"an answer item had no row id: {str(item)[:200]}"))
         elif claimed not in expected:
