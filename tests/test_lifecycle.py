@@ -216,6 +216,8 @@ def test_wrong_key_is_a_plain_message(sim: SimulatedService, engine: Engine, tmp
     assert "did not accept the API key" in info.value.message
     assert "sk-wrong" not in str(info.value)
     assert engine.job(job_id).state in ("ready", "submitting")  # nothing lost: fix the key and resume
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    assert engine.run(job_id).state == "done"
 
 
 def test_canary_key_is_nowhere_in_the_data_folder(sim: SimulatedService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from app.core.answers import ROW_STATUSES
 from app.core.data import Table, load_table
-from app.core.errors import JobError, ProviderError
+from app.core.errors import JobError, KeyMissingError, ProviderError
 from app.core.keys import KeyStore
 from app.core.paths import database_path, jobs_dir
 from app.core.prepare import MANIFEST_FILE, Prepared, plan_rows, prepare, read_index
@@ -366,6 +366,9 @@ class Engine:
             waiting = False
             for batch in self.store.batches(job_id):
                 waiting |= self._advance_batch(job_id, spec, provider, batch, bool(row["cancel_requested"]))
+        except KeyMissingError:
+            self._providers.pop(self._provider_key(spec), None)  # the next try reads the (fixed) key again
+            raise
         except ProviderError as exc:
             if not exc.temporary:
                 self._fail(job_id, exc.message)
@@ -391,8 +394,12 @@ class Engine:
         self._prepare_attempt(job_id, spec, load_table(spec.data, spec.sheet), attempt, only)
         self.store.update_job(job_id, state="ready")
 
+    @staticmethod
+    def _provider_key(spec: JobSpec) -> str:
+        return f"{spec.provider}|{spec.base_url}|{spec.endpoint}"
+
     def _provider(self, spec: JobSpec) -> BatchProvider:
-        key = f"{spec.provider}|{spec.base_url}|{spec.endpoint}"
+        key = self._provider_key(spec)
         if key not in self._providers:
             self._providers[key] = connect(spec.provider, self.keys, base_url=spec.base_url, endpoint=spec.endpoint)
         return self._providers[key]

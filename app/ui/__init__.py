@@ -1,0 +1,1 @@
+"""BatchLab's Qt layer: shows state and sends intents; all real work lives in app.core."""

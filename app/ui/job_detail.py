@@ -1,0 +1,451 @@
+"""One job in full: its coded rows (filtered by status, read lazily), its settings and its history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.answers import ROW_STATUSES
+from app.core.engine import JobSummary, RowResult
+from app.core.errors import BatchLabError
+from app.core.providers import LABELS
+from app.core.spec import JobSpec
+from app.ui.dialogs import show_error
+from app.ui.jobs_controller import JobsController
+from app.ui.jobs_view import ask_cancel, can_cancel, can_retry, export_job, show_folder, start_export
+from app.ui.models.jobs_model import cost_text, money, problem_text, progress_text, state_label, when
+from app.ui.models.rows_model import ROW_ROLE, STATUS_LABELS, RowsModel, show_value
+from app.ui.tasks import Task
+
+_NO_RAW = "No answer from the provider is stored for this row (it was not sent, or nothing came back)."
+
+
+def _read_only_text(text: str, monospace: bool = False) -> QPlainTextEdit:
+    box = QPlainTextEdit(text)
+    box.setReadOnly(True)
+    if monospace:
+        box.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    return box
+
+
+def _table(model: QStandardItemModel) -> QTableView:
+    """A compact read-only table for small lists (fields, events)."""
+    view = QTableView()
+    view.setModel(model)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.verticalHeader().hide()
+    view.setShowGrid(False)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setHighlightSections(False)
+    return view
+
+
+class JobDetail(QWidget):
+    """Rows, settings and activity of one job; follows the controller while the job runs."""
+
+    back_requested = Signal()
+
+    def __init__(self, controller: JobsController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._job_id: str | None = None
+        self._counts: dict[str, int] = {}
+
+        back = QPushButton("← All jobs")
+        back.setObjectName("linkButton")
+        back.clicked.connect(self.back_requested)
+        self.title = QLabel()
+        self.title.setObjectName("pageTitle")
+        self.state = QLabel()
+        self.state.setObjectName("stateChip")
+        self.message = QLabel()
+        self.message.setObjectName("pageSubtitle")
+        self.message.setWordWrap(True)
+        self.facts = QLabel()
+        self.facts.setObjectName("facts")
+        self.facts.setWordWrap(True)
+
+        self.export_button = QPushButton("Export…")
+        self.export_button.setObjectName("primaryButton")
+        self.export_button.clicked.connect(lambda: self._job_id and export_job(self, controller, self._job_id))
+        self.retry_button = QPushButton("Retry failed rows")
+        self.retry_button.clicked.connect(lambda: self._job_id and controller.retry(self._job_id))
+        self.cancel_button = QPushButton("Cancel job")
+        self.cancel_button.clicked.connect(self._cancel)
+        folder_button = QPushButton("Show folder")
+        folder_button.clicked.connect(self._show_folder)
+
+        top = QHBoxLayout()
+        top.addWidget(back)
+        top.addStretch(1)
+        for button in (self.cancel_button, self.retry_button, folder_button, self.export_button):
+            top.addWidget(button)
+        heading = QHBoxLayout()
+        heading.setSpacing(12)
+        heading.addWidget(self.title)
+        heading.addWidget(self.state, 0, Qt.AlignmentFlag.AlignVCenter)
+        heading.addStretch(1)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("detailTabs")
+        self.tabs.addTab(self._rows_tab(), "Rows")
+        self.tabs.addTab(self._settings_tab(), "Settings")
+        self.tabs.addTab(self._activity_tab(), "Activity")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 16, 28, 20)
+        layout.setSpacing(8)
+        layout.addLayout(top)
+        layout.addLayout(heading)
+        layout.addWidget(self.message)
+        layout.addWidget(self.facts)
+        layout.addSpacing(4)
+        layout.addWidget(self.tabs, 1)
+
+        controller.job_changed.connect(self._job_changed)
+        controller.jobs_changed.connect(self._jobs_changed)
+
+    # ---- building --------------------------------------------------------------------------------
+    def _rows_tab(self) -> QWidget:
+        self.filter_group = QButtonGroup(self)
+        self.filter_group.setExclusive(True)
+        chips = QHBoxLayout()
+        chips.setSpacing(6)
+        for i, status in enumerate((None, *ROW_STATUSES)):
+            chip = QPushButton()
+            chip.setCheckable(True)
+            chip.setObjectName("filterChip")
+            chip.setProperty("status", status or "all")
+            self.filter_group.addButton(chip, i)
+            chips.addWidget(chip)
+        chips.addStretch(1)
+        self.filter_group.button(0).setChecked(True)
+        self.filter_group.idClicked.connect(lambda i: self.set_filter((None, *ROW_STATUSES)[i]))
+
+        self.rows_model = RowsModel(self._controller.engine, self)
+        self.rows = QTableView()
+        self.rows.setObjectName("rowsTable")
+        self.rows.setModel(self.rows_model)
+        self.rows.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.rows.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.rows.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.rows.setAlternatingRowColors(True)
+        self.rows.setShowGrid(False)
+        self.rows.setWordWrap(False)
+        self.rows.verticalHeader().hide()
+        self.rows.verticalHeader().setDefaultSectionSize(28)
+        self.rows.horizontalHeader().setHighlightSections(False)
+        self.rows.horizontalHeader().setStretchLastSection(True)
+        self.rows.horizontalHeader().setDefaultSectionSize(140)
+        self.rows.selectionModel().selectionChanged.connect(self._row_selected)
+        self.rows.doubleClicked.connect(lambda _: self.show_raw_response())
+
+        self.row_title = QLabel("Select a row to see its details.")
+        self.row_title.setObjectName("sectionTitle")
+        self.row_facts = QLabel()
+        self.row_facts.setWordWrap(True)
+        self.row_facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.raw_button = QPushButton("Show raw response")
+        self.raw_button.setEnabled(False)
+        self.raw_button.clicked.connect(self.show_raw_response)
+        self.raw = _read_only_text("", monospace=True)
+        self.raw.setPlaceholderText("The provider's answer for the selected row, exactly as received.")
+        panel = QFrame()
+        panel.setObjectName("rowPanel")
+        panel_layout = QVBoxLayout(panel)
+        head = QHBoxLayout()
+        head.addWidget(self.row_title, 1)
+        head.addWidget(self.raw_button)
+        panel_layout.addLayout(head)
+        panel_layout.addWidget(self.row_facts)
+        panel_layout.addWidget(self.raw, 1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.rows)
+        splitter.addWidget(panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 10, 0, 0)
+        layout.addLayout(chips)
+        layout.addWidget(splitter, 1)
+        return page
+
+    def _settings_tab(self) -> QWidget:
+        self.spec_form = QFormLayout()
+        self.spec_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.instructions = _read_only_text("")
+        self.template = _read_only_text("", monospace=True)
+        self.fields_model = QStandardItemModel(0, 4, self)
+        self.fields_model.setHorizontalHeaderLabels(["Field", "Type", "Allowed values", "Description"])
+        fields = _table(self.fields_model)
+        fields.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        fields.horizontalHeader().setStretchLastSection(True)
+
+        texts = QVBoxLayout()
+        texts.setSpacing(6)
+        for label, widget in (("Instructions", self.instructions), ("Text sent for each row", self.template)):
+            if texts.count():
+                texts.addSpacing(12)
+            caption = QLabel(label)
+            caption.setObjectName("sectionTitle")
+            caption.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+            texts.addWidget(caption)
+            texts.addWidget(widget, 1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(6)
+        caption = QLabel("Provider and data")
+        caption.setObjectName("sectionTitle")
+        left_layout.addWidget(caption)
+        left_layout.addLayout(self.spec_form)
+        left_layout.addSpacing(12)
+        caption = QLabel("Output fields")
+        caption.setObjectName("sectionTitle")
+        left_layout.addWidget(caption)
+        left_layout.addWidget(fields, 1)
+
+        page = QWidget()
+        layout = QHBoxLayout(page)
+        layout.setContentsMargins(0, 12, 0, 0)
+        layout.setSpacing(24)
+        layout.addWidget(left, 1)
+        layout.addLayout(texts, 1)
+        return page
+
+    def _activity_tab(self) -> QWidget:
+        self.events_model = QStandardItemModel(0, 2, self)
+        self.events_model.setHorizontalHeaderLabels(["When", "What happened"])
+        view = _table(self.events_model)
+        view.setColumnWidth(0, 150)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 10, 0, 0)
+        layout.addWidget(view)
+        return page
+
+    # ---- showing a job ---------------------------------------------------------------------------
+    @property
+    def job_id(self) -> str | None:
+        return self._job_id
+
+    def show_job(self, job_id: str) -> None:
+        """Show a job from the start: all rows, first page only, settings and history."""
+        job = self._controller.job(job_id)
+        if job is None:
+            return
+        try:
+            spec = self._controller.engine.spec(job_id)
+        except BatchLabError as exc:
+            show_error(self, exc)
+            return
+        self._job_id = job_id
+        self._counts = dict(job.status_counts)
+        self._show_spec(spec)
+        self.filter_group.button(0).setChecked(True)
+        self.rows_model.show_job(job_id, [f.name for f in spec.fields], job.rows_total)
+        self._fit_columns()
+        self._clear_row()
+        self.tabs.setCurrentIndex(0)
+        self._show_summary(job)
+
+    def set_filter(self, status: str | None) -> None:
+        """Show only rows with this status (None: every row)."""
+        job = self._controller.job(self._job_id) if self._job_id else None
+        if job is None:
+            return
+        index = (None, *ROW_STATUSES).index(status)
+        self.filter_group.button(index).setChecked(True)
+        self.rows_model.set_filter(status, self._total_for(job, status))
+        self._fit_columns()
+        self._clear_row()
+
+    def export_to(self, path: Path, excel_bom: bool = False) -> None:
+        """Export this job to ``path`` without asking (the file dialog's second half)."""
+        if self._job_id:
+            start_export(self, self._controller, self._job_id, path, excel_bom)
+
+    def show_raw_response(self) -> None:
+        """Read the selected row's raw answer from the job folder, in the background."""
+        row = self._selected_row()
+        if row is None or self._job_id is None:
+            return
+        job_id, row_id = self._job_id, row.row_id
+        self.raw.setPlainText("Reading…")
+        self.raw_button.setEnabled(False)
+
+        def shown(text: str | None) -> None:
+            selected = self._selected_row()
+            if selected is None or selected.row_id != row_id or self._job_id != job_id:
+                return  # the person moved on meanwhile
+            self.raw.setPlainText(_pretty(text) if text else _NO_RAW)
+            self.raw_button.setEnabled(True)
+
+        def failed(error: BatchLabError) -> None:
+            self.raw.setPlainText(error.message)
+            self.raw_button.setEnabled(True)
+
+        task = Task(self, lambda ctx: self._controller.engine.raw_response(job_id, row_id))
+        task.on_done(shown).on_error(failed).on_finished(task.deleteLater).start()
+
+    # ---- keeping up with the job -----------------------------------------------------------------
+    def _total_for(self, job: JobSummary, status: str | None) -> int:
+        return job.rows_total if status is None else job.status_counts.get(status, 0)
+
+    def _job_changed(self, job_id: str) -> None:
+        job = self._controller.job(job_id)
+        if job_id != self._job_id or job is None:
+            return
+        if job.status_counts != self._counts:
+            self._counts = dict(job.status_counts)
+            self.rows_model.reload(self._total_for(job, self.rows_model.status))
+            self._clear_row()
+        self._show_summary(job)
+
+    def _jobs_changed(self) -> None:
+        if self._job_id and self._controller.job(self._job_id) is None:
+            self._job_id = None
+            self.back_requested.emit()
+
+    def _show_summary(self, job: JobSummary) -> None:
+        problem = self._controller.problem(job.id)
+        self.title.setText(job.name)
+        self.state.setText(state_label(job, problem is not None))
+        self.state.setProperty("state", "problem" if problem else job.state)
+        self.state.style().unpolish(self.state)
+        self.state.style().polish(self.state)
+        self.message.setText(problem_text(problem) if problem else job.message)
+        self.facts.setText(
+            f"{LABELS.get(job.provider, job.provider)} · {job.model} · {progress_text(job)} · "
+            f"created {when(job.created_at)}" + (f" · finished {when(job.finished_at)}" if job.finished_at else "")
+            + f" · cost {cost_text(job)}"
+        )
+        for i, status in enumerate((None, *ROW_STATUSES)):
+            count = self._total_for(job, status)
+            chip = self.filter_group.button(i)
+            chip.setText(f"{'All rows' if status is None else STATUS_LABELS[status]}  {count:,}")
+            chip.setVisible(status is None or count > 0 or chip.isChecked())
+        self.retry_button.setEnabled(can_retry(job))
+        self.cancel_button.setEnabled(can_cancel(job))
+        self.export_button.setEnabled(job.state != "preparing")
+        self._load_events()
+
+    def _show_spec(self, spec: JobSpec) -> None:
+        while self.spec_form.rowCount():
+            self.spec_form.removeRow(0)
+        facts = (
+            ("Provider", LABELS.get(spec.provider, spec.provider) + (f" ({spec.base_url})" if spec.base_url else "")),
+            ("Model", spec.model),
+            ("Endpoint", "Responses" if spec.endpoint == "responses" else "Chat completions"),
+            ("Rows per request", str(spec.rows_per_request)),
+            ("Longest answer", f"{spec.max_output_tokens:,} tokens" if spec.max_output_tokens else "model default"),
+            ("Temperature", "model default" if spec.temperature is None else f"{spec.temperature:g}"),
+            ("Data", spec.data.name + (f", sheet “{spec.sheet}”" if spec.sheet else "")),
+            ("Row ID column", spec.id_column or "row number"),
+        )
+        for label, value in facts:
+            text = QLabel(value)
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.spec_form.addRow(label + ":", text)
+        self.instructions.setPlainText(spec.instructions)
+        self.template.setPlainText(spec.input_template)
+        self.fields_model.removeRows(0, self.fields_model.rowCount())
+        for field in spec.fields:
+            limits = ", ".join(field.choices)
+            if field.minimum is not None or field.maximum is not None:
+                limits = f"{show_value(field.minimum) or '…'} to {show_value(field.maximum) or '…'}"
+            items = [QStandardItem(text) for text in (field.name, field.type, limits, field.description)]
+            for item in items:
+                item.setToolTip(item.text())
+            self.fields_model.appendRow(items)
+
+    def _load_events(self) -> None:
+        if self._job_id is None:
+            return
+        events = self._controller.engine.events(self._job_id)
+        if len(events) == self.events_model.rowCount():
+            return
+        self.events_model.removeRows(0, self.events_model.rowCount())
+        for at, message in reversed(events):
+            self.events_model.appendRow([QStandardItem(when(at)), QStandardItem(message)])
+
+    def _fit_columns(self) -> None:
+        """Columns as wide as the first page needs, within reason (long quotes are cut, with a tooltip)."""
+        for column in range(self.rows_model.columnCount()):
+            wanted = max(self.rows.sizeHintForColumn(column), self.rows.horizontalHeader().sectionSizeHint(column))
+            self.rows.setColumnWidth(column, min(max(wanted + 12, 80), 280))
+
+    # ---- the selected row ------------------------------------------------------------------------
+    def _selected_row(self) -> RowResult | None:
+        rows = self.rows.selectionModel().selectedRows()
+        return rows[0].data(ROW_ROLE) if rows else None
+
+    def _row_selected(self, *_: QItemSelection) -> None:
+        row = self._selected_row()
+        if row is None:
+            self._clear_row()
+            return
+        self.row_title.setText(f"Row {row.row_id} — {STATUS_LABELS.get(row.status, row.status)}")
+        facts = []
+        if row.reason:
+            facts.append(row.reason[0].upper() + row.reason[1:])
+        if row.input_tokens is not None:
+            facts.append(f"{row.input_tokens:,} tokens in, {row.output_tokens or 0:,} out")
+        if row.cost is not None:
+            facts.append(f"cost {money(row.cost)}")
+        if row.attempt > 1:
+            facts.append(f"attempt {row.attempt}")
+        self.row_facts.setText(" · ".join(facts))
+        self.raw.clear()
+        self.raw_button.setEnabled(row.status != "pending")
+
+    def _clear_row(self) -> None:
+        self.row_title.setText("Select a row to see its details.")
+        self.row_facts.clear()
+        self.raw.clear()
+        self.raw_button.setEnabled(False)
+
+    def _cancel(self) -> None:
+        job = self._controller.job(self._job_id) if self._job_id else None
+        if job:
+            ask_cancel(self, self._controller, job)
+
+    def _show_folder(self) -> None:
+        job = self._controller.job(self._job_id) if self._job_id else None
+        if job:
+            show_folder(job.folder)
+
+
+def _pretty(text: str) -> str:
+    """The raw line as indented JSON when it is JSON, else as it came."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text

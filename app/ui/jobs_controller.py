@@ -1,0 +1,305 @@
+"""The one place that runs jobs: owns the Engine and schedules its blocking calls off the UI thread.
+
+Every engine call that touches the network or the disk runs as a :class:`~app.ui.tasks.Task`;
+each job has one single-shot timer honouring the seconds ``Engine.advance`` asks to wait, and at
+most one ``advance`` per job is in flight. The engine's listener fires on worker threads; it only
+posts the job id to the UI thread, where a coalesced background refresh reads the job's summary.
+Screens read the cached summaries and react to the signals; they never wait on the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+
+from app.core.data import Table
+from app.core.engine import Engine, JobSummary
+from app.core.errors import BatchLabError, JobError
+from app.core.spec import JobSpec
+from app.ui.tasks import Task, TaskContext, is_cancellation
+
+
+class JobsController(QObject):
+    """Creates, advances, cancels, retries, deletes and exports jobs in the background."""
+
+    job_changed = Signal(str)  # a job's summary (or its problem) changed
+    jobs_changed = Signal()  # a job was added or removed
+    job_finished = Signal(str)  # a job reached done, failed or cancelled while the app watched
+    job_created = Signal(str)  # a job submitted through submit() exists and is on its way
+    exported = Signal(str, str)  # job id, path written
+    error = Signal(str, object)  # job id ("" when none), BatchLabError to show
+
+    _touched = Signal(str)  # from the engine's listener, on any thread
+
+    def __init__(
+        self, engine: Engine | None = None, *, poll_interval: float | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._engine = engine or Engine(poll_interval=poll_interval or 30.0)
+        if poll_interval is not None:
+            self._engine.poll_interval = poll_interval
+        self._engine.listener = self._on_engine_change
+        self._touched.connect(self._refresh, Qt.ConnectionType.QueuedConnection)
+        self._summaries: dict[str, JobSummary] = {}
+        self._problems: dict[str, BatchLabError] = {}
+        self._timers: dict[str, QTimer] = {}
+        self._advancing: set[str] = set()
+        self._advance_again: set[str] = set()
+        self._refreshing: set[str] = set()
+        self._stale: set[str] = set()
+        self._tasks: set[Task] = set()
+        self._closing = False
+
+    # ---- reading (cached, never blocks) --------------------------------------------------------
+    @property
+    def engine(self) -> Engine:
+        """For quick local reads (a page of rows, a spec); never call blocking methods on the UI thread."""
+        return self._engine
+
+    def jobs(self) -> list[JobSummary]:
+        """Every known job, newest first."""
+        return sorted(self._summaries.values(), key=lambda j: (j.created_at, j.id), reverse=True)
+
+    def job(self, job_id: str) -> JobSummary | None:
+        return self._summaries.get(job_id)
+
+    def problem(self, job_id: str) -> BatchLabError | None:
+        """Why a job stopped moving (a rejected key, say) until it is resumed; None when it is fine."""
+        return self._problems.get(job_id)
+
+    def is_busy(self) -> bool:
+        """Whether any background work is still running (tests and shutdown wait on this)."""
+        return bool(self._tasks)
+
+    # ---- starting and stopping -----------------------------------------------------------------
+    def start(self) -> None:
+        """Load the job list and resume every unfinished job."""
+
+        def loaded(jobs: list[JobSummary]) -> None:
+            self._summaries = {j.id: j for j in jobs}
+            self.jobs_changed.emit()
+            for job in jobs:
+                if not job.finished:
+                    self._schedule(job.id, 0)
+
+        self._task(lambda ctx: self._engine.jobs(), loaded)
+
+    def shutdown(self) -> None:
+        """Stop scheduling; work already running finishes on its own (the engine resumes safely)."""
+        self._closing = True
+        for timer in self._timers.values():
+            timer.stop()
+        self._timers.clear()
+
+    def set_poll_interval(self, seconds: float) -> None:
+        self._engine.poll_interval = seconds
+
+    # ---- actions -------------------------------------------------------------------------------
+    def submit(
+        self,
+        spec: JobSpec,
+        table: Table | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        finished: Callable[[], None] | None = None,
+    ) -> Task:
+        """Write the request files and start the job; emits ``job_created``. Cancel with ``task.cancel()``.
+
+        ``progress`` and ``finished`` (called however it ended) are connected before the work starts,
+        so a progress window never misses its end.
+        """
+
+        def work(ctx: TaskContext) -> JobSummary:
+            job_id = self._engine.create_job(spec, table, progress=ctx.progress, should_cancel=ctx.should_cancel)
+            return self._engine.job(job_id)
+
+        def created(summary: JobSummary) -> None:
+            self._store(summary)
+            self.job_created.emit(summary.id)
+            self._schedule(summary.id, 0)
+
+        return self._task(work, created, progress=progress, finished=finished)
+
+    def cancel(self, job_id: str) -> Task:
+        """Ask the provider to stop; rows already coded are kept. Also ends a job stopped on a problem."""
+        return self._task(lambda ctx: self._engine.cancel(job_id), lambda _: self.resume(job_id), job_id)
+
+    def retry(self, job_id: str) -> Task:
+        """Send the rows that were not coded again, as a new attempt of the same job."""
+        return self._task(lambda ctx: self._engine.retry(job_id), lambda _: self._schedule(job_id, 0), job_id)
+
+    def resume(self, job_id: str) -> None:
+        """Try a stopped job again (after fixing its key, say)."""
+        if self._problems.pop(job_id, None) is not None:
+            self.job_changed.emit(job_id)
+        self._schedule(job_id, 0)
+
+    def resume_stalled(self) -> None:
+        """Try every job that stopped on a problem again."""
+        for job_id in list(self._problems):
+            self.resume(job_id)
+
+    def delete(self, job_id: str) -> Task:
+        """Remove a finished job and its folder."""
+
+        def deleted(_: object) -> None:
+            self._forget(job_id)
+
+        return self._task(lambda ctx: self._engine.delete(job_id), deleted, job_id)
+
+    def export(
+        self, job_id: str, path: Path, *, excel_bom: bool = False, finished: Callable[[], None] | None = None
+    ) -> Task:
+        """Write the coded rows to .csv or .xlsx; emits ``exported``; ``finished`` is called however it ended."""
+
+        def work(ctx: TaskContext) -> Path:
+            return self._engine.export(job_id, Path(path), excel_bom=excel_bom)
+
+        return self._task(work, lambda written: self.exported.emit(job_id, str(written)), job_id, finished=finished)
+
+    # ---- scheduling ----------------------------------------------------------------------------
+    def _schedule(self, job_id: str, seconds: float) -> None:
+        if self._closing:
+            return
+        if job_id in self._advancing:
+            if seconds == 0:
+                self._advance_again.add(job_id)
+            return
+        timer = self._timers.get(job_id)
+        if timer is None:
+            timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.timeout.connect(lambda: self._advance(job_id))
+            self._timers[job_id] = timer
+        timer.start(max(0, round(seconds * 1000)))
+
+    def _advance(self, job_id: str) -> None:
+        if self._closing or job_id in self._advancing or job_id in self._problems:
+            return
+        self._advancing.add(job_id)
+
+        def advanced(delay: float | None) -> None:
+            self._advancing.discard(job_id)
+            again = job_id in self._advance_again
+            self._advance_again.discard(job_id)
+            self._refresh(job_id)
+            if delay is not None or again:
+                self._schedule(job_id, 0 if again else delay or 0)
+            else:
+                self._drop_timer(job_id)
+
+        def stopped(error: BatchLabError) -> None:
+            self._advancing.discard(job_id)
+            self._advance_again.discard(job_id)
+            self._drop_timer(job_id)
+            if isinstance(error, JobError) and job_id not in self._summaries:
+                return  # deleted meanwhile
+            self._problems[job_id] = error
+            self._refresh(job_id)
+            self.job_changed.emit(job_id)
+            self.error.emit(job_id, error)
+
+        self._run(lambda ctx: self._engine.advance(job_id), advanced, stopped)
+
+    def _drop_timer(self, job_id: str) -> None:
+        timer = self._timers.pop(job_id, None)
+        if timer is not None:
+            timer.stop()
+            timer.deleteLater()
+
+    # ---- keeping summaries fresh ---------------------------------------------------------------
+    def _on_engine_change(self, job_id: str) -> None:
+        """The engine's listener: runs on whichever thread changed the job, so only post the id."""
+        if not self._closing:
+            self._touched.emit(job_id)
+
+    @Slot(str)
+    def _refresh(self, job_id: str) -> None:
+        """Read the job's summary in the background; several requests while one runs become one more."""
+        if self._closing:
+            return
+        if job_id in self._refreshing:
+            self._stale.add(job_id)
+            return
+        self._refreshing.add(job_id)
+
+        def work(ctx: TaskContext) -> JobSummary | None:
+            try:
+                return self._engine.job(job_id)
+            except JobError:
+                return None  # deleted
+
+        def read(summary: JobSummary | None) -> None:
+            self._refreshing.discard(job_id)
+            if summary is None:
+                self._forget(job_id)
+            else:
+                self._store(summary)
+            if job_id in self._stale:
+                self._stale.discard(job_id)
+                self._refresh(job_id)
+
+        def failed(_: BatchLabError) -> None:
+            self._refreshing.discard(job_id)
+            self._stale.discard(job_id)
+
+        self._run(work, read, failed)
+
+    def _store(self, summary: JobSummary) -> None:
+        before = self._summaries.get(summary.id)
+        self._summaries[summary.id] = summary
+        if before is None:
+            self.jobs_changed.emit()
+            return
+        self.job_changed.emit(summary.id)
+        if summary.finished and not before.finished:
+            self.job_finished.emit(summary.id)
+
+    def _forget(self, job_id: str) -> None:
+        self._drop_timer(job_id)
+        self._problems.pop(job_id, None)
+        if self._summaries.pop(job_id, None) is not None:
+            self.jobs_changed.emit()
+
+    # ---- running background work ---------------------------------------------------------------
+    def _run(
+        self,
+        work: Callable[[TaskContext], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BatchLabError], None],
+        progress: Callable[[int, int], None] | None = None,
+        finished: Callable[[], None] | None = None,
+    ) -> Task:
+        """Start ``work`` in the thread pool; the task is dropped once it has reported."""
+        task = Task(self, work).on_done(done).on_error(failed)
+        if progress is not None:
+            task.with_progress(progress)
+        if finished is not None:
+            task.on_finished(finished)
+        self._tasks.add(task)
+
+        def drop() -> None:
+            self._tasks.discard(task)
+            task.deleteLater()
+
+        task.on_finished(drop)
+        return task.start()
+
+    def _task(
+        self,
+        work: Callable[[TaskContext], Any],
+        done: Callable[[Any], None],
+        job_id: str = "",
+        progress: Callable[[int, int], None] | None = None,
+        finished: Callable[[], None] | None = None,
+    ) -> Task:
+        """An action the person asked for: failures go out through ``error`` (a stop request does not)."""
+
+        def failed(error: BatchLabError) -> None:
+            if not is_cancellation(error):
+                self.error.emit(job_id, error)
+
+        return self._run(work, done, failed, progress, finished)

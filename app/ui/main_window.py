@@ -1,0 +1,264 @@
+"""The main window: a sidebar with New job, Jobs and Settings, the menus, and notifications."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressDialog,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__
+from app.core.data import SUPPORTED_SUFFIXES, Table
+from app.core.errors import BatchLabError
+from app.core.spec import JobSpec, load_spec
+from app.ui import preferences
+from app.ui.dialogs import show_error
+from app.ui.job_detail import JobDetail
+from app.ui.jobs_controller import JobsController
+from app.ui.jobs_view import JobsView
+from app.ui.main import SAMPLE_SPEC, app_icon
+from app.ui.settings_page import SettingsPage
+from app.ui.tasks import is_cancellation
+from app.ui.wizard.wizard import NewJobWizard
+
+PAGES = ("new", "jobs", "settings")
+_NAV_LABELS = {"new": "New job", "jobs": "Jobs", "settings": "Settings"}
+
+
+class MainWindow(QMainWindow):
+    """Shows the three screens and connects them to the jobs controller; holds no job logic itself."""
+
+    def __init__(self, controller: JobsController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.setWindowTitle("BatchLab")
+        self.setWindowIcon(app_icon())
+        self.setMinimumSize(QSize(960, 640))
+
+        keys = controller.engine.keys
+        self.wizard = NewJobWizard(keys)
+        self.jobs_view = JobsView(controller)
+        self.job_detail = JobDetail(controller)
+        self.settings_page = SettingsPage(keys)
+
+        self.jobs_stack = QStackedWidget()
+        self.jobs_stack.addWidget(self.jobs_view)
+        self.jobs_stack.addWidget(self.job_detail)
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("pages")
+        for page in (self.wizard, self.jobs_stack, self.settings_page):
+            self.pages.addWidget(page)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self._sidebar())
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self._menus()
+        self.statusBar().showMessage(
+            "New to BatchLab? File → Open sample project runs a whole job offline, without an API key.", 30000
+        )
+        self.tray = self._tray()
+
+        self.wizard.submit_requested.connect(self.submit)
+        self.jobs_view.open_requested.connect(self.open_job)
+        self.jobs_view.duplicate_requested.connect(self.duplicate)
+        self.job_detail.back_requested.connect(lambda: self.jobs_stack.setCurrentWidget(self.jobs_view))
+        self.settings_page.keys_changed.connect(controller.resume_stalled)
+        self.settings_page.preference_changed.connect(self._preference_changed)
+        controller.error.connect(self._error)
+        controller.job_created.connect(self._job_created)
+        controller.job_finished.connect(self._job_finished)
+        controller.exported.connect(lambda _, path: self.statusBar().showMessage(f"Exported to {path}", 15000))
+
+        geometry = preferences.WINDOW_GEOMETRY.get()
+        if geometry.isEmpty() or not self.restoreGeometry(geometry):
+            self.resize(1200, 800)
+        self.show_page("new")
+
+    # ---- building --------------------------------------------------------------------------------
+    def _sidebar(self) -> QWidget:
+        bar = QFrame()
+        bar.setObjectName("sidebar")
+        bar.setFixedWidth(200)
+        brand_row = QHBoxLayout()
+        icon = QLabel()
+        icon.setPixmap(app_icon().pixmap(28, 28))
+        brand = QLabel("BatchLab")
+        brand.setObjectName("brand")
+        brand_row.addWidget(icon)
+        brand_row.addWidget(brand, 1)
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        for name in PAGES:
+            item = QListWidgetItem(_NAV_LABELS[name])
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setSizeHint(QSize(0, 40))
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+        note = QLabel("Jobs go on at the provider while BatchLab is closed.")
+        note.setObjectName("sidebarNote")
+        note.setWordWrap(True)
+        layout = QVBoxLayout(bar)
+        layout.setContentsMargins(14, 16, 14, 14)
+        layout.setSpacing(14)
+        layout.addLayout(brand_row)
+        layout.addWidget(self.nav, 1)
+        layout.addWidget(note)
+        return bar
+
+    def _menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        entries: tuple[tuple[str, QKeySequence | None, object], ...] = (
+            ("&New job", QKeySequence(QKeySequence.StandardKey.New), self.new_job),
+            ("&Open data file…", QKeySequence(QKeySequence.StandardKey.Open), self.choose_data_file),
+            ("Open &sample project", None, self.open_sample_project),
+        )
+        for text, shortcut, slot in entries:
+            action = QAction(text, self)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+            action.triggered.connect(slot)
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About BatchLab", self)
+        about.triggered.connect(self.about)
+        help_menu.addAction(about)
+
+    def _tray(self) -> QSystemTrayIcon | None:
+        """A tray icon for "job finished" notices, where the desktop has a tray."""
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return None
+        tray = QSystemTrayIcon(app_icon(), self)
+        tray.setToolTip("BatchLab")
+        tray.show()
+        return tray
+
+    # ---- navigation ------------------------------------------------------------------------------
+    def show_page(self, name: str) -> None:
+        """Switch to "new", "jobs" or "settings"."""
+        self.nav.setCurrentRow(PAGES.index(name))
+
+    def _nav_changed(self, row: int) -> None:
+        self.pages.setCurrentIndex(row)
+        if PAGES[row] == "jobs":
+            self.jobs_stack.setCurrentWidget(self.jobs_view)
+
+    def open_job(self, job_id: str) -> None:
+        """Show a job's rows and settings."""
+        self.show_page("jobs")
+        self.job_detail.show_job(job_id)
+        if self.job_detail.job_id == job_id:
+            self.jobs_stack.setCurrentWidget(self.job_detail)
+
+    def new_job(self) -> None:
+        self.wizard.reset()
+        self.show_page("new")
+
+    def duplicate(self, spec: JobSpec) -> None:
+        """Start a new job from an earlier job's settings."""
+        self.wizard.load_spec(spec)
+        self.show_page("new")
+
+    def choose_data_file(self) -> None:
+        patterns = " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES)
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "Open a data file", preferences.DEFAULT_FOLDER.get(), f"Data files ({patterns});;All files (*)"
+        )
+        if chosen:
+            preferences.DEFAULT_FOLDER.set(str(Path(chosen).parent))
+            self.wizard.load_file(Path(chosen))
+            self.show_page("new")
+
+    def open_sample_project(self) -> None:
+        """The sample reviews with a ready spec for the offline Demo provider: a whole job without a key."""
+        try:
+            spec = load_spec(SAMPLE_SPEC)
+        except BatchLabError as exc:
+            show_error(self, exc)
+            return
+        self.wizard.load_spec(spec)
+        self.show_page("new")
+        self.statusBar().showMessage("Sample project opened: it uses the Demo provider, which needs no key.", 10000)
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About BatchLab",
+            f"<h3>BatchLab {__version__}</h3>"
+            "<p>Code the texts in a spreadsheet with a language model, through the providers' batch APIs "
+            "at half the usual price.</p><p>Every file sent and received stays in the job's folder; API keys "
+            "stay in your system's keyring.</p>",
+        )
+
+    # ---- submitting ------------------------------------------------------------------------------
+    def submit(self, spec: JobSpec, table: Table) -> None:
+        """Write the request files with a cancellable progress window, then follow the job."""
+        progress = QProgressDialog("Writing the request files…", "Cancel", 0, 0, self)
+        progress.setWindowTitle("Submitting")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(400)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+
+        def advanced(done: int, total: int) -> None:
+            progress.setMaximum(max(total, 1))
+            progress.setValue(min(done, total))
+
+        task = self.controller.submit(spec, table, progress=advanced, finished=progress.deleteLater)
+        progress.canceled.connect(task.cancel)
+
+    def _job_created(self, job_id: str) -> None:
+        self.wizard.reset()
+        self.show_page("jobs")
+        self.jobs_view.select_job(job_id)
+        job = self.controller.job(job_id)
+        if job:
+            self.statusBar().showMessage(f"“{job.name}” was created and is being sent.", 10000)
+
+    # ---- news from the controller ----------------------------------------------------------------
+    def _error(self, job_id: str, error: BatchLabError) -> None:
+        if not is_cancellation(error):
+            show_error(self, error)
+
+    def _job_finished(self, job_id: str) -> None:
+        job = self.controller.job(job_id)
+        if job is None:
+            return
+        title = f"{job.name}: {'finished' if job.state == 'done' else job.state}"
+        if self.tray is not None and preferences.NOTIFY_WHEN_DONE.get() and not self.isActiveWindow():
+            self.tray.showMessage(title, job.message, app_icon(), 10000)
+        else:
+            self.statusBar().showMessage(f"{title}. {job.message}", 15000)
+
+    def _preference_changed(self, key: str) -> None:
+        if key == preferences.POLL_SECONDS.key:
+            self.controller.set_poll_interval(preferences.POLL_SECONDS.get())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        preferences.WINDOW_GEOMETRY.set(self.saveGeometry())
+        super().closeEvent(event)
+

@@ -1,0 +1,116 @@
+"""Background work for the GUI: say *what* should run off the UI thread and *what to do with the answer*.
+
+    Task(parent, work).on_done(show).on_error(explain).with_progress(bar.setValue).start()
+
+``work`` receives a :class:`TaskContext` to report progress and check for cancellation; it runs
+in Qt's global thread pool and never touches widgets. Results, errors and progress come back
+through queued signals, so every callback runs on the UI thread.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from app.core.errors import BatchLabError, CancelledError
+
+
+class TaskContext:
+    """What running work sees: a progress reporter and a cancel flag."""
+
+    def __init__(self, signals: _Signals) -> None:
+        self._signals = signals
+        self.cancelled = False
+
+    def progress(self, done: int, total: int) -> None:
+        self._signals.progress.emit(int(done), int(total))
+
+    def message(self, text: str) -> None:
+        self._signals.message.emit(text)
+
+    def should_cancel(self) -> bool:
+        return self.cancelled
+
+
+class _Signals(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+    progress = Signal(int, int)
+    message = Signal(str)
+    finished = Signal()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, task: Task) -> None:
+        super().__init__()
+        self.task = task
+
+    def run(self) -> None:
+        task = self.task
+        try:
+            result = task.work(task.context)
+        except BatchLabError as exc:
+            task.signals.failed.emit(exc)
+        except Exception as exc:  # an unexpected bug: keep the app alive and report it plainly
+            traceback.print_exc()
+            wrapped = BatchLabError(
+                f"An unexpected error stopped this task: {exc.__class__.__name__}: {exc}",
+                "Nothing was lost. Try again; if it happens again, please report it with the log.",
+            )
+            task.signals.failed.emit(wrapped)
+        else:
+            task.signals.done.emit(result)
+        finally:
+            task.signals.finished.emit()
+
+
+class Task(QObject):
+    """One piece of background work with UI-thread callbacks."""
+
+    def __init__(self, parent: QObject | None, work: Callable[[TaskContext], Any]) -> None:
+        super().__init__(parent)
+        self.work = work
+        self.signals = _Signals()
+        self.context = TaskContext(self.signals)
+        self.running = False
+        self.signals.finished.connect(self._finished)
+
+    def on_done(self, callback: Callable[[Any], None]) -> Task:
+        self.signals.done.connect(callback)
+        return self
+
+    def on_error(self, callback: Callable[[BatchLabError], None]) -> Task:
+        self.signals.failed.connect(callback)
+        return self
+
+    def with_progress(self, callback: Callable[[int, int], None]) -> Task:
+        self.signals.progress.connect(callback)
+        return self
+
+    def with_messages(self, callback: Callable[[str], None]) -> Task:
+        self.signals.message.connect(callback)
+        return self
+
+    def on_finished(self, callback: Callable[[], None]) -> Task:
+        self.signals.finished.connect(callback)
+        return self
+
+    def start(self) -> Task:
+        self.running = True
+        QThreadPool.globalInstance().start(_Runnable(self))
+        return self
+
+    def cancel(self) -> None:
+        """Ask the work to stop; it raises CancelledError at its next check."""
+        self.context.cancelled = True
+
+    def _finished(self) -> None:
+        self.running = False
+
+
+def is_cancellation(error: BatchLabError) -> bool:
+    """Whether a failure is only the person's own request to stop."""
+    return isinstance(error, CancelledError)

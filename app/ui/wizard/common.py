@@ -1,0 +1,129 @@
+"""Small building blocks the wizard pages share: headings, hints, a problems panel (and settings())."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import shiboken6
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from app.ui.preferences import settings
+
+__all__ = ["MessagePanel", "heading", "hint", "plural", "settings", "while_alive"]
+
+
+
+def heading(title: str, intro: str) -> QWidget:
+    """The page title in large type with one or two sentences under it."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 4)
+    layout.setSpacing(2)
+    label = QLabel(title)
+    label.setObjectName("pageTitle")
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.35)
+    font.setBold(True)
+    label.setFont(font)
+    layout.addWidget(label)
+    text = hint(intro)
+    text.setObjectName("pageIntro")
+    layout.addWidget(text)
+    return box
+
+
+def hint(text: str) -> QLabel:
+    """A short explanation under a control: wrapped, a little muted, selectable."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setObjectName("hint")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    palette = label.palette()
+    color = palette.color(palette.ColorRole.WindowText)
+    color.setAlpha(190)
+    palette.setColor(palette.ColorRole.WindowText, color)
+    label.setPalette(palette)
+    return label
+
+
+class MessagePanel(QFrame):
+    """A framed list of messages: problems (red), warnings (amber), all-good (green) or info."""
+
+    changed = Signal()
+
+    STYLES = {
+        "error": ("#fdecea", "#b3261e", "#5f1410"),
+        "warning": ("#fff4e0", "#b26a00", "#4d2e00"),
+        "ok": ("#e8f5e9", "#2e7d32", "#1b3d1d"),
+        "info": ("#eef3fb", "#3c64a8", "#1c2e4d"),
+    }
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.label)
+        self.kind = "info"
+        self.messages: list[str] = []
+        self.hide()
+
+    def show_messages(self, kind: str, messages: Sequence[str], title: str = "") -> None:
+        """Show ``messages`` (plain text) under an optional bold ``title``; nothing: hide the panel."""
+        self.kind, self.messages = kind, [m for m in messages if m]
+        if not self.messages and not title:
+            self.clear()
+            return
+        background, border, text = self.STYLES[kind]
+        self.setStyleSheet(
+            f"MessagePanel {{ background: {background}; border: 1px solid {border}; border-radius: 4px; }}"
+            f" QLabel {{ color: {text}; background: transparent; }}"
+        )
+        parts = [f"<b>{html.escape(title)}</b>"] if title else []
+        if len(self.messages) == 1 and not title:
+            parts.append(_para(self.messages[0]))
+        elif self.messages:
+            items = "".join(f"<li>{_para(m)}</li>" for m in self.messages)
+            parts.append(f"<ul style='margin-left:-20px; margin-top:2px; margin-bottom:0'>{items}</ul>")
+        self.label.setText("".join(parts))
+        self.show()
+        self.changed.emit()
+
+    def clear(self) -> None:
+        self.messages = []
+        self.label.clear()
+        self.hide()
+        self.changed.emit()
+
+    def text(self) -> str:
+        """The panel's text without markup (for tests and accessibility)."""
+        return self.label.text() if not self.isHidden() else ""
+
+    def plain_text(self) -> str:
+        return "\n".join(self.messages)
+
+
+def _para(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def while_alive(widget: QWidget, callback: Callable[..., Any]) -> Callable[..., None]:
+    """``callback``, skipped once ``widget`` is gone (a Task may report after its page was closed)."""
+
+    def call(*args: Any) -> None:
+        if shiboken6.isValid(widget):
+            callback(*args)
+
+    return call

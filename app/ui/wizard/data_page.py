@@ -1,0 +1,484 @@
+"""Step 1 — Data: open a CSV/TSV/Excel file, see it, choose the ID column, see its problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.data import SUPPORTED_SUFFIXES, DataIssue, Table, check_table, list_sheets, load_table
+from app.core.errors import BatchLabError
+from app.ui.models.table_model import DataFrameModel
+from app.ui.tasks import Task, TaskContext, is_cancellation
+from app.ui import preferences
+from app.ui.wizard.common import MessagePanel, heading, hint, plural, while_alive
+
+ROW_NUMBERS = "Row numbers (no ID column: BatchLab numbers the rows 1, 2, 3 …)"
+_SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
+_DELIMITERS = {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated", "|": "separated by |"}
+_ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "utf-16": "UTF-16", "utf-32": "UTF-32"}
+_UNSET: Any = object()
+
+
+def describe_encoding(table: Table) -> str:
+    name = table.encoding or ""
+    label = _ENCODINGS.get(name, name.upper().replace("CP", "Windows-") if name.startswith("cp") else name)
+    return f"{label} (guessed)" if table.encoding_guessed else label
+
+
+def file_facts(table: Table) -> str:
+    """“40 rows · 4 columns · UTF-8 · comma-separated” (or the sheet for workbooks)."""
+    parts = [plural(len(table), "row"), plural(len(table.columns), "column")]
+    if table.sheet is not None:
+        parts.append(f"sheet “{table.sheet}”")
+    if table.encoding:
+        parts.append(describe_encoding(table))
+    if table.delimiter:
+        parts.append(_DELIMITERS.get(table.delimiter, f"separated by “{table.delimiter}”"))
+    return " · ".join(parts)
+
+
+def guess_id_column(columns: list[str]) -> str | None:
+    """A column whose name says it holds IDs ("id", "review_id", "ID number" …), if any."""
+    for name in columns:
+        low = name.strip().lower()
+        if low in ("id", "identifier", "key") or low.endswith(("_id", " id", "-id", ".id")) or low.startswith(("id_", "id ")):
+            return name
+    return None
+
+
+class DataPage(QWidget):
+    """Load the data in the background, preview it, choose the ID column and show its problems."""
+
+    changed = Signal()
+    table_loaded = Signal(object)  # Table
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table: Table | None = None
+        self.path: Path | None = None
+        self._load_task: Task | None = None
+        self._check_task: Task | None = None
+        self._load_generation = 0
+        self._check_generation = 0
+        self._issues: list[DataIssue] | None = None
+        self._template_columns: list[str] = []
+        self._pending_id: Any = _UNSET
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(120)
+        self._check_timer.timeout.connect(self._start_check)
+        self._build()
+
+    # ---- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setSpacing(8)
+        layout.addWidget(
+            heading(
+                "Your data",
+                "Choose the spreadsheet that holds your texts: CSV, TSV or Excel, one row per text. "
+                "You can also drag the file onto this window. Nothing is sent anywhere at this step.",
+            )
+        )
+
+        row = QHBoxLayout()
+        self.open_button = QPushButton("Open file…")
+        self.open_button.setDefault(True)
+        self.open_button.clicked.connect(self.choose_file)
+        row.addWidget(self.open_button)
+        self.path_label = QLabel("No file chosen yet.")
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.path_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        row.addWidget(self.path_label, 1)
+        self.sheet_label = QLabel("Sheet:")
+        self.sheet_combo = QComboBox()
+        self.sheet_combo.setMinimumContentsLength(14)
+        self.sheet_combo.setToolTip("Workbooks can hold several sheets: choose the one with your table.")
+        self.sheet_combo.activated.connect(self._sheet_chosen)
+        row.addWidget(self.sheet_label)
+        row.addWidget(self.sheet_combo)
+        layout.addLayout(row)
+
+        self.load_row = QWidget()
+        load = QHBoxLayout(self.load_row)
+        load.setContentsMargins(0, 0, 0, 0)
+        self.load_label = QLabel("Reading the file…")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_loading)
+        load.addWidget(self.load_label)
+        load.addWidget(self.progress, 1)
+        load.addWidget(self.cancel_button)
+        layout.addWidget(self.load_row)
+
+        self.error_panel = MessagePanel()
+        self.error_panel.setObjectName("loadError")
+        layout.addWidget(self.error_panel)
+
+        self.details = QWidget()
+        form = QFormLayout(self.details)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.facts_label = QLabel()
+        self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("File:", self.facts_label)
+        id_box = QWidget()
+        id_layout = QVBoxLayout(id_box)
+        id_layout.setContentsMargins(0, 0, 0, 0)
+        id_layout.setSpacing(2)
+        self.id_combo = QComboBox()
+        self.id_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.id_combo.currentIndexChanged.connect(self._id_changed)
+        id_layout.addWidget(self.id_combo, 0, Qt.AlignmentFlag.AlignLeft)
+        id_layout.addWidget(
+            hint(
+                "Each answer is matched back to its row by this ID, so every value must be different. "
+                "Without an ID column, BatchLab numbers the rows itself."
+            )
+        )
+        form.addRow("ID column:", id_box)
+        self.used_label = QLabel()
+        self.used_label.setWordWrap(True)
+        form.addRow("Texts sent:", self.used_label)
+        layout.addWidget(self.details)
+
+        self.issues_panel = MessagePanel()
+        self.issues_panel.setObjectName("dataIssues")
+        layout.addWidget(self.issues_panel)
+
+        self.model = DataFrameModel(self)
+        self.view = QTableView()
+        self.view.setObjectName("dataPreview")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.setMinimumHeight(140)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.view.verticalHeader().setToolTip("Row numbers as Excel shows them (the column names are row 1).")
+        self.drop_zone = QLabel(
+            "<p style='font-size:15pt'>Drop a CSV, TSV or Excel file here</p>"
+            "<p>or click <b>Open file…</b> above.</p>"
+            "<p>One row per text, with the column names in the first row.<br>"
+            "BatchLab reads " + ", ".join(SUPPORTED_SUFFIXES) + " files.</p>"
+        )
+        self.drop_zone.setObjectName("dropZone")
+        self.drop_zone.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.drop_zone.setWordWrap(True)
+        self.drop_zone.setStyleSheet(
+            "QLabel#dropZone { border: 2px dashed palette(mid); border-radius: 10px; color: palette(text); }"
+        )
+        self.preview_stack = QStackedWidget()
+        self.preview_stack.addWidget(self.drop_zone)
+        self.preview_stack.addWidget(self.view)
+        layout.addWidget(self.preview_stack, 1)
+        self._show_state()
+
+    # ---- loading ---------------------------------------------------------------------------
+    def choose_file(self) -> None:
+        """Ask for a file with the system's file dialog, starting in the last folder used."""
+        start = preferences.DEFAULT_FOLDER.get()
+        patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open your data", start, f"Data files ({patterns});;All files (*)"
+        )
+        if path:
+            preferences.DEFAULT_FOLDER.set(str(Path(path).parent))
+            self.load_file(Path(path))
+
+    def load_file(self, path: Path, sheet: str | None = None, id_column: Any = _UNSET) -> None:
+        """Read ``path`` in the background; ``id_column`` (a name or None) is chosen once it is loaded."""
+        self.cancel_loading(quiet=True)
+        self._load_generation += 1
+        generation = self._load_generation
+        self.path = Path(path).expanduser().absolute()
+        self._pending_id = id_column
+        self.error_panel.clear()
+        self.path_label.setText(f"<b>{self.path.name}</b>  <span style='color:gray'>in {self.path.parent}</span>")
+        self.path_label.setToolTip(str(self.path))
+        self.load_label.setText(f"Reading {self.path.name}…")
+        self.progress.setValue(0)
+        self.load_row.show()
+        path_now = self.path
+
+        def work(context: TaskContext) -> tuple[Table, list[str]]:
+            sheets = list_sheets(path_now) if path_now.suffix.lower() in _SPREADSHEETS else []
+            table = load_table(path_now, sheet, progress=context.progress, should_cancel=context.should_cancel)
+            return table, sheets
+
+        self._load_task = (
+            Task(self, work)
+            .with_progress(while_alive(self, lambda done, total: self._progress(generation, done, total)))
+            .on_done(while_alive(self, lambda result: self._loaded(generation, *result)))
+            .on_error(while_alive(self, lambda error: self._load_failed(generation, error)))
+            .start()
+        )
+        self.changed.emit()
+
+    def cancel_loading(self, quiet: bool = False) -> None:
+        """Stop a load in progress; the table shown before (if any) stays."""
+        task = self._load_task
+        if task is None or not task.running:
+            return
+        task.cancel()
+        self._load_task = None
+        if not quiet:
+            self._load_generation += 1  # ignore whatever the stopped work still reports
+            self.load_row.hide()
+            self.path = self.table.path if self.table is not None else None
+            self._show_path()
+            self.error_panel.show_messages("info", ["Loading stopped."])
+            self.changed.emit()
+
+    def is_loading(self) -> bool:
+        return self._load_task is not None and self._load_task.running
+
+    def _progress(self, generation: int, done: int, total: int) -> None:
+        if generation == self._load_generation and total > 0:
+            self.progress.setValue(int(1000 * min(done, total) / total))
+
+    def _loaded(self, generation: int, table: Table, sheets: list[str]) -> None:
+        if generation != self._load_generation:
+            return
+        self._load_task = None
+        self.load_row.hide()
+        self.set_table(table, sheets)
+
+    def _load_failed(self, generation: int, error: BatchLabError) -> None:
+        if generation != self._load_generation:
+            return
+        self._load_task = None
+        self.load_row.hide()
+        if is_cancellation(error):
+            self.error_panel.show_messages("info", ["Loading stopped."])
+        else:
+            failed = self.path.name if self.path else "The file"
+            lines = [error.message] + ([error.hint] if error.hint else [])
+            if self.table is not None:
+                lines.append(f"The data shown below is still {self.table.path.name}.")
+            self.error_panel.show_messages("error", lines, f"{failed} could not be used")
+        self.path = self.table.path if self.table is not None else None
+        self._show_path()
+        self.changed.emit()
+
+    def _show_path(self) -> None:
+        if self.path is None:
+            self.path_label.setText("No file chosen yet.")
+            self.path_label.setToolTip("")
+        else:
+            self.path_label.setText(f"<b>{self.path.name}</b>  <span style='color:gray'>in {self.path.parent}</span>")
+            self.path_label.setToolTip(str(self.path))
+
+    def set_table(self, table: Table, sheets: list[str] | None = None) -> None:
+        """Show an already loaded table (the wizard and tests use this too)."""
+        self.table = table
+        self.path = table.path
+        self._show_path()
+        self.sheet_combo.blockSignals(True)
+        self.sheet_combo.clear()
+        self.sheet_combo.addItems(sheets or ([table.sheet] if table.sheet else []))
+        if table.sheet:
+            self.sheet_combo.setCurrentText(table.sheet)
+        self.sheet_combo.blockSignals(False)
+        self.facts_label.setText(file_facts(table))
+        self.model.set_frame(table.frame, table.row_number)
+        self._size_columns()
+        explicit = self._pending_id is not _UNSET
+        wanted = self._pending_id if explicit else guess_id_column(table.columns)
+        self._pending_id = _UNSET
+        if wanted is not None and wanted not in table.columns:
+            wanted = None
+        self.id_combo.blockSignals(True)
+        self.id_combo.clear()
+        self.id_combo.addItem(ROW_NUMBERS, None)
+        for name in table.columns:
+            self.id_combo.addItem(name, name)
+        self.id_combo.setCurrentIndex(0 if wanted is None else table.columns.index(wanted) + 1)
+        self.id_combo.blockSignals(False)
+        self._issues = None
+        self._show_state()
+        self._update_used()
+        self.table_loaded.emit(table)
+        self._check_timer.start()
+        self.changed.emit()
+
+    def _size_columns(self) -> None:
+        header = self.view.horizontalHeader()
+        metrics = self.view.fontMetrics()
+        for column, name in enumerate(self.model.columns()):
+            width = max(metrics.horizontalAdvance(name) + 36, 90)
+            if self.table is not None and len(self.table):
+                sample = self.table.frame.iloc[:50, column].astype("str").str.len().max()
+                width = max(width, min(int(sample) * metrics.averageCharWidth() + 16, 380))
+            header.resizeSection(column, width)
+
+    def _sheet_chosen(self, _index: int) -> None:
+        sheet = self.sheet_combo.currentText()
+        if self.path is not None and sheet and (self.table is None or sheet != self.table.sheet):
+            self.load_file(self.path, sheet, self.id_column())
+
+    def clear(self) -> None:
+        self.cancel_loading(quiet=True)
+        self._load_generation += 1
+        self._check_generation += 1
+        self.table, self.path, self._issues = None, None, None
+        self._pending_id = _UNSET
+        self.model.set_frame(None)
+        self.id_combo.blockSignals(True)
+        self.id_combo.clear()
+        self.id_combo.blockSignals(False)
+        self.sheet_combo.clear()
+        self.error_panel.clear()
+        self.load_row.hide()
+        self._show_path()
+        self._show_state()
+        self.changed.emit()
+
+    # ---- ID column and checks --------------------------------------------------------------
+    def id_column(self) -> str | None:
+        """The chosen ID column, or None for row numbers."""
+        if self.id_combo.count() == 0:
+            return None
+        return self.id_combo.currentData()
+
+    def set_id_column(self, name: str | None) -> None:
+        if self.table is None or self.is_loading():
+            self._pending_id = name
+            return
+        index = self.id_combo.findData(name) if name is not None else 0
+        self.id_combo.setCurrentIndex(max(index, 0))
+
+    def set_template_columns(self, columns: list[str]) -> None:
+        """The columns the row template uses: highlighted, and checked for blank texts."""
+        if columns == self._template_columns:
+            return
+        self._template_columns = list(columns)
+        self.model.set_highlighted_columns(columns)
+        self._update_used()
+        if self.table is not None:
+            self._issues = None
+            self._show_state()
+            self._check_timer.start()
+            self.changed.emit()
+
+    def _id_changed(self, _index: int) -> None:
+        if self.table is None:
+            return
+        self._issues = None
+        self._show_state()
+        self._check_timer.start()
+        self.changed.emit()
+
+    def _update_used(self) -> None:
+        used = [c for c in self._template_columns if self.table is None or c in self.table.columns]
+        if used:
+            names = ", ".join(f"<b>{c}</b>" for c in used)
+            self.used_label.setText(f"The row template uses {names} (marked ● in the table below).")
+        else:
+            self.used_label.setText(
+                "Chosen in the next step: the row template says which columns hold the texts to code."
+            )
+
+    def _start_check(self) -> None:
+        table = self.table
+        if table is None:
+            return
+        if self._check_task is not None and self._check_task.running:
+            self._check_task.cancel()
+        self._check_generation += 1
+        generation = self._check_generation
+        id_column = self.id_column()
+        texts = [c for c in self._template_columns if c in table.columns]
+        self._check_task = (
+            Task(self, lambda _context: check_table(table, id_column, texts))
+            .on_done(while_alive(self, lambda issues: self._checked(generation, issues)))
+            .on_error(while_alive(self, lambda error: self._check_failed(generation, error)))
+            .start()
+        )
+
+    def _checked(self, generation: int, issues: list[DataIssue]) -> None:
+        if generation != self._check_generation:
+            return
+        self._issues = issues
+        self._show_state()
+        self.changed.emit()
+
+    def _check_failed(self, generation: int, error: BatchLabError) -> None:
+        if generation != self._check_generation:
+            return
+        self._issues = [DataIssue("check", [], error.message, True)]
+        self._show_state()
+        self.changed.emit()
+
+    def issues(self) -> list[DataIssue] | None:
+        """The problems found in the data (None while the check runs or no file is loaded)."""
+        return self._issues
+
+    def is_checking(self) -> bool:
+        return self.table is not None and self._issues is None
+
+    def _show_state(self) -> None:
+        loaded = self.table is not None
+        self.details.setVisible(loaded)
+        self.preview_stack.setCurrentWidget(self.view if loaded else self.drop_zone)
+        multi = self.sheet_combo.count() > 1 or (self.table is not None and self.table.sheet is not None)
+        self.sheet_label.setVisible(multi)
+        self.sheet_combo.setVisible(multi)
+        if not loaded:
+            self.load_row.setVisible(self.is_loading())
+            self.issues_panel.clear()
+            return
+        issues = self._issues
+        if issues is None:
+            self.issues_panel.show_messages("info", ["Checking the data…"])
+            return
+        blocking = [i.message for i in issues if i.blocking]
+        others = [i.message for i in issues if not i.blocking]
+        if blocking:
+            self.issues_panel.show_messages("error", blocking + others, "Fix these problems in the data to go on")
+        elif others:
+            self.issues_panel.show_messages("warning", others, "Please check (you can still go on)")
+        else:
+            what = "every row has its own ID"
+            if self._template_columns:
+                what += " and a text to code"
+            self.issues_panel.show_messages("ok", [f"No problems found: {what}."])
+
+    # ---- completeness ----------------------------------------------------------------------
+    def problems(self) -> list[str]:
+        if self.is_loading():
+            return ["The file is still loading."]
+        if self.table is None:
+            return ["Open a data file first (or drag one onto this window)."]
+        if self._issues is None:
+            return ["Checking the data…"]
+        return [i.message for i in self._issues if i.blocking]
+
+    def cancel_work(self) -> None:
+        """Stop loading (the previous table stays); a running check is quick and finishes by itself."""
+        self.cancel_loading()

@@ -1,0 +1,477 @@
+"""Step 4 — Provider and model: where the texts go, which model codes them, and a few settings."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.errors import BatchLabError
+from app.core.keys import KeyStore
+from app.core.pricing import batch_price, default_models, describe_missing_price
+from app.core.providers import LABELS, key_account, list_models
+from app.ui.tasks import Task
+from app.ui import preferences
+from app.ui.wizard.common import heading, hint, settings, while_alive
+
+PROVIDER_CHOICES = (
+    ("openai", "OpenAI"),
+    ("anthropic", "Anthropic"),
+    ("compatible", "OpenAI-compatible server"),
+    ("demo", "Demo (offline, free, made-up answers)"),
+)
+PROVIDER_HELP = {
+    "openai": "OpenAI's Batch API: half the normal price; results within 24 hours, usually much sooner.",
+    "anthropic": "Anthropic's Message Batches: half the normal price; results within 24 hours, usually much sooner.",
+    "compatible": "A server that offers OpenAI's Batch API under its own address, such as a university's "
+    "own service. Ask its administrators for the address and a key.",
+    "demo": "A stand-in that runs on this computer and invents plausible answers. Free, needs no key, "
+    "nothing leaves your computer: use it to learn BatchLab. Its answers mean nothing.",
+}
+ENDPOINT_CHOICES = (
+    ("chat", "Chat Completions (works with every OpenAI model)"),
+    ("responses", "Responses (OpenAI's newer interface)"),
+)
+_KEY_SOURCES = {
+    "keyring": "saved in the system keyring",
+    "this session only": "typed in this session only; forgotten when BatchLab closes",
+}
+
+
+def provider_label(provider: str) -> str:
+    return LABELS.get(provider, provider)
+
+
+def format_price(value: float) -> str:
+    return f"${value:,.2f}" if value >= 0.1 or value == 0 else f"${value:,.3f}"
+
+
+class ModelPage(QWidget):
+    """Provider, model, key status and the request settings, each with a plain explanation."""
+
+    changed = Signal()
+
+    def __init__(self, keys: KeyStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.keys = keys
+        self._refresh_task: Task | None = None
+        self._refresh_generation = 0
+        self._price_timer = QTimer(self)
+        self._price_timer.setSingleShot(True)
+        self._price_timer.setInterval(250)
+        self._price_timer.timeout.connect(self._update_price)
+        self._build()
+        self.reset()
+
+    # ---- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer.addWidget(scroll)
+        content = QWidget()
+        scroll.setWidget(content)
+        layout = QVBoxLayout(content)
+        layout.setSpacing(8)
+        layout.addWidget(
+            heading(
+                "Provider and model",
+                "Choose who codes your texts and with which model. Batches cost half the normal price and "
+                "come back within 24 hours. Start with a small, cheap model and try it on 5 rows.",
+            )
+        )
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        form.setVerticalSpacing(10)
+        layout.addLayout(form)
+
+        self.provider_combo = QComboBox()
+        self.provider_combo.setObjectName("provider")
+        for key, label in PROVIDER_CHOICES:
+            self.provider_combo.addItem(label, key)
+        self.provider_combo.currentIndexChanged.connect(self._provider_changed)
+        self.provider_hint = hint("")
+        form.addRow("Provider:", self._stack(self._left(self.provider_combo), self.provider_hint))
+
+        self.base_url_edit = QLineEdit()
+        self.base_url_edit.setObjectName("baseUrl")
+        self.base_url_edit.setPlaceholderText("https://llm.example.org/v1")
+        self.base_url_edit.textChanged.connect(self._base_url_changed)
+        self.base_url_box = self._stack(
+            self.base_url_edit, hint("The server's address, usually ending in /v1. Its key is set in Settings.")
+        )
+        form.addRow("Server address:", self.base_url_box)
+        self.form = form
+
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("model")
+        self.model_combo.setEditable(True)
+        self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.model_combo.setMinimumContentsLength(28)
+        self.model_combo.currentTextChanged.connect(self._model_changed)
+        self.refresh_button = QPushButton("Refresh from provider")
+        self.refresh_button.setToolTip("Ask the provider which models your account can use.")
+        self.refresh_button.clicked.connect(self.refresh_models)
+        model_row = QWidget()
+        row = QHBoxLayout(model_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.model_combo, 1)
+        row.addWidget(self.refresh_button)
+        self.models_note = hint("")
+        self.models_note.hide()
+        self.price_label = hint("")
+        form.addRow("Model:", self._stack(model_row, self.price_label, self.models_note))
+
+        self.key_label = QLabel()
+        self.key_label.setObjectName("keyStatus")
+        self.key_label.setWordWrap(True)
+        self.key_label.setTextFormat(Qt.TextFormat.RichText)
+        form.addRow("API key:", self.key_label)
+
+        self.rows_spin = QSpinBox()
+        self.rows_spin.setObjectName("rowsPerRequest")
+        self.rows_spin.setRange(1, 100)
+        self.rows_spin.valueChanged.connect(self._emit_changed)
+        form.addRow(
+            "Rows per request:",
+            self._stack(
+                self._left(self.rows_spin),
+                hint(
+                    "How many rows go into one request. More rows per request is cheaper (the instructions "
+                    "are sent once for all of them), but answers may be less careful. 1 is the safest; "
+                    "5–10 is a common saving."
+                ),
+            ),
+        )
+        self.budget_spin = QSpinBox()
+        self.budget_spin.setObjectName("outputBudget")
+        self.budget_spin.setRange(0, 1_000_000)
+        self.budget_spin.setSingleStep(256)
+        self.budget_spin.setSpecialValueText("automatic")
+        self.budget_spin.setSuffix(" tokens")
+        self.budget_spin.setMinimumWidth(150)
+        self.budget_spin.valueChanged.connect(self._emit_changed)
+        form.addRow(
+            "Output budget:",
+            self._stack(
+                self._left(self.budget_spin),
+                hint(
+                    "The longest answer the model may write for one request. Leave it on “automatic”: "
+                    "BatchLab sizes it from your fields. Too low, and answers come back cut off."
+                ),
+            ),
+        )
+        temperature = QWidget()
+        temp_row = QHBoxLayout(temperature)
+        temp_row.setContentsMargins(0, 0, 0, 0)
+        self.temperature_check = QCheckBox("Set a temperature:")
+        self.temperature_check.setObjectName("useTemperature")
+        self.temperature_spin = QDoubleSpinBox()
+        self.temperature_spin.setObjectName("temperature")
+        self.temperature_spin.setRange(0.0, 2.0)
+        self.temperature_spin.setSingleStep(0.1)
+        self.temperature_spin.setDecimals(1)
+        self.temperature_spin.setEnabled(False)
+        self.temperature_check.toggled.connect(self.temperature_spin.setEnabled)
+        self.temperature_check.toggled.connect(self._emit_changed)
+        self.temperature_spin.valueChanged.connect(self._emit_changed)
+        temp_row.addWidget(self.temperature_check)
+        temp_row.addWidget(self.temperature_spin)
+        temp_row.addStretch(1)
+        form.addRow(
+            "Temperature:",
+            self._stack(
+                temperature,
+                hint(
+                    "Optional. Lower (e.g. 0) gives more consistent answers; leave it off to use the model's "
+                    "default. Newer reasoning models ignore it (the preview says so)."
+                ),
+            ),
+        )
+
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setText("Advanced settings")
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setAutoRaise(True)
+        self.advanced_toggle.toggled.connect(self._toggle_advanced)
+        layout.addWidget(self.advanced_toggle)
+        self.advanced_group = QGroupBox()
+        advanced_form = QFormLayout(self.advanced_group)
+        advanced_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.endpoint_combo = QComboBox()
+        self.endpoint_combo.setObjectName("endpoint")
+        for key, label in ENDPOINT_CHOICES:
+            self.endpoint_combo.addItem(label, key)
+        self.endpoint_combo.currentIndexChanged.connect(self._emit_changed)
+        self.endpoint_hint = hint(
+            "Which OpenAI interface the batch uses. Both give the same answers; keep Chat Completions "
+            "unless you have a reason to change it."
+        )
+        advanced_form.addRow("OpenAI endpoint:", self._stack(self._left(self.endpoint_combo), self.endpoint_hint))
+        self.advanced_group.setVisible(False)
+        layout.addWidget(self.advanced_group)
+        layout.addStretch(1)
+
+    @staticmethod
+    def _stack(*widgets: QWidget) -> QWidget:
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(3)
+        for widget in widgets:
+            column.addWidget(widget)
+        return box
+
+    @staticmethod
+    def _left(widget: QWidget) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(widget)
+        row.addStretch(1)
+        return box
+
+    def _toggle_advanced(self, shown: bool) -> None:
+        self.advanced_group.setVisible(shown)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+    # ---- values ----------------------------------------------------------------------------
+    def provider(self) -> str:
+        return self.provider_combo.currentData()
+
+    def model(self) -> str:
+        return self.model_combo.currentText().strip()
+
+    def base_url(self) -> str | None:
+        if self.provider() != "compatible":
+            return None
+        return self.base_url_edit.text().strip() or None
+
+    def endpoint(self) -> str:
+        return self.endpoint_combo.currentData() if self.provider() == "openai" else "chat"
+
+    def rows_per_request(self) -> int:
+        return self.rows_spin.value()
+
+    def max_output_tokens(self) -> int | None:
+        return self.budget_spin.value() or None
+
+    def temperature(self) -> float | None:
+        return round(self.temperature_spin.value(), 2) if self.temperature_check.isChecked() else None
+
+    def set_values(
+        self,
+        provider: str,
+        model: str,
+        *,
+        base_url: str | None = None,
+        endpoint: str = "chat",
+        rows_per_request: int = 1,
+        max_output_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> None:
+        """Fill every control (from a spec being duplicated, or the remembered choice)."""
+        self.set_provider(provider)
+        self.base_url_edit.setText(base_url or "")
+        self.model_combo.setCurrentText(model)
+        self.endpoint_combo.setCurrentIndex(max(self.endpoint_combo.findData(endpoint), 0))
+        if endpoint != "chat":
+            self.advanced_toggle.setChecked(True)
+        self.rows_spin.setValue(rows_per_request)
+        self.budget_spin.setValue(max_output_tokens or 0)
+        self.temperature_check.setChecked(temperature is not None)
+        self.temperature_spin.setValue(temperature if temperature is not None else 0.0)
+        self._update_price()
+
+    def set_provider(self, provider: str) -> None:
+        index = self.provider_combo.findData(provider)
+        if index >= 0:
+            self.provider_combo.setCurrentIndex(index)
+
+    def reset(self) -> None:
+        """The remembered provider and model (Demo for a first run), default settings."""
+        store = settings()
+        provider = str(store.value("wizard/provider", "demo"))
+        if self.provider_combo.findData(provider) < 0:
+            provider = "demo"
+        models = default_models(provider)
+        model = str(store.value(f"wizard/model/{provider}", models[0] if models else ""))
+        self._note("")
+        self.set_values(provider, model)
+        self.advanced_toggle.setChecked(False)
+        self._provider_changed()
+        self.model_combo.setCurrentText(model)
+
+    def remember(self) -> None:
+        """Keep the provider and model as the next job's default."""
+        store = settings()
+        store.setValue("wizard/provider", self.provider())
+        store.setValue(f"wizard/model/{self.provider()}", self.model())
+
+    # ---- reactions -------------------------------------------------------------------------
+    def _provider_changed(self, *_args: object) -> None:
+        provider = self.provider()
+        self._refresh_generation += 1  # a refresh for the previous provider no longer matters
+        self.refresh_button.setEnabled(provider != "demo")
+        self.provider_hint.setText(PROVIDER_HELP.get(provider, ""))
+        self.form.setRowVisible(self.base_url_box, provider == "compatible")
+        if provider == "compatible" and not self.base_url_edit.text().strip():
+            self.base_url_edit.setText(preferences.COMPATIBLE_URL.get())  # the server set up in Settings
+        self.endpoint_combo.setEnabled(provider == "openai")
+        self.endpoint_hint.setEnabled(provider == "openai")
+        current = self.model()
+        models = default_models(provider)
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        self.model_combo.addItems(models)
+        remembered = str(settings().value(f"wizard/model/{provider}", ""))
+        keep = current if current in models else (remembered or (models[0] if models else ""))
+        self.model_combo.setCurrentText(keep)
+        self.model_combo.blockSignals(False)
+        self.model_combo.lineEdit().setPlaceholderText(
+            "the model's name as the server calls it" if provider == "compatible" else "model name"
+        )
+        self._note("")
+        self.refresh_key_status()
+        self._update_price()
+        self.changed.emit()
+
+    def _note(self, text: str) -> None:
+        self.models_note.setText(text)
+        self.models_note.setVisible(bool(text))
+
+    def _base_url_changed(self, _text: str) -> None:
+        self.refresh_key_status()
+        self.changed.emit()
+
+    def _model_changed(self, _text: str) -> None:
+        self._price_timer.start()
+        self.changed.emit()
+
+    def _emit_changed(self, *_args: object) -> None:
+        self.changed.emit()
+
+    def _update_price(self) -> None:
+        provider, model = self.provider(), self.model()
+        if not model:
+            self.price_label.setText("Type or choose a model name.")
+            return
+        if provider == "demo":
+            self.price_label.setText("The demo charges nothing.")
+            return
+        price = batch_price(provider, model)
+        if price is None:
+            self.price_label.setText(describe_missing_price(provider, model))
+        else:
+            self.price_label.setText(
+                f"Batch price: {format_price(price.input_per_mtok)} per million input tokens, "
+                f"{format_price(price.output_per_mtok)} per million output tokens ({price.source})."
+            )
+
+    def refresh_key_status(self) -> None:
+        """Say whether a key is set for the chosen provider, and where it comes from."""
+        provider = self.provider()
+        if provider == "demo":
+            self.key_label.setText("✓ The demo needs no key.")
+            return
+        if provider == "compatible" and not self.base_url():
+            self.key_label.setText("Enter the server address first; its key is set in Settings → API keys.")
+            return
+        account = key_account(provider, self.base_url())
+        source = self.keys.source(account) if account else None
+        label = provider_label(provider)
+        if source is None:
+            self.key_label.setText(
+                f"<span style='color:#b3261e'>✗ No key is set for {label}.</span> "
+                "Add it in <b>Settings → API keys</b> before trying rows or submitting."
+            )
+        else:
+            where = _KEY_SOURCES.get(source, source)
+            self.key_label.setText(f"<span style='color:#2e7d32'>✓ A key is set for {label}</span> ({where}).")
+
+    def has_key(self) -> bool:
+        account = key_account(self.provider(), self.base_url())
+        return account is None or self.keys.source(account) is not None
+
+    def showEvent(self, event: object) -> None:  # keys may have changed in Settings meanwhile
+        self.refresh_key_status()
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    # ---- model list ------------------------------------------------------------------------
+    def refresh_models(self) -> None:
+        """Ask the provider for its models in the background; keep the built-in list if that fails."""
+        provider, base_url, keys = self.provider(), self.base_url(), self.keys
+        if provider == "demo":
+            return
+        self._refresh_generation += 1
+        generation = self._refresh_generation
+        self.refresh_button.setEnabled(False)
+        self._note(f"Asking {provider_label(provider)} for the models your account can use…")
+        self._refresh_task = (
+            Task(self, lambda _context: list_models(provider, keys, base_url))
+            .on_done(while_alive(self, lambda models: self._models_arrived(generation, provider, models)))
+            .on_error(while_alive(self, lambda error: self._models_failed(generation, provider, error)))
+            .on_finished(while_alive(self, lambda: self.refresh_button.setEnabled(self.provider() != "demo")))
+            .start()
+        )
+
+    def _models_arrived(self, generation: int, provider: str, models: list[str]) -> None:
+        if generation != self._refresh_generation:
+            return
+        current = self.model()
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        self.model_combo.addItems(models)
+        self.model_combo.setCurrentText(current)
+        self.model_combo.blockSignals(False)
+        if models == default_models(provider):
+            self._note(
+                f"Could not get the list from {provider_label(provider)}; showing BatchLab's own list."
+            )
+        else:
+            self._note(f"{len(models)} models available to your account.")
+
+    def _models_failed(self, generation: int, provider: str, error: BatchLabError) -> None:
+        if generation != self._refresh_generation:
+            return
+        reason = re.sub(r"\s+", " ", error.message).strip()
+        self._note(f"Showing BatchLab's own list of models. ({reason})")
+
+    # ---- completeness ----------------------------------------------------------------------
+    def problems(self) -> list[str]:
+        found = []
+        if self.provider() == "compatible":
+            url = self.base_url()
+            if not url:
+                found.append("Enter the server address of the OpenAI-compatible server.")
+            elif not re.match(r"^https?://\S+$", url):
+                found.append("The server address must start with http:// or https://.")
+        if not self.model():
+            found.append("Choose or type a model.")
+        return found
+
+    def cancel_work(self) -> None:
+        self._refresh_generation += 1
+        if self._refresh_task is not None:
+            self._refresh_task.cancel()

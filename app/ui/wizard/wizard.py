@@ -1,0 +1,388 @@
+"""The "New job" wizard: five steps from a spreadsheet to a submitted batch.
+
+The wizard only gathers choices and shows what app.core says about them; building the spec,
+checking it, previewing, estimating and trying rows are all core calls (the slow ones in Tasks).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.data import SUPPORTED_SUFFIXES, Table
+from app.core.errors import SpecError
+from app.core.keys import KeyStore
+from app.core.spec import JobSpec, parse_spec
+from app.ui.wizard.data_page import DataPage
+from app.ui.wizard.fields_page import FieldsPage
+from app.ui.wizard.instructions_page import InstructionsPage
+from app.ui.wizard.model_page import ModelPage
+from app.ui.wizard.review_page import ReviewPage
+from app.ui.wizard.starters import Starter
+
+STEP_NAMES = ("Data", "Instructions", "Output fields", "Model", "Review")
+
+_STEP_STYLE = """
+QPushButton[step="true"] { background: transparent; border: none; padding: 6px 14px; border-radius: 14px;
+                           color: #374151; font-weight: 600; min-height: 16px; }
+QPushButton[step="true"]:hover { background: #e2e7ee; }
+QPushButton[step="true"]:disabled { background: transparent; color: #a3abb7; font-weight: normal; }
+QPushButton[step="true"][current="true"] { background: #2563eb; color: #ffffff; }
+"""
+
+
+class NewJobWizard(QWidget):
+    """A guided stepper: Data · Instructions · Output fields · Model · Review, then Submit."""
+
+    submit_requested = Signal(object, object)  # (JobSpec, Table)
+    step_changed = Signal(int)
+
+    step_names: tuple[str, ...] = STEP_NAMES
+
+    def __init__(self, keys: KeyStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("newJobWizard")
+        self.keys = keys
+        self._starter: Starter | None = None
+        self.setAcceptDrops(True)
+
+        self.data_page = DataPage()
+        self.instructions_page = InstructionsPage()
+        self.fields_page = FieldsPage()
+        self.model_page = ModelPage(keys)
+        self.review_page = ReviewPage(keys)
+        self.pages: list[QWidget] = [
+            self.data_page,
+            self.instructions_page,
+            self.fields_page,
+            self.model_page,
+            self.review_page,
+        ]
+        self._build()
+
+        self.data_page.table_loaded.connect(self._table_loaded)
+        self.instructions_page.template_changed.connect(self.data_page.set_template_columns)
+        self.instructions_page.starter_applied.connect(self._starter_applied)
+        self.review_page.submit_clicked.connect(self.submit)
+        for page in self.pages:
+            page.changed.connect(self._page_changed)  # type: ignore[attr-defined]
+        self.go_to(0)
+
+    # ---- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 10, 16, 12)
+        layout.setSpacing(8)
+
+        header = QHBoxLayout()
+        header.setSpacing(2)
+        self.step_buttons: list[QPushButton] = []
+        for index, name in enumerate(STEP_NAMES):
+            if index:
+                dot = QLabel("·")
+                dot.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                dot.setFixedWidth(14)
+                header.addWidget(dot)
+            button = QPushButton(f"{index + 1}  {name}")
+            button.setObjectName(f"step{index + 1}")
+            button.setProperty("step", True)
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.clicked.connect(lambda _checked=False, i=index: self.go_to(i))
+            header.addWidget(button)
+            self.step_buttons.append(button)
+        header.addStretch(1)
+        header_box = QWidget()
+        header_box.setObjectName("stepHeader")
+        header_box.setLayout(header)
+        header_box.setStyleSheet(_STEP_STYLE)
+        layout.addWidget(header_box)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        layout.addWidget(line)
+
+        self.stack = QStackedWidget()
+        for page in self.pages:
+            self.stack.addWidget(page)
+        layout.addWidget(self.stack, 1)
+
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        layout.addWidget(line)
+        footer = QHBoxLayout()
+        self.reason_label = QLabel()
+        self.reason_label.setObjectName("nextReason")
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.reason_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        footer.addWidget(self.reason_label, 1)
+        self.back_button = QPushButton("‹ Back")
+        self.back_button.setObjectName("back")
+        self.back_button.clicked.connect(self.back)
+        self.next_button = QPushButton("Next ›")
+        self.next_button.setObjectName("primaryButton")
+        self.next_button.setMinimumWidth(150)
+        self.next_button.clicked.connect(self.next)
+        footer.addWidget(self.back_button)
+        footer.addWidget(self.next_button)
+        layout.addLayout(footer)
+
+    # ---- navigation ------------------------------------------------------------------------
+    def current_index(self) -> int:
+        return self.stack.currentIndex()
+
+    def current_page(self) -> QWidget:
+        return self.pages[self.current_index()]
+
+    def go_to(self, index: int) -> None:
+        """Show step ``index`` (0-based); entering Review refreshes its preview and estimate."""
+        index = max(0, min(index, len(self.pages) - 1))
+        self.stack.setCurrentIndex(index)
+        if self.pages[index] is self.review_page:
+            self._refresh_review()
+        self._update_nav()
+        self.step_changed.emit(index)
+
+    def next(self) -> None:
+        if self.current_index() < len(self.pages) - 1 and not self.page_problems(self.current_index()):
+            self.go_to(self.current_index() + 1)
+
+    def back(self) -> None:
+        if self.current_index() > 0:
+            self.go_to(self.current_index() - 1)
+
+    def page_problems(self, index: int) -> list[str]:
+        """Why step ``index`` is not complete yet (empty when it is)."""
+        return self.pages[index].problems()  # type: ignore[attr-defined]
+
+    def problems(self) -> list[str]:
+        """Everything still missing, step by step, prefixed with the step's name."""
+        found = []
+        for index, name in enumerate(STEP_NAMES[:-1]):
+            found += [f"{name}: {p}" for p in self.page_problems(index)]
+        return found
+
+    def _reachable(self) -> int:
+        """The furthest step that can be opened: every step before it is complete."""
+        for index in range(len(self.pages) - 1):
+            if self.page_problems(index):
+                return index
+        return len(self.pages) - 1
+
+    def _page_changed(self) -> None:
+        self._update_nav()
+        if self.current_page() is self.review_page:
+            # e.g. the data check finished after Review opened: show the job once it is complete
+            spec, problems = self._build_spec()
+            if not self.review_page.shows(spec, problems):
+                self.review_page.refresh(spec, self.table, problems)
+
+    def _update_nav(self) -> None:
+        current = self.current_index()
+        reachable = self._reachable()
+        for index, button in enumerate(self.step_buttons):
+            button.setProperty("current", index == current)
+            button.setProperty("done", index < reachable)
+            button.setEnabled(index <= reachable or index == current)
+            button.style().unpolish(button)
+            button.style().polish(button)
+        last = current == len(self.pages) - 1
+        self.back_button.setEnabled(current > 0)
+        self.next_button.setVisible(not last)
+        if not last:
+            self.next_button.setText(f"Next: {STEP_NAMES[current + 1]} ›")
+        problems = self.page_problems(current) if not last else []
+        self.next_button.setEnabled(not problems)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            self.reason_label.setText(f"To go on: {problems[0]}{more}")
+            self.reason_label.setToolTip("\n".join(problems))
+            self.reason_label.setStyleSheet("color: #b3261e;")
+        else:
+            self.reason_label.setText("")
+            self.reason_label.setToolTip("")
+            self.reason_label.setStyleSheet("")
+
+    def next_reason(self) -> str:
+        """The reason Next is disabled, as shown under the page ("" when it is enabled)."""
+        return self.reason_label.text()
+
+    # ---- drag and drop ---------------------------------------------------------------------
+    @staticmethod
+    def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in SUPPORTED_SUFFIXES:
+                return Path(url.toLocalFile())
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: Any) -> None:
+        if self._dropped_file(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_file(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.load_file(path)
+
+    # ---- data ------------------------------------------------------------------------------
+    @property
+    def table(self) -> Table | None:
+        return self.data_page.table
+
+    def load_file(self, path: Path, sheet: str | None = None) -> None:
+        """Load a data file in the background and show the Data step (its progress and problems)."""
+        self.go_to(0)
+        self.data_page.load_file(Path(path), sheet)
+
+    def _table_loaded(self, table: Table) -> None:
+        self.instructions_page.set_table(table)
+        self.data_page.set_template_columns(self.instructions_page.used_columns())
+        self._update_default_name()
+        self._update_nav()
+
+    def _starter_applied(self, starter: Starter) -> None:
+        self._starter = starter
+        self.fields_page.set_fields(starter.suggested_fields())
+        self._update_default_name()
+
+    def _update_default_name(self) -> None:
+        table = self.table
+        stem = table.path.stem if table is not None else "New job"
+        name = f"{stem} – {self._starter.title.lower()}" if self._starter else stem
+        self.review_page.set_default_name(name)
+
+    # ---- the spec --------------------------------------------------------------------------
+    def spec_dict(self) -> dict[str, Any]:
+        """The job's settings in the spec's JSON form, as the pages show them now."""
+        table = self.table
+        model = self.model_page
+        return {
+            "name": self.review_page.job_name() or (table.path.stem if table else "New job"),
+            "data": str(table.path.absolute()) if table is not None else "",
+            "sheet": table.sheet if table is not None else None,
+            "id_column": self.data_page.id_column(),
+            "instructions": self.instructions_page.instructions(),
+            "input_template": self.instructions_page.template(),
+            "fields": [f.to_dict() for f in self.fields_page.fields()],
+            "provider": model.provider(),
+            "model": model.model(),
+            "endpoint": model.endpoint(),
+            "rows_per_request": model.rows_per_request(),
+            "max_output_tokens": model.max_output_tokens(),
+            "temperature": model.temperature(),
+            "base_url": model.base_url(),
+        }
+
+    def _build_spec(self) -> tuple[JobSpec | None, list[str]]:
+        problems = self.problems()
+        if problems:
+            return None, problems
+        table = self.table
+        assert table is not None
+        try:
+            spec = parse_spec(self.spec_dict(), table.path.absolute().parent)
+        except SpecError as exc:
+            return None, exc.problems
+        return spec, []
+
+    def current_spec(self) -> JobSpec | None:
+        """The job as a spec, or None with the problems shown when something is missing."""
+        spec, problems = self._build_spec()
+        if spec is None:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            self.reason_label.setText(f"To go on: {problems[0]}{more}" if problems else "")
+            self.reason_label.setToolTip("\n".join(problems))
+            self.reason_label.setStyleSheet("color: #b3261e;")
+            if self.current_page() is self.review_page:
+                self.review_page.problems_panel.show_messages("error", problems, "Some steps need attention first")
+        return spec
+
+    def _refresh_review(self) -> None:
+        spec, problems = self._build_spec()
+        self.review_page.refresh(spec, self.table, problems)
+
+    def submit(self) -> None:
+        """Emit ``submit_requested(spec, table)`` when the job is complete and the person agreed."""
+        spec = self.current_spec()
+        table = self.table
+        if spec is None or table is None or not self.review_page.consent_given():
+            return
+        self.model_page.remember()
+        self.submit_requested.emit(spec, table)
+
+    def load_spec(self, spec: JobSpec) -> None:
+        """Fill every step from an existing spec ("duplicate as new job"); the data loads in the background."""
+        self.reset()
+        self.instructions_page.set_texts(spec.instructions, spec.input_template)
+        self.fields_page.set_fields(spec.fields)
+        self.model_page.set_values(
+            spec.provider,
+            spec.model,
+            base_url=spec.base_url,
+            endpoint=spec.endpoint,
+            rows_per_request=spec.rows_per_request,
+            max_output_tokens=spec.max_output_tokens,
+            temperature=spec.temperature,
+        )
+        self.review_page.set_job_name(spec.name)
+        self.data_page.load_file(Path(spec.data), spec.sheet, spec.id_column)
+        self.go_to(0)
+
+    def reset(self) -> None:
+        """Back to an empty first step; background work stops."""
+        self.cancel_work()
+        self._starter = None
+        self.data_page.clear()
+        self.instructions_page.set_table(None)
+        self.instructions_page.set_texts("", "")
+        self.fields_page.set_fields([])
+        self.fields_page.import_panel.clear()
+        self.model_page.reset()
+        self.review_page.clear()
+        self.go_to(0)
+
+    def cancel_work(self) -> None:
+        """Stop every background task (loading, checks, estimates, trials, model lists)."""
+        self.data_page.cancel_work()
+        self.model_page.cancel_work()
+        self.review_page.cancel_work()
+
+    def is_busy(self) -> bool:
+        """True while any background work of the wizard is running."""
+        return (
+            self.data_page.is_loading()
+            or self.data_page.is_checking()
+            or self.review_page.is_estimating()
+            or self.review_page.is_piloting()
+        )
+
+    def closeEvent(self, event: Any) -> None:
+        self.cancel_work()
+        super().closeEvent(event)
