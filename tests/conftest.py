@@ -7,7 +7,7 @@ from pathlib import Path
 import keyring.core
 import pytest
 
-from tests.memory_keyring import MemoryKeyring
+from app.core.keys import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)

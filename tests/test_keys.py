@@ -9,34 +9,11 @@ import keyring.core
 import keyring.errors
 import pytest
 from keyring.backends import chainer, fail
-from keyring.compat import properties
 
 from app.core.errors import KeyMissingError
-from app.core.keys import KEYRING_FAILED, NO_KEYRING, SERVICE, KeyStore, mask
+from app.core.keys import KEYRING_FAILED, NO_KEYRING, SERVICE, KeyStore, MemoryKeyring, mask
 
 SECRET = "sk-proj-Abc123Def456Ghi789Jkl0Mno7421"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring in a dict, so tests never reach the real OS keychain."""
-
-    @properties.classproperty
-    def priority(cls) -> float:
-        raise RuntimeError("test-only keyring: never chosen by keyring itself")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
 
 
 class LockedKeyring(MemoryKeyring):

@@ -17,6 +17,7 @@ import keyring
 import keyring.backend
 import keyring.errors
 from keyring.backends import chainer, fail, null
+from keyring.compat import properties
 
 from app.core.errors import KeyMissingError
 
@@ -158,3 +159,26 @@ def mask(key: str) -> str:
     prefix = next((p for p in ("sk-ant-", "sk-proj-", "sk-") if key.startswith(p)), "")
     tail = key[-4:] if len(key) - len(prefix) >= 16 else ""
     return f"{prefix}…{tail}"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring in a dict, for tests and screenshots: it never touches the real keychain and is
+    never picked by keyring itself."""
+
+    @properties.classproperty
+    def priority(cls) -> float:
+        raise RuntimeError("in-memory keyring: only used when passed explicitly")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.items.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("no such key")

@@ -14,11 +14,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import keyring.backend
-from keyring.compat import properties
 from PySide6.QtCore import QSettings, QThreadPool
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.core.keys import MemoryKeyring
 from app.core.paths import HOME_ENV
 
 _SIZE = (1200, 800)
@@ -27,27 +26,10 @@ _WIZARD_FILES = ("1-data", "2-instructions", "3-output-fields", "4-model", "5-re
 _REFUSED_TEXT = "It's a blender."
 
 
-class _ThrowawayKeyring(keyring.backend.KeyringBackend):
+class _ThrowawayKeyring(MemoryKeyring):
     """Keys in a dict, so rendering the Settings page never touches the real keychain."""
 
     name = "the system keyring"
-
-    @properties.classproperty
-    def priority(cls) -> float:
-        raise RuntimeError("screenshot-only keyring: never chosen by keyring itself")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
 
 
 @contextmanager
