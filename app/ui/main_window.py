@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.tray = self._tray()
 
         self.wizard.submit_requested.connect(self.submit)
+        self.wizard.sample_requested.connect(self.open_sample_project)
         self.jobs_view.open_requested.connect(self.open_job)
         self.jobs_view.duplicate_requested.connect(self.duplicate)
         self.job_detail.back_requested.connect(lambda: self.jobs_stack.setCurrentWidget(self.jobs_view))

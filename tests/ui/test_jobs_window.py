@@ -282,3 +282,14 @@ def test_settings_save_keys_masked_and_keep_preferences(qtbot, keys: KeyStore) -
     preferences.POLL_SECONDS.set(0)  # below the declared minimum
     assert preferences.POLL_SECONDS.get() == preferences.POLL_SECONDS.minimum
 
+
+
+def test_the_empty_data_step_offers_the_sample_project(qtbot, controller: JobsController) -> None:  # noqa: ANN001
+    window = MainWindow(controller)
+    qtbot.addWidget(window)
+    drop_zone = window.wizard.data_page.drop_zone
+    assert "Open the sample project" in drop_zone.text()
+    drop_zone.linkActivated.emit("sample")
+    wait_for(qtbot, lambda: window.wizard.table is not None and not window.wizard.is_busy())
+    assert window.wizard.table.path.name == "reviews.csv"
+    assert window.wizard.current_spec().provider == "demo"

@@ -69,6 +69,7 @@ class DataPage(QWidget):
 
     changed = Signal()
     table_loaded = Signal(object)  # Table
+    sample_requested = Signal()  # the person clicked "open the sample project"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -186,7 +187,10 @@ class DataPage(QWidget):
             "<p>or click <b>Open file…</b> above.</p>"
             "<p>One row per text, with the column names in the first row.<br>"
             "BatchLab reads " + ", ".join(SUPPORTED_SUFFIXES) + " files.</p>"
+            "<p style='margin-top:18px'>New to BatchLab? <a href='sample'>Open the sample project</a>: "
+            "forty product reviews and the offline Demo provider, no API key needed.</p>"
         )
+        self.drop_zone.linkActivated.connect(lambda _link: self.sample_requested.emit())
         self.drop_zone.setObjectName("dropZone")
         self.drop_zone.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.drop_zone.setWordWrap(True)

@@ -49,6 +49,7 @@ class NewJobWizard(QWidget):
 
     submit_requested = Signal(object, object)  # (JobSpec, Table)
     step_changed = Signal(int)
+    sample_requested = Signal()  # forwarded from the Data step's empty state
 
     step_names: tuple[str, ...] = STEP_NAMES
 
@@ -74,6 +75,7 @@ class NewJobWizard(QWidget):
         self._build()
 
         self.data_page.table_loaded.connect(self._table_loaded)
+        self.data_page.sample_requested.connect(self.sample_requested)
         self.instructions_page.template_changed.connect(self.data_page.set_template_columns)
         self.instructions_page.starter_applied.connect(self._starter_applied)
         self.review_page.submit_clicked.connect(self.submit)
