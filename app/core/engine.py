@@ -439,6 +439,7 @@ class Engine:
             batch = self._batch(batch["id"])
             state = "ended"
         if state == "ended":
+            self._set_message(job_id, f"Downloading the results of batch {batch['seq']}…")
             status = provider.retrieve(batch["provider_batch_id"])
             target = folder / f"attempt-{batch['attempt']}" / f"batch-{batch['seq']:03d}"
             target.mkdir(parents=True, exist_ok=True)
@@ -514,6 +515,7 @@ class Engine:
         (target / "provider-batch.json").write_text(json.dumps(status.raw, indent=2, default=str), encoding="utf-8")
 
     def _parse(self, job_id: str, spec: JobSpec, folder: Path, batch: Any) -> None:
+        self._set_message(job_id, f"Reading the results of batch {batch['seq']} ({batch['requests']:,} requests)…")
         attempt_dir = folder / f"attempt-{batch['attempt']}"
         requests = {cid: rows for cid, seq, rows in read_index(attempt_dir / "requests") if seq == batch["seq"]}
         batch_dir = attempt_dir / f"batch-{batch['seq']:03d}"
