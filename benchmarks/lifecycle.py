@@ -44,10 +44,10 @@ def main() -> None:
         folder = Path(tmp)
         os.environ["BATCHLAB_HOME"] = str(folder / "home")
         os.environ["BATCHLAB_DEMO_STEP_SECONDS"] = "0.5"
-        from benchmarks.prepare import make_csv, spec_dict
         from app.core.engine import Engine
         from app.core.providers.openai_batches import OpenAIBatches
         from app.core.spec import parse_spec
+        from benchmarks.prepare import make_csv, spec_dict
 
         data = folder / "data.csv"
         make_csv(data, args.rows)

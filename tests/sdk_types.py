@@ -9,10 +9,9 @@ from __future__ import annotations
 import collections.abc as cabc
 import types
 import typing
-
-import typing_extensions
 from typing import Any, Literal, Union
 
+import typing_extensions
 from typing_extensions import get_args, get_origin, get_type_hints, is_typeddict
 
 

@@ -12,7 +12,14 @@ import pandas as pd
 import pytest
 
 import app.core.data as data
-from app.core.data import SUPPORTED_SUFFIXES, DataIssue, Table, check_table, list_sheets, load_table
+from app.core.data import (
+    SUPPORTED_SUFFIXES,
+    DataIssue,
+    Table,
+    check_table,
+    list_sheets,
+    load_table,
+)
 from app.core.errors import CancelledError, DataError
 
 

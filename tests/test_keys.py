@@ -11,7 +11,14 @@ import pytest
 from keyring.backends import chainer, fail
 
 from app.core.errors import KeyMissingError
-from app.core.keys import KEYRING_FAILED, NO_KEYRING, SERVICE, KeyStore, MemoryKeyring, mask
+from app.core.keys import (
+    KEYRING_FAILED,
+    NO_KEYRING,
+    SERVICE,
+    KeyStore,
+    MemoryKeyring,
+    mask,
+)
 
 SECRET = "sk-proj-Abc123Def456Ghi789Jkl0Mno7421"
 

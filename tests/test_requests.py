@@ -6,10 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
-from anthropic.types.messages.batch_create_params import Request as AnthropicBatchRequest
+from anthropic.types.messages.batch_create_params import (
+    Request as AnthropicBatchRequest,
+)
 from openai.types.batch_create_params import BatchCreateParams
-from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
-from openai.types.responses.response_create_params import ResponseCreateParamsNonStreaming
+from openai.types.chat.completion_create_params import (
+    CompletionCreateParamsNonStreaming,
+)
+from openai.types.responses.response_create_params import (
+    ResponseCreateParamsNonStreaming,
+)
 
 from app.core.batchfiles import BatchLimits, SplitWriter, dumps_line
 from app.core.requests import RequestBuilder, RowInput, is_reasoning_model

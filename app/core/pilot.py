@@ -14,8 +14,8 @@ from app.core.data import Table
 from app.core.engine import RowResult
 from app.core.errors import CancelledError, ProviderError
 from app.core.keys import KeyStore
-from app.core.pricing import actual_cost
 from app.core.prepare import iter_requests, plan_rows, sample_rows
+from app.core.pricing import actual_cost
 from app.core.providers import connect
 from app.core.requests import RequestBuilder, RowInput
 from app.core.rowmap import map_answer

@@ -20,7 +20,12 @@ from app.core.batchfiles import BatchLimits, SplitWriter, dumps_line, limits_for
 from app.core.data import Table, check_table, load_table
 from app.core.errors import CancelledError, DataError, SpecError
 from app.core.pricing import batch_price, describe_missing_price, model_limits
-from app.core.requests import RequestBuilder, RowInput, is_reasoning_model, output_tokens_per_row
+from app.core.requests import (
+    RequestBuilder,
+    RowInput,
+    is_reasoning_model,
+    output_tokens_per_row,
+)
 from app.core.spec import JobSpec
 from app.core.template import check_placeholders, parse_template, placeholders
 from app.core.tokens import token_counter

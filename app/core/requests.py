@@ -12,9 +12,8 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
 from importlib.metadata import version
+from typing import Any
 
 from app.core.schema import RESULTS_KEY, ROW_ID_KEY, SCHEMA_NAME, output_schema
 from app.core.spec import JobSpec

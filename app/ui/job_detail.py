@@ -32,8 +32,22 @@ from app.core.providers import LABELS
 from app.core.spec import JobSpec
 from app.ui.dialogs import show_error
 from app.ui.jobs_controller import JobsController
-from app.ui.jobs_view import ask_cancel, can_cancel, can_retry, export_job, show_folder, start_export
-from app.ui.models.jobs_model import cost_text, money, problem_text, progress_text, state_label, when
+from app.ui.jobs_view import (
+    ask_cancel,
+    can_cancel,
+    can_retry,
+    export_job,
+    show_folder,
+    start_export,
+)
+from app.ui.models.jobs_model import (
+    cost_text,
+    money,
+    problem_text,
+    progress_text,
+    state_label,
+    when,
+)
 from app.ui.models.rows_model import ROW_ROLE, STATUS_LABELS, RowsModel, show_value
 from app.ui.tasks import Task
 

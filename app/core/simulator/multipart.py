@@ -6,8 +6,8 @@ through the ``email`` package, which knows the quoting rules of ``Content-Dispos
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import HTTP

@@ -11,7 +11,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.simulator.schema_values import generate, generate_rows, quote, row_list_property
+from app.core.simulator.schema_values import (
+    generate,
+    generate_rows,
+    quote,
+    row_list_property,
+)
 from app.core.simulator.wire import ApiError, require, stable_id, unix
 
 CHAT = "chat"

@@ -23,11 +23,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.data import SUPPORTED_SUFFIXES, DataIssue, Table, check_table, list_sheets, load_table
+from app.core.data import (
+    SUPPORTED_SUFFIXES,
+    DataIssue,
+    Table,
+    check_table,
+    list_sheets,
+    load_table,
+)
 from app.core.errors import BatchLabError
+from app.ui import preferences
 from app.ui.models.table_model import DataFrameModel
 from app.ui.tasks import Task, TaskContext, is_cancellation
-from app.ui import preferences
 from app.ui.wizard.common import MessagePanel, heading, hint, plural, while_alive
 
 ROW_NUMBERS = "Row numbers (no ID column: BatchLab numbers the rows 1, 2, 3 …)"

@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import BatchLabError
 from app.core.schema import row_schema
+from app.core.schema_import import read_schema_file
 from app.core.spec import FIELD_TYPES, FieldSpec
-from app.ui.models.fields_model import TYPE_HELP, TYPE_LABELS, FieldsModel, check_fields
 from app.ui import preferences
+from app.ui.models.fields_model import TYPE_HELP, TYPE_LABELS, FieldsModel, check_fields
 from app.ui.wizard.common import MessagePanel, heading, hint
-from app.ui.wizard.schema_import import read_schema_file
 
 
 def _number(text: str) -> float | None:

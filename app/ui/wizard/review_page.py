@@ -30,14 +30,21 @@ from PySide6.QtWidgets import (
 
 from app.core.data import Table
 from app.core.errors import BatchLabError
+from app.core.estimate import estimate
 from app.core.keys import KeyStore
 from app.core.prepare import preview_requests
 from app.core.providers import LABELS
 from app.core.spec import JobSpec
 from app.ui.models.table_model import DataFrameModel
 from app.ui.tasks import Task, TaskContext, is_cancellation
-from app.ui.wizard.common import MessagePanel, heading, hint, plural, settings, while_alive
-from app.ui.wizard.estimate import estimate
+from app.ui.wizard.common import (
+    MessagePanel,
+    heading,
+    hint,
+    plural,
+    settings,
+    while_alive,
+)
 
 PILOT_ROWS = 5
 PREVIEW_REQUESTS = 2
@@ -471,7 +478,9 @@ class ReviewPage(QWidget):
         spec, table, keys = self.spec, self.table, self.keys
         if spec is None or table is None or not self.consent_given():
             return
-        from app.core.pilot import run_pilot  # imported here: it pulls in the SDKs and the engine
+        from app.core.pilot import (
+            run_pilot,  # imported here: it pulls in the SDKs and the engine
+        )
 
         self._pilot_generation += 1
         generation = self._pilot_generation
