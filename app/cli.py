@@ -181,10 +181,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from app.core.simulator import run_standalone
+    from app.core.simulator import Scenario, run_standalone
 
-    print(f"Simulated batch service on http://127.0.0.1:{args.port} (OpenAI base URL: …/v1). Ctrl+C stops it.")
-    run_standalone(args.port, Path(args.state) if args.state else None, args.key)
+    scenario = Scenario(progress="time", seconds_per_step=args.seconds_per_step) if args.seconds_per_step else None
+    run_standalone(
+        args.port, Path(args.state) if args.state else None, args.key, scenario, until_stdin_closes=args.until_stdin_closes
+    )
     return 0
 
 
@@ -251,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--state", help="folder to keep the service's state in (default: memory only)")
     p.add_argument("--key", help="require this API key")
+    p.add_argument("--seconds-per-step", type=float, help="batches advance with the clock (default: one step per poll)")
+    p.add_argument("--until-stdin-closes", action="store_true", help="stop when standard input closes (used by the app)")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("screenshots", help="render every main screen to PNG files (offscreen)")

@@ -14,6 +14,12 @@ from typing import IO, Any
 
 MB = 1_000_000
 
+#: Buffer for reading job files line by line (results, the request index). With Python's 8 KB
+#: default every few lines is a read that lets go of the GIL and takes it straight back; CPython
+#: then keeps handing the GIL back to the reading thread, and the window (waiting for it to run
+#: any Python) freezes for hundreds of milliseconds. 1 MB reads make that a rare event.
+READ_BUFFER = 1 << 20
+
 
 @dataclass(frozen=True)
 class BatchLimits:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import app
-from app.core.batchfiles import BatchLimits, SplitWriter, dumps_line, limits_for
+from app.core.batchfiles import READ_BUFFER, BatchLimits, SplitWriter, dumps_line, limits_for
 from app.core.data import Table, check_table, load_table
 from app.core.errors import CancelledError, DataError, SpecError
 from app.core.pricing import batch_price, describe_missing_price, model_limits
@@ -316,7 +316,7 @@ def preview_requests(spec: JobSpec, table: Table, count: int = 3, sample: bool =
 
 def read_index(folder: Path) -> Iterator[tuple[str, int, list[str]]]:
     """Stream ``(custom_id, file number, row IDs)`` from a prepared folder's index."""
-    with (Path(folder) / INDEX_FILE).open("rb") as handle:
+    with (Path(folder) / INDEX_FILE).open("rb", buffering=READ_BUFFER) as handle:
         for line in handle:
             entry = json.loads(line)
             yield entry["custom_id"], entry["file"], entry["rows"]

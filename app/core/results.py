@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.answers import Answer, error_text, from_anthropic_message, from_body
+from app.core.batchfiles import READ_BUFFER
 from app.core.pricing import actual_cost
 from app.core.rowmap import RowOutcome, map_answer
 from app.core.spec import JobSpec
@@ -47,7 +48,7 @@ class BatchParse:
 def iter_lines(path: Path, relative: str) -> Iterator[tuple[dict[str, Any] | None, str, str]]:
     """``(object or None, raw line, reference)`` for each line; the reference finds the line again later."""
     offset = 0
-    with path.open("rb") as handle:
+    with path.open("rb", buffering=READ_BUFFER) as handle:
         for raw in handle:
             ref = f"{relative}:{offset}"
             offset += len(raw)

@@ -78,7 +78,6 @@ def render_screenshots(out_dir: Path) -> list[Path]:
     from app.core.engine import Engine
     from app.core.keys import KeyStore
     from app.core.providers.demo import demo_service, stop_demo_services
-    from app.core.simulator import TextRule
     from app.core.spec import load_spec
     from app.ui.jobs_controller import JobsController
     from app.ui.main import SAMPLE_SPEC, configure
@@ -101,7 +100,7 @@ def render_screenshots(out_dir: Path) -> list[Path]:
         keys = KeyStore(_ThrowawayKeyring())
         keys.set("openai", "sk-proj-" + "x" * 24 + "7421")  # an example key, to show how a saved key is masked
         engine = Engine(home, keys, poll_interval=0.1)
-        demo_service().scenario.text_rules = [TextRule(_REFUSED_TEXT, "refusal")]
+        demo_service().configure(text_rules=[{"contains": _REFUSED_TEXT, "outcome": "refusal"}])
         job_id = engine.create_job(load_spec(SAMPLE_SPEC))
         engine.run(job_id, wait=True)
 

@@ -15,7 +15,7 @@ from app.core.engine import Engine
 from app.core.errors import BatchLabError, KeyRejectedError
 from app.core.keys import KeyStore
 from app.core.providers.demo import demo_service, stop_demo_services
-from app.core.simulator import SimulatedService, TextRule
+from app.core.simulator import SimulatedService
 from app.core.spec import JobSpec, load_spec
 from app.ui import preferences
 from app.ui.job_detail import JobDetail
@@ -79,7 +79,7 @@ def state_of(controller: JobsController, job_id: str) -> str | None:
 def test_demo_job_runs_to_the_end_and_exports(  # noqa: ANN001 - pytest-qt fixtures
     qtbot, controller: JobsController, sample: JobSpec, tmp_path: Path, qtmodeltester
 ) -> None:
-    demo_service().scenario.text_rules = [TextRule(REFUSED_TEXT, "refusal")]
+    demo_service().configure(text_rules=[{"contains": REFUSED_TEXT, "outcome": "refusal"}])
     view = JobsView(controller)
     qtbot.addWidget(view)
     finished: list[str] = []
@@ -130,12 +130,12 @@ def test_demo_job_runs_to_the_end_and_exports(  # noqa: ANN001 - pytest-qt fixtu
 
 
 def test_retry_sends_the_rows_that_were_not_coded(qtbot, controller: JobsController, sample: JobSpec) -> None:  # noqa: ANN001
-    demo_service().scenario.text_rules = [TextRule(REFUSED_TEXT, "refusal")]
+    demo_service().configure(text_rules=[{"contains": REFUSED_TEXT, "outcome": "refusal"}])
     job_id = submit(qtbot, controller, sample)
     wait_for(qtbot, lambda: state_of(controller, job_id) == "done")
     assert controller.job(job_id).status_counts["refused"] == 5
 
-    demo_service().scenario.text_rules = []
+    demo_service().configure(text_rules=[])
     controller.retry(job_id)
     wait_for(qtbot, lambda: state_of(controller, job_id) != "done")
     wait_for(qtbot, lambda: state_of(controller, job_id) == "done")

@@ -11,6 +11,7 @@ import logging
 import math
 import re
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -321,14 +322,28 @@ class _Server(ThreadingHTTPServer):
                 pass
 
 
-def run_standalone(port: int, state_dir: Path | None, api_key: str | None, scenario: Scenario | None = None) -> None:
-    """Serve on 127.0.0.1:``port`` until interrupted (``python -m app simulate``); prints the URL first."""
+def run_standalone(
+    port: int,
+    state_dir: Path | None,
+    api_key: str | None,
+    scenario: Scenario | None = None,
+    *,
+    until_stdin_closes: bool = False,
+) -> None:
+    """Serve on 127.0.0.1:``port`` until interrupted (``python -m app simulate``); prints the URL first.
+
+    With ``until_stdin_closes`` it also stops when standard input reaches its end: a parent
+    process that starts it with a pipe gets it stopped when the parent exits, even by a crash.
+    """
     service = SimulatedService(state_dir, scenario, api_key)
     url = service.start(port=port)
     print(f"BatchLab simulated batch service at {url} (OpenAI base URL {service.openai_base_url}). "
           "Press Ctrl+C to stop.", flush=True)
+    stop = threading.Event()
+    if until_stdin_closes:
+        threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
     try:
-        threading.Event().wait()
+        stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
