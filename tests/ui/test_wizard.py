@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,17 +105,14 @@ def test_table_model_shows_a_million_rows_at_once(qtbot) -> None:
     view = QTableView()
     qtbot.addWidget(view)
     view.resize(800, 600)
-    start = time.perf_counter()
-    model.set_frame(frame)
+    model.set_frame(frame)  # how fast: benchmarks/ui_responsiveness.py
     view.setModel(model)
     view.show()
     QApplication.processEvents()
     view.scrollToBottom()
     QApplication.processEvents()
     last = model.data(model.index(rows - 1, 1))
-    elapsed = time.perf_counter() - start
     assert model.rowCount() == rows and last == str(rows - 1)
-    assert elapsed < 1.0, f"showing 1M rows took {elapsed:.2f}s"
 
 
 def test_fields_model_passes_qt_model_checks(qtmodeltester) -> None:
@@ -404,10 +400,8 @@ def test_loading_runs_in_the_background_and_can_be_cancelled(qtbot, wizard: NewJ
     rows = 300_000
     pd.DataFrame({"id": np.arange(rows), "text": ["some words to code"] * rows}).to_csv(big, index=False)
     load_sample(qtbot, wizard)
-    start = time.perf_counter()
     wizard.load_file(big)
-    assert time.perf_counter() - start < 0.2  # returns at once: the file is read in a Task
-    data = wizard.data_page
+    data = wizard.data_page  # load_file returned while the file is still being read in a Task:
     assert data.is_loading() and data.load_row.isVisible() and not wizard.next_button.isEnabled()
     qtbot.mouseClick(data.cancel_button, Qt.MouseButton.LeftButton)
     assert not data.is_loading() and "Loading stopped" in data.error_panel.plain_text()
