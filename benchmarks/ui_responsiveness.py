@@ -259,12 +259,12 @@ def job_scenario(folder: Path, data: Path, service: str, poll_seconds: float, sa
     try:
         if service == "inside":
             spec = parse_spec(spec_dict(data) | {"name": "responsiveness", "provider": "demo", "model": "demo-model"}, folder)
-            where, key = "Demo provider: simulated service inside the app's process", None
+            where, key = "Demo provider: its simulated service is a child process of the app", None
         else:
             child, url = start_service_process(float(os.environ["BATCHLAB_DEMO_STEP_SECONDS"]))
             os.environ["OPENAI_BASE_URL"] = url + "/v1"
             spec = parse_spec(spec_dict(data) | {"name": "responsiveness"}, folder)
-            where, key = "OpenAI provider: the simulated service in a separate process", SERVICE_KEY
+            where, key = "OpenAI provider: a simulated service started by the benchmark", SERVICE_KEY
         window = open_window(poll_seconds, key)
         wizard, controller = window.wizard, window.controller
         meter = StallMeter()
