@@ -26,6 +26,7 @@ stall (it costs GIL time itself, so the figures are a little worse with it).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import subprocess
 import sys
@@ -218,6 +219,7 @@ def open_window(poll_seconds: float, api_key: str | None = None) -> Any:
     window = MainWindow(controller)
     window.resize(1200, 800)
     window.show()
+    gc.freeze()  # as run_gui does
     controller.start()
     wait_until(window.isVisible, 10, "the window")
     return window

@@ -524,13 +524,20 @@ class Engine:
             for name in ("output.jsonl", "errors.jsonl", "results.jsonl")
             if (batch_dir / name).exists()
         ]
-        parsed = parse_batch(spec, requests, files, attempt=batch["attempt"], batch_id=batch["id"], batch_error=batch["error"])
-        self.store.set_rows(job_id, parsed.rows)
+        parsed = parse_batch(
+            spec,
+            requests,
+            files,
+            attempt=batch["attempt"],
+            batch_id=batch["id"],
+            sink=lambda rows: self.store.set_rows(job_id, rows),
+            batch_error=batch["error"],
+        )
         if parsed.anomalies:
             self.store.add_anomalies(job_id, batch["id"], parsed.anomalies)
             self.store.log(job_id, f"Batch {batch['seq']}: {len(parsed.anomalies)} answer(s) matched no row; recorded.")
         self.store.update_batch(batch["id"], state="parsed")
-        self.store.log(job_id, f"Batch {batch['seq']}: {len(parsed.rows):,} rows read back.")
+        self.store.log(job_id, f"Batch {batch['seq']}: {parsed.rows:,} rows read back.")
         _checkpoint("parsed")
 
     def _cancel_unsent(self, job_id: str, spec: JobSpec, batch: Any) -> None:

@@ -9,7 +9,7 @@ with the provider's reason. Files are streamed, so memory follows one batch's in
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,10 +39,25 @@ class ParsedRequest:
 
 @dataclass
 class BatchParse:
-    """Everything parsing one batch produced."""
+    """What parsing one batch produced; rows go to the sink in chunks as they are read."""
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    sink: Callable[[list[dict[str, Any]]], None]
+    chunk: int = 5_000
+    rows: int = 0
     anomalies: list[tuple[str, str, str]] = field(default_factory=list)  # (custom_id, kind, detail)
+    _buffer: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, records: list[dict[str, Any]]) -> None:
+        self._buffer += records
+        self.rows += len(records)
+        if len(self._buffer) >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand over the buffered rows (few live objects keep memory flat and GC pauses short)."""
+        if self._buffer:
+            self.sink(self._buffer)
+            self._buffer = []
 
 
 def iter_lines(path: Path, relative: str) -> Iterator[tuple[dict[str, Any] | None, str, str]]:
@@ -92,10 +107,12 @@ def parse_batch(
     *,
     attempt: int,
     batch_id: int,
+    sink: Callable[[list[dict[str, Any]]], None],
     batch_error: str | None = None,
 ) -> BatchParse:
-    """Outcomes for every row of a batch from its downloaded ``files`` (path, reference prefix)."""
-    out = BatchParse()
+    """Outcomes for every row of a batch from its downloaded ``files`` (path, reference prefix),
+    handed to ``sink`` a chunk at a time."""
+    out = BatchParse(sink)
     seen: set[str] = set()
     multi = spec.rows_per_request > 1
     for path, relative in files:
@@ -115,7 +132,7 @@ def parse_batch(
                 else interpret_openai_line(obj, spec.provider, spec.endpoint)
             )
             outcomes, anomalies = map_answer(spec.fields, requests[custom_id], answer, multi)
-            out.rows += _records(spec, outcomes, answer, custom_id, ref, attempt, batch_id)
+            out.add(_records(spec, outcomes, answer, custom_id, ref, attempt, batch_id))
             out.anomalies += [(custom_id, a.kind, a.detail) for a in anomalies]
     for custom_id, row_ids in requests.items():
         if custom_id in seen:
@@ -125,7 +142,8 @@ def parse_batch(
         else:
             reason, status = "no answer came back for this request", "missing"
         outcomes = [RowOutcome(r, status, reason) for r in row_ids]
-        out.rows += _records(spec, outcomes, Answer(status, reason), custom_id, None, attempt, batch_id)
+        out.add(_records(spec, outcomes, Answer(status, reason), custom_id, None, attempt, batch_id))
+    out.flush()
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -153,6 +154,7 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
     controller = JobsController(poll_interval=preferences.POLL_SECONDS.get())
     window = MainWindow(controller)
     window.show()
+    gc.freeze()  # the objects built so far live as long as the app: keep them out of GC passes
     controller.start()
     code = app.exec()
     controller.shutdown()
