@@ -2,7 +2,7 @@
 
     python benchmarks/lifecycle.py [--rows 100000] [--rows-per-request 5]
 
-Runs offline against the Demo provider (BatchLab's simulated batch service in-process, the
+Runs offline against the Demo provider (BatchLab's simulated batch service in a child process, the
 official openai SDK over loopback HTTP). Steps are timed by wrapping the engine's own step
 methods; the simulated provider's waiting time is reported separately since it is the fake's.
 """
@@ -75,7 +75,7 @@ def main() -> None:
             print(f"  {name:<30} {seconds:8.2f} s")
         print(f"  {'waiting on the provider':<30} {waited:8.2f} s (simulated)")
         print(f"  {'wall time':<30} {wall:8.2f} s")
-        print(f"  peak memory (whole process, incl. the simulated service): {peak:,.0f} MB")
+        print(f"  peak memory of BatchLab's process (the simulated service runs in its own): {peak:,.0f} MB")
         from app.core.providers.demo import stop_demo_services
 
         stop_demo_services()
