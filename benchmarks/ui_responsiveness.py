@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 STALL_TARGET_MS = 50.0
 VISIBLE_TARGET_S = 3.0
 TICK_MS = 5
-SERVICE_KEY = "sk-benchmark-key-for-the-simulated-service"
+SERVICE_KEY = "simulated-service-benchmark-key"
 
 
 # ---- measuring -------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from app.ui.jobs_view import JobsView
 from app.ui.main_window import MainWindow
 from app.ui.models.jobs_model import NEEDS_ATTENTION, PROGRESS, STATUS
 from tests.ui.test_jobs_window import REFUSED_TEXT, stop
+from tests.ui.test_wizard import type_choices_and_range
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "resources" / "sample" / "reviews.csv"
@@ -133,14 +134,7 @@ def add_field(qtbot, window: MainWindow, name: str, kind: str, choices=(), low: 
     click(qtbot, page.add_button)
     qtbot.keyClicks(page.name_edit, name)  # "Add field" selected the suggested name: typing replaces it
     choose(qtbot, page.type_combo, kind)
-    for number, line in enumerate(choices):
-        if number:
-            qtbot.keyClick(page.choices_edit, Qt.Key.Key_Return)
-        qtbot.keyClicks(page.choices_edit, line)
-    if low:
-        qtbot.keyClicks(page.min_edit, low)
-    if high:
-        qtbot.keyClicks(page.max_edit, high)
+    type_choices_and_range(qtbot, page, choices, low, high)
 
 
 def answer_dialog(qtbot, button: str, seen: list[str]) -> None:  # noqa: ANN001

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +56,12 @@ def add_field(qtbot, wizard: NewJobWizard, name: str, type_label: str, choices: 
     page.name_edit.selectAll()
     qtbot.keyClicks(page.name_edit, name)
     page.type_combo.setCurrentIndex(page.type_combo.findText(type_label))
-    for number, line in enumerate(choices.splitlines()):
+    type_choices_and_range(qtbot, page, choices.splitlines(), low, high)
+
+
+def type_choices_and_range(qtbot, page, choices: Sequence[str] = (), low: str = "", high: str = "") -> None:  # noqa: ANN001
+    """Type a field's choices (one per line) and its minimum and maximum into the field editor."""
+    for number, line in enumerate(choices):
         if number:
             qtbot.keyClick(page.choices_edit, Qt.Key.Key_Return)
         qtbot.keyClicks(page.choices_edit, line)
