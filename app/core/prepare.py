@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import app
-from app.core.batchfiles import READ_BUFFER, BatchLimits, SplitWriter, dumps_line, limits_for
+from app.core.batchfiles import (
+    READ_BUFFER,
+    BatchLimits,
+    SplitWriter,
+    dumps_line,
+    limits_for,
+)
 from app.core.data import Table, check_table, load_table
 from app.core.errors import CancelledError, DataError, SpecError
 from app.core.pricing import batch_price, describe_missing_price, model_limits

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -30,6 +29,7 @@ from app.core.engine import JobSummary, RowResult
 from app.core.errors import BatchLabError
 from app.core.providers import LABELS
 from app.core.spec import JobSpec
+from app.ui.common import section_title
 from app.ui.dialogs import show_error
 from app.ui.jobs_controller import JobsController
 from app.ui.jobs_view import (
@@ -227,23 +227,16 @@ class JobDetail(QWidget):
         for label, widget in (("Instructions", self.instructions), ("Text sent for each row", self.template)):
             if texts.count():
                 texts.addSpacing(12)
-            caption = QLabel(label)
-            caption.setObjectName("sectionTitle")
-            caption.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-            texts.addWidget(caption)
+            texts.addWidget(section_title(label))
             texts.addWidget(widget, 1)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.setSpacing(6)
-        caption = QLabel("Provider and data")
-        caption.setObjectName("sectionTitle")
-        left_layout.addWidget(caption)
+        left_layout.addWidget(section_title("Provider and data"))
         left_layout.addLayout(self.spec_form)
         left_layout.addSpacing(12)
-        caption = QLabel("Output fields")
-        caption.setObjectName("sectionTitle")
-        left_layout.addWidget(caption)
+        left_layout.addWidget(section_title("Output fields"))
         left_layout.addWidget(fields, 1)
 
         page = QWidget()

@@ -30,6 +30,7 @@ from app.core.keys import KeyStore, mask
 from app.core.paths import data_home
 from app.core.providers import LABELS, key_account, test_connection
 from app.ui import preferences
+from app.ui.common import section_title
 from app.ui.dialogs import show_error
 from app.ui.jobs_view import show_folder
 from app.ui.preferences import Preference
@@ -44,9 +45,7 @@ def _card(title: str, text: str = "") -> tuple[QFrame, QVBoxLayout]:
     layout = QVBoxLayout(card)
     layout.setContentsMargins(20, 16, 20, 18)
     layout.setSpacing(10)
-    heading = QLabel(title)
-    heading.setObjectName("sectionTitle")
-    layout.addWidget(heading)
+    layout.addWidget(section_title(title))
     if text:
         note = QLabel(text)
         note.setObjectName("hint")

@@ -16,10 +16,10 @@ from PySide6.QtWidgets import QApplication, QListWidget, QTableView
 from app.core.keys import KeyStore
 from app.core.schema_import import fields_from_schema
 from app.core.spec import FieldSpec, JobSpec, load_spec
+from app.ui.common import settings
 from app.ui.models.fields_model import FieldsModel
 from app.ui.models.table_model import DataFrameModel
 from app.ui.wizard import NewJobWizard
-from app.ui.wizard.common import settings
 from app.ui.wizard.review_page import consent_key
 
 ROOT = Path(__file__).resolve().parents[2]

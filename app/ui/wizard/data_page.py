@@ -33,9 +33,9 @@ from app.core.data import (
 )
 from app.core.errors import BatchLabError
 from app.ui import preferences
+from app.ui.common import MessagePanel, heading, hint, plural, while_alive
 from app.ui.models.table_model import DataFrameModel
 from app.ui.tasks import Task, TaskContext, is_cancellation
-from app.ui.wizard.common import MessagePanel, heading, hint, plural, while_alive
 
 ROW_NUMBERS = "Row numbers (no ID column: BatchLab numbers the rows 1, 2, 3 …)"
 _SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")

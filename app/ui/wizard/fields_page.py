@@ -28,8 +28,8 @@ from app.core.schema import row_schema
 from app.core.schema_import import read_schema_file
 from app.core.spec import FIELD_TYPES, FieldSpec
 from app.ui import preferences
+from app.ui.common import MessagePanel, heading, hint
 from app.ui.models.fields_model import TYPE_HELP, TYPE_LABELS, FieldsModel, check_fields
-from app.ui.wizard.common import MessagePanel, heading, hint
 
 
 def _number(text: str) -> float | None:

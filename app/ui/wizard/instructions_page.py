@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from app.core.data import Table
 from app.core.starters import STARTERS, Starter, guess_text_column
 from app.core.template import check_placeholders, parse_template, placeholders
-from app.ui.wizard.common import MessagePanel, heading, hint
+from app.ui.common import MessagePanel, heading, hint
 
 PREVIEW_CHARS = 20_000
 

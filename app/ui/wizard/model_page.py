@@ -27,8 +27,8 @@ from app.core.keys import KeyStore
 from app.core.pricing import batch_price, default_models, describe_missing_price
 from app.core.providers import LABELS, key_account, list_models
 from app.ui import preferences
+from app.ui.common import heading, hint, settings, while_alive
 from app.ui.tasks import Task
-from app.ui.wizard.common import heading, hint, settings, while_alive
 
 PROVIDER_CHOICES = (
     ("openai", "OpenAI"),

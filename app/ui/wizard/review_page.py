@@ -35,9 +35,7 @@ from app.core.keys import KeyStore
 from app.core.prepare import preview_requests
 from app.core.providers import LABELS
 from app.core.spec import JobSpec
-from app.ui.models.table_model import DataFrameModel
-from app.ui.tasks import Task, TaskContext, is_cancellation
-from app.ui.wizard.common import (
+from app.ui.common import (
     MessagePanel,
     heading,
     hint,
@@ -45,6 +43,8 @@ from app.ui.wizard.common import (
     settings,
     while_alive,
 )
+from app.ui.models.table_model import DataFrameModel
+from app.ui.tasks import Task, TaskContext, is_cancellation
 
 PILOT_ROWS = 5
 PREVIEW_REQUESTS = 2

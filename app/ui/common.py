@@ -1,4 +1,4 @@
-"""Small building blocks the wizard pages share: headings, hints, a problems panel (and settings())."""
+"""Small building blocks the screens share: headings, section titles, hints, a problems panel."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.ui.preferences import settings
 
@@ -33,6 +33,14 @@ def heading(title: str, intro: str) -> QWidget:
     text.setObjectName("pageIntro")
     layout.addWidget(text)
     return box
+
+
+def section_title(text: str) -> QLabel:
+    """A small bold title over a group of controls (styled by the app's stylesheet)."""
+    label = QLabel(text)
+    label.setObjectName("sectionTitle")
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+    return label
 
 
 def hint(text: str) -> QLabel:
