@@ -411,7 +411,7 @@ class Engine:
         if state in ("parsed", "failed", "cancelled"):
             return False
         if cancel and state in ("prepared", "uploading", "uploaded"):
-            self._cancel_unsent(job_id, spec, batch)  # never created at the provider: nothing to wait for
+            self._cancel_unsent(job_id, batch)  # never created at the provider: nothing to wait for
             return False
         path = folder / batch["input_path"]
         if state in ("prepared", "uploading") and provider.needs_upload:
@@ -419,7 +419,7 @@ class Engine:
             batch = self._batch(batch["id"])
             state = batch["state"]
         if state in ("prepared", "uploaded", "creating"):
-            self._create(job_id, spec, provider, batch, path, cancel)
+            self._create(job_id, provider, batch, path, cancel)
             batch = self._batch(batch["id"])
             state = batch["state"]
             if state != "submitted":
@@ -471,7 +471,7 @@ class Engine:
         self.store.update_batch(batch["id"], state="uploaded", file_id=file_id)
         self.store.log(job_id, f"Batch {batch['seq']}: uploaded as {file_id}.")
 
-    def _create(self, job_id: str, spec: JobSpec, provider: BatchProvider, batch: Any, path: Path, cancel: bool) -> None:
+    def _create(self, job_id: str, provider: BatchProvider, batch: Any, path: Path, cancel: bool) -> None:
         """Create the provider batch, unless one was created before a crash (then adopt it)."""
         prefix = batch["tag"].removeprefix("batchlab-").rsplit("-", 1)[0]
         if batch["state"] == "creating":  # a crash around the create call: find the batch before creating another
@@ -482,7 +482,7 @@ class Engine:
                 self.store.log(job_id, f"Batch {batch['seq']}: found {found}, created before the restart; not sent again.")
                 return
         if cancel:
-            self._cancel_unsent(job_id, spec, batch)
+            self._cancel_unsent(job_id, batch)
             return
         self.store.update_batch(batch["id"], state="creating", create_started_at=now())
         self._set_message(job_id, f"Submitting batch {batch['seq']} to {provider.name}…")
@@ -540,7 +540,7 @@ class Engine:
         self.store.log(job_id, f"Batch {batch['seq']}: {parsed.rows:,} rows read back.")
         _checkpoint("parsed")
 
-    def _cancel_unsent(self, job_id: str, spec: JobSpec, batch: Any) -> None:
+    def _cancel_unsent(self, job_id: str, batch: Any) -> None:
         self.store.update_batch(batch["id"], state="cancelled")
         self._fail_rows_of(job_id, batch, "not sent: the job was cancelled before this batch was submitted")
 

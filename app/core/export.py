@@ -57,7 +57,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _chunk_frame(engine: Engine, job_id: str, spec: JobSpec, table: Table, start: int, ids: list[str], names: tuple[dict[str, str], str, str]) -> pd.DataFrame:
+def _chunk_frame(engine: Engine, job_id: str, table: Table, start: int, ids: list[str], names: tuple[dict[str, str], str, str]) -> pd.DataFrame:
     field_cols, status_col, reason_col = names
     stored = engine.store.rows(job_id, None, start, len(ids))
     if [r["row_id"] for r in stored] != ids:
@@ -86,7 +86,7 @@ def export_rows(engine: Engine, job_id: str, spec: JobSpec, table: Table, path: 
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".part")
     chunks = (
-        _chunk_frame(engine, job_id, spec, table, start, all_ids[start : start + CHUNK], names)
+        _chunk_frame(engine, job_id, table, start, all_ids[start : start + CHUNK], names)
         for start in range(0, len(all_ids), CHUNK)
     )
     if suffix == ".csv":
