@@ -218,9 +218,10 @@ class JobDetail(QWidget):
         self.template = _read_only_text("", monospace=True)
         self.fields_model = QStandardItemModel(0, 4, self)
         self.fields_model.setHorizontalHeaderLabels(["Field", "Type", "Allowed values", "Description"])
-        fields = _table(self.fields_model)
+        fields = self.fields_view = _table(self.fields_model)
+        fields.setWordWrap(True)  # long descriptions wrap instead of being cut off
         fields.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        fields.horizontalHeader().setStretchLastSection(True)
+        fields.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
 
         texts = QVBoxLayout()
         texts.setSpacing(6)
@@ -392,6 +393,7 @@ class JobDetail(QWidget):
             for item in items:
                 item.setToolTip(item.text())
             self.fields_model.appendRow(items)
+        self.fields_view.resizeRowsToContents()
 
     def _load_events(self) -> None:
         if self._job_id is None:
