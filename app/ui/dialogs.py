@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import traceback
+from pathlib import Path
+from types import TracebackType
+
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.core.errors import BatchLabError
+from app.core.paths import data_home
+
+
+def record_bug(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> Path:
+    """Append an unexpected error's traceback to the error log; people see a plain message instead."""
+    log = data_home() / "logs" / "errors.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')}\n")
+        handle.write("".join(traceback.format_exception(kind, value, tb)))
+    return log
 
 
 def show_error(parent: QWidget | None, error: BatchLabError | Exception) -> QMessageBox:

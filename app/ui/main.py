@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import QThreadPool
 from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
+from app.core.errors import BatchLabError
 from app.ui import preferences
+from app.ui.dialogs import record_bug, show_error
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 SAMPLE_SPEC = RESOURCES / "sample" / "reviews-demo.json"
@@ -142,6 +145,24 @@ def configure(app: QApplication) -> None:
     pool.setMaxThreadCount(max(pool.maxThreadCount(), _MIN_THREADS))
 
 
+def error_hook(parent: QWidget) -> Callable[[type[BaseException], BaseException, TracebackType | None], None]:
+    """A ``sys.excepthook`` for bugs on the UI thread: the details go to a log file, the person
+    gets a plain message (never a traceback) and the app keeps running."""
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        log = record_bug(kind, value, tb)
+        show_error(
+            parent,
+            BatchLabError(
+                f"BatchLab ran into an unexpected problem ({kind.__name__}).",
+                f"Nothing was lost: your jobs and their files are safe. The details were saved to {log}; "
+                "please include that file if you report it.",
+            ),
+        )
+
+    return hook
+
+
 def run_gui(argv: Sequence[str] | None = None) -> int:
     """Show the main window, carry on every unfinished job, and run until the window closes."""
     from app.core.providers.demo import stop_demo_services
@@ -153,6 +174,7 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
     configure(app)
     controller = JobsController(poll_interval=preferences.POLL_SECONDS.get())
     window = MainWindow(controller)
+    sys.excepthook = error_hook(window)
     window.show()
     gc.freeze()  # the objects built so far live as long as the app: keep them out of GC passes
     controller.start()

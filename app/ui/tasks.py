@@ -9,13 +9,13 @@ through queued signals, so every callback runs on the UI thread.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from app.core.errors import BatchLabError, CancelledError
+from app.ui.dialogs import record_bug
 
 
 class TaskContext:
@@ -54,11 +54,11 @@ class _Runnable(QRunnable):
             result = task.work(task.context)
         except BatchLabError as exc:
             task.signals.failed.emit(exc)
-        except Exception as exc:  # an unexpected bug: keep the app alive and report it plainly
-            traceback.print_exc()
+        except Exception as exc:  # an unexpected bug: keep the app alive, log it, say it plainly
+            log = record_bug(type(exc), exc, exc.__traceback__)
             wrapped = BatchLabError(
-                f"An unexpected error stopped this task: {exc.__class__.__name__}: {exc}",
-                "Nothing was lost. Try again; if it happens again, please report it with the log.",
+                f"An unexpected error stopped this task ({exc.__class__.__name__}).",
+                f"Nothing was lost. Try again; if it happens again, please report it with {log}.",
             )
             task.signals.failed.emit(wrapped)
         else:

@@ -293,3 +293,21 @@ def test_the_empty_data_step_offers_the_sample_project(qtbot, controller: JobsCo
     wait_for(qtbot, lambda: window.wizard.table is not None and not window.wizard.is_busy())
     assert window.wizard.table.path.name == "reviews.csv"
     assert window.wizard.current_spec().provider == "demo"
+
+
+def test_an_unexpected_bug_shows_a_plain_message_and_is_logged(qtbot, batchlab_home: Path) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from app.ui.main import error_hook
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    try:
+        raise ZeroDivisionError("division by zero")
+    except ZeroDivisionError as exc:
+        error_hook(parent)(type(exc), exc, exc.__traceback__)
+    box = parent.findChild(QMessageBox, "errorDialog")
+    assert box is not None and "unexpected problem (ZeroDivisionError)" in box.text()
+    assert "Traceback" not in box.text() + box.informativeText() and "Nothing was lost" in box.informativeText()
+    log = (batchlab_home / "logs" / "errors.log").read_text()
+    assert "Traceback" in log and "ZeroDivisionError: division by zero" in log
