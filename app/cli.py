@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import app
 from app.core.errors import BatchLabError
 
 
@@ -205,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="BatchLab: code texts in a spreadsheet with a language model through batch APIs. "
         "Without a command, the desktop app starts.",
     )
+    parser.add_argument("--version", action="version", version=f"BatchLab {app.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("prepare", help="write a job's request files and manifest.json without sending anything")
     p.add_argument("spec", help="the job spec (.json)")
