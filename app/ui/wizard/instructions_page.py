@@ -21,17 +21,9 @@ from PySide6.QtWidgets import (
 from app.core.data import Table
 from app.core.starters import STARTERS, Starter, guess_text_column
 from app.core.template import check_placeholders, parse_template, placeholders
-from app.ui.common import MessagePanel, heading, hint
+from app.ui.common import MessagePanel, heading, hint, section_title
 
 PREVIEW_CHARS = 20_000
-
-
-def _section(title: str) -> QLabel:
-    label = QLabel(title)
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    return label
 
 
 def replace_text(editor: QPlainTextEdit, text: str) -> None:
@@ -57,6 +49,19 @@ class InstructionsPage(QWidget):
         self._used: list[str] = []
         self._build()
         self._update()
+
+    def _editor(
+        self, layout: QVBoxLayout, title: str, explanation: str, name: str, placeholder: str, stretch: int
+    ) -> QPlainTextEdit:
+        """A titled, explained text editor that updates the page as the person types."""
+        layout.addWidget(section_title(title))
+        layout.addWidget(hint(explanation))
+        editor = QPlainTextEdit()
+        editor.setObjectName(name)
+        editor.setPlaceholderText(placeholder)
+        editor.textChanged.connect(self._update)
+        layout.addWidget(editor, stretch)
+        return editor
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -91,33 +96,25 @@ class InstructionsPage(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 6, 0)
-        left_layout.addWidget(_section("Instructions"))
-        left_layout.addWidget(
-            hint(
-                "Sent once with every request, the same for all rows. Describe the task and each category. "
-                "You do not need to explain the answer format: BatchLab takes care of that."
-            )
-        )
-        self.instructions_edit = QPlainTextEdit()
-        self.instructions_edit.setObjectName("instructions")
-        self.instructions_edit.setPlaceholderText(
+        self.instructions_edit = self._editor(
+            left_layout,
+            "Instructions",
+            "Sent once with every request, the same for all rows. Describe the task and each category. "
+            "You do not need to explain the answer format: BatchLab takes care of that.",
+            "instructions",
             "For example: You code customer reviews for a study of consumer satisfaction. Decide whether each "
-            "review is positive, neutral or negative overall …"
+            "review is positive, neutral or negative overall …",
+            stretch=3,
         )
-        self.instructions_edit.textChanged.connect(self._update)
-        left_layout.addWidget(self.instructions_edit, 3)
-        left_layout.addWidget(_section("Row template"))
-        left_layout.addWidget(
-            hint(
-                "What the model reads for each row. A column name in braces, like {body}, is replaced by "
-                "that row's value: click a column on the right to insert it at the cursor."
-            )
+        self.template_edit = self._editor(
+            left_layout,
+            "Row template",
+            "What the model reads for each row. A column name in braces, like {body}, is replaced by "
+            "that row's value: click a column on the right to insert it at the cursor.",
+            "rowTemplate",
+            "For example:\nTitle: {title}\nReview: {body}",
+            stretch=2,
         )
-        self.template_edit = QPlainTextEdit()
-        self.template_edit.setObjectName("rowTemplate")
-        self.template_edit.setPlaceholderText("For example:\nTitle: {title}\nReview: {body}")
-        self.template_edit.textChanged.connect(self._update)
-        left_layout.addWidget(self.template_edit, 2)
         self.template_panel = MessagePanel()
         self.template_panel.setObjectName("templateProblems")
         left_layout.addWidget(self.template_panel)
@@ -126,7 +123,7 @@ class InstructionsPage(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(6, 0, 0, 0)
-        right_layout.addWidget(_section("Columns"))
+        right_layout.addWidget(section_title("Columns"))
         right_layout.addWidget(hint("Click a name to insert it into the row template."))
         self.columns_list = QListWidget()
         self.columns_list.setObjectName("columns")
@@ -139,7 +136,7 @@ class InstructionsPage(QWidget):
         self.columns_list.itemActivated.connect(self._column_clicked)
         right_layout.addWidget(self.columns_list, 2)
         preview_row = QHBoxLayout()
-        preview_row.addWidget(_section("What the model sees for row"))
+        preview_row.addWidget(section_title("What the model sees for row"))
         self.row_spin = QSpinBox()
         self.row_spin.setRange(1, 1)
         self.row_spin.setToolTip("Choose a row of your data to see its text as the model will read it.")
