@@ -77,3 +77,15 @@ def demo_services() -> Iterator[None]:
     from app.core.providers.demo import stop_demo_services
 
     stop_demo_services()
+
+
+@pytest.fixture(autouse=True)
+def finish_background_work(qtbot) -> Iterator[None]:  # noqa: ANN001 - pytest-qt fixture
+    """Let running Tasks finish and deliver their results before the test's widgets are closed,
+    so no test's leftover work lands in the next one."""
+    yield
+    from PySide6.QtCore import QThreadPool
+    from PySide6.QtWidgets import QApplication
+
+    QThreadPool.globalInstance().waitForDone(30_000)
+    QApplication.processEvents()
