@@ -36,6 +36,7 @@ from app.ui.jobs_controller import JobsController
 from app.ui.jobs_view import JobsView
 from app.ui.main_window import MainWindow
 from app.ui.models.jobs_model import NEEDS_ATTENTION, PROGRESS, STATUS
+from app.ui.wizard import NewJobWizard
 from tests.ui.test_jobs_window import REFUSED_TEXT, stop
 from tests.ui.test_wizard import type_choices_and_range
 
@@ -194,11 +195,17 @@ def chips(window: MainWindow) -> dict[str, str]:
     return found
 
 
-def submit_sample_project(qtbot, window: MainWindow) -> str:  # noqa: ANN001
-    """File → Open sample project, Next through the steps, Submit; the job's id."""
+def open_sample_project(qtbot, window: MainWindow) -> NewJobWizard:  # noqa: ANN001
+    """File → Open sample project, and wait until its data is loaded and checked."""
     menu_action(window, "Open &sample project").trigger()
     wizard = window.wizard
     wait_for(qtbot, lambda: wizard.table is not None and not wizard.data_page.problems())
+    return wizard
+
+
+def submit_sample_project(qtbot, window: MainWindow) -> str:  # noqa: ANN001
+    """File → Open sample project, Next through the steps, Submit; the job's id."""
+    wizard = open_sample_project(qtbot, window)
     for _ in range(4):
         next_step(qtbot, window)
     review = wizard.review_page
@@ -466,9 +473,7 @@ def test_a_wrong_openai_key_gets_a_plain_message_and_a_fixed_key_carries_on(  # 
 
         # the sample project, sent to OpenAI instead of the Demo
         go_to(qtbot, window, "new")
-        menu_action(window, "Open &sample project").trigger()
-        wizard = window.wizard
-        wait_for(qtbot, lambda: wizard.table is not None and not wizard.data_page.problems())
+        wizard = open_sample_project(qtbot, window)
         for _ in range(3):
             next_step(qtbot, window)
         model_page = wizard.model_page
