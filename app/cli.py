@@ -46,7 +46,7 @@ def summarise_manifest(manifest: dict[str, Any]) -> str:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from app.core.prepare import prepare
+    from app.core.build.prepare import prepare
     from app.core.spec import load_spec
 
     spec = load_spec(Path(args.spec))
@@ -72,7 +72,7 @@ def _progress_printer(label: str):  # noqa: ANN202 - small closure
 
 
 def _engine(args: argparse.Namespace):  # noqa: ANN202 - import kept lazy for a fast --help
-    from app.core.engine import Engine
+    from app.core.run.engine import Engine
 
     return Engine(poll_interval=float(getattr(args, "poll", None) or os.environ.get("BATCHLAB_POLL_SECONDS", 30)))
 
@@ -163,7 +163,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 def cmd_pilot(args: argparse.Namespace) -> int:
     from app.core.data import load_table
-    from app.core.pilot import run_pilot
+    from app.core.run.pilot import run_pilot
     from app.core.spec import load_spec
 
     spec = load_spec(Path(args.spec))

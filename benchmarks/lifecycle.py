@@ -44,8 +44,8 @@ def main() -> None:
         folder = Path(tmp)
         os.environ["BATCHLAB_HOME"] = str(folder / "home")
         os.environ["BATCHLAB_DEMO_STEP_SECONDS"] = "0.5"
-        from app.core.engine import Engine
-        from app.core.providers.openai_batches import OpenAIBatches
+        from app.core.run.engine import Engine
+        from app.core.run.providers.openai_batches import OpenAIBatches
         from app.core.spec import parse_spec
         from benchmarks.prepare import make_csv, spec_dict
 
@@ -76,7 +76,7 @@ def main() -> None:
         print(f"  {'waiting on the provider':<30} {waited:8.2f} s (simulated)")
         print(f"  {'wall time':<30} {wall:8.2f} s")
         print(f"  peak memory of BatchLab's process (the simulated service runs in its own): {peak:,.0f} MB")
-        from app.core.providers.demo import stop_demo_services
+        from app.core.run.providers.demo import stop_demo_services
 
         stop_demo_services()
 

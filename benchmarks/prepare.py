@@ -61,7 +61,7 @@ def spec_dict(data: Path) -> dict:
 
 
 def child_prepare(data: Path, out: Path) -> dict:
-    from app.core.prepare import prepare
+    from app.core.build.prepare import prepare
     from app.core.spec import parse_spec
 
     start = time.perf_counter()

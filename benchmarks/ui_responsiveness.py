@@ -207,7 +207,7 @@ def make_app(settings_folder: Path) -> Any:
 
 def open_window(poll_seconds: float, api_key: str | None = None) -> Any:
     """A MainWindow over a JobsController, opened as run_gui does (window first, then the controller)."""
-    from app.core.engine import Engine
+    from app.core.run.engine import Engine
     from app.core.keys import KeyStore, MemoryKeyring
     from app.ui.jobs_controller import JobsController
     from app.ui.main_window import MainWindow
@@ -253,7 +253,7 @@ def start_service_process(step_seconds: float) -> tuple[subprocess.Popen[str], s
 
 
 def job_scenario(folder: Path, data: Path, service: str, poll_seconds: float, sampler: Sampler | None) -> dict[str, float]:
-    from app.core.providers.demo import stop_demo_services
+    from app.core.run.providers.demo import stop_demo_services
     from app.core.spec import parse_spec
     from benchmarks.prepare import spec_dict
 

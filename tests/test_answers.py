@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from app.core.answers import (
+from app.core.results.answers import (
     Answer,
     check_row,
     from_anthropic_message,
     from_chat_completion,
     from_response,
 )
-from app.core.rowmap import map_answer
+from app.core.results.rowmap import map_answer
 from app.core.spec import FieldSpec
 
 FIELDS = [

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.engine import Engine
+from app.core.run.engine import Engine
 from app.core.simulator import Scenario, SimulatedService
 from tests.test_lifecycle import make_spec
 

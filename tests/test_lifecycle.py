@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.engine import Engine
+from app.core.run.engine import Engine
 from app.core.errors import JobError, KeyRejectedError
 from app.core.keys import KeyStore
 from app.core.simulator import Scenario, SimulatedService

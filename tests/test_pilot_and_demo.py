@@ -14,7 +14,7 @@ import pytest
 from app.core.data import load_table
 from app.core.errors import KeyRejectedError
 from app.core.keys import KeyStore
-from app.core.pilot import run_pilot
+from app.core.run.pilot import run_pilot
 from app.core.simulator import Scenario, SimulatedService
 from app.core.simulator.scenario import TextRule
 from tests.test_lifecycle import make_spec

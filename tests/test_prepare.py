@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app.core.batchfiles import BatchLimits
+from app.core.build.batchfiles import BatchLimits
 from app.core.data import load_table
 from app.core.errors import DataError, SpecError
-from app.core.prepare import prepare, preview_requests, read_index
+from app.core.build.prepare import prepare, preview_requests, read_index
 from app.core.spec import load_spec, parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]

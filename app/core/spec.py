@@ -195,7 +195,7 @@ def parse_spec(raw: Any, base_dir: Path, source: str = "") -> JobSpec:
     """Check a spec's JSON form and build a :class:`JobSpec`; raise one SpecError listing every problem.
 
     Only the spec itself is checked here; whether the template's placeholders name real columns
-    needs the data, see :func:`app.core.template.check_placeholders`.
+    needs the data, see :func:`app.core.build.template.check_placeholders`.
     """
     problems: list[str] = []
     if not isinstance(raw, dict):

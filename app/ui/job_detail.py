@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.answers import ROW_STATUSES
-from app.core.engine import JobSummary, RowResult
+from app.core.results.answers import ROW_STATUSES
+from app.core.run.engine import JobSummary, RowResult
 from app.core.errors import BatchLabError
-from app.core.providers import LABELS
+from app.core.run.providers import LABELS
 from app.core.spec import JobSpec
 from app.ui.common import section_title
 from app.ui.dialogs import show_error

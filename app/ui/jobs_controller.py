@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from app.core.data import Table
-from app.core.engine import Engine, JobSummary
+from app.core.run.engine import Engine, JobSummary
 from app.core.errors import BatchLabError, JobError
 from app.core.spec import JobSpec
 from app.ui.tasks import Task, TaskContext, is_cancellation

@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.engine import JobSummary
-from app.core.providers import LABELS
+from app.core.run.engine import JobSummary
+from app.core.run.providers import LABELS
 from app.ui import preferences
 from app.ui.dialogs import confirm, show_error
 from app.ui.jobs_controller import JobsController

@@ -165,7 +165,7 @@ def error_hook(parent: QWidget) -> Callable[[type[BaseException], BaseException,
 
 def run_gui(argv: Sequence[str] | None = None) -> int:
     """Show the main window, carry on every unfinished job, and run until the window closes."""
-    from app.core.providers.demo import stop_demo_services
+    from app.core.run.providers.demo import stop_demo_services
     from app.ui.jobs_controller import JobsController
     from app.ui.main_window import MainWindow
 

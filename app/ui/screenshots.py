@@ -75,9 +75,9 @@ def _settle(delay: float = 0.15) -> None:
 
 def render_screenshots(out_dir: Path) -> list[Path]:
     """Render each wizard step, the jobs list, a finished job's rows and settings, and Settings to PNG."""
-    from app.core.engine import Engine
+    from app.core.run.engine import Engine
     from app.core.keys import KeyStore
-    from app.core.providers.demo import demo_service, stop_demo_services
+    from app.core.run.providers.demo import demo_service, stop_demo_services
     from app.core.spec import load_spec
     from app.ui.jobs_controller import JobsController
     from app.ui.main import SAMPLE_SPEC, configure

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import BatchLabError
 from app.core.keys import KeyStore, mask
 from app.core.paths import data_home
-from app.core.providers import LABELS, key_account, test_connection
+from app.core.run.providers import LABELS, key_account, test_connection
 from app.ui import preferences
 from app.ui.common import section_title
 from app.ui.dialogs import show_error

@@ -74,7 +74,7 @@ def keys(memory_keyring: MemoryKeyring) -> KeyStore:
 def demo_services() -> Iterator[None]:
     """Stop the Demo services a test started (each test has its own data folder, so its own service)."""
     yield
-    from app.core.providers.demo import stop_demo_services
+    from app.core.run.providers.demo import stop_demo_services
 
     stop_demo_services()
 

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.engine import Engine
+from app.core.run.engine import Engine
 from app.core.keys import KeyStore
-from app.core.providers.demo import demo_service, stop_demo_services
+from app.core.run.providers.demo import demo_service, stop_demo_services
 from app.core.simulator import SimulatedService
 from app.ui.jobs_controller import JobsController
 from app.ui.jobs_view import JobsView

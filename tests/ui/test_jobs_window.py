@@ -11,10 +11,10 @@ import pytest
 from PySide6.QtCore import QThreadPool
 
 from app.core.data import load_table
-from app.core.engine import Engine
+from app.core.run.engine import Engine
 from app.core.errors import BatchLabError, KeyRejectedError
 from app.core.keys import KeyStore
-from app.core.providers.demo import demo_service, stop_demo_services
+from app.core.run.providers.demo import demo_service, stop_demo_services
 from app.core.simulator import SimulatedService
 from app.core.spec import JobSpec, load_spec
 from app.ui import preferences

@@ -14,7 +14,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QListWidget, QTableView
 
 from app.core.keys import KeyStore
-from app.core.schema_import import fields_from_schema
+from app.core.build.schema_import import fields_from_schema
 from app.core.spec import FieldSpec, JobSpec, load_spec
 from app.ui.common import settings
 from app.ui.models.fields_model import FieldsModel
@@ -334,7 +334,7 @@ def test_json_schema_export_and_import(qtbot, wizard: NewJobWizard, tmp_path: Pa
 
 
 def test_schema_import_reads_the_several_rows_form() -> None:
-    from app.core.schema import output_schema
+    from app.core.build.schema import output_schema
 
     fields = load_spec(DEMO_SPEC).fields
     result = fields_from_schema({"json_schema": {"schema": output_schema(fields, 5)}})
@@ -380,8 +380,8 @@ def test_dropping_a_file_loads_it(qtbot, wizard: NewJobWizard) -> None:
 
 
 def test_try_on_five_rows_with_the_demo(qtbot, wizard: NewJobWizard) -> None:
-    pytest.importorskip("app.core.pilot")
-    from app.core.providers.demo import stop_demo_services
+    pytest.importorskip("app.core.run.pilot")
+    from app.core.run.providers.demo import stop_demo_services
 
     try:
         fill_until_review(qtbot, wizard)
@@ -421,7 +421,7 @@ def test_loading_runs_in_the_background_and_can_be_cancelled(qtbot, wizard: NewJ
 
 def test_large_files_are_estimated_from_a_sample() -> None:
     from app.core.data import load_table
-    from app.core.estimate import estimate
+    from app.core.build.estimate import estimate
 
     spec = load_spec(DEMO_SPEC)
     table = load_table(SAMPLE)

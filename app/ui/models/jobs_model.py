@@ -8,9 +8,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from app.core.engine import JobSummary
+from app.core.run.engine import JobSummary
 from app.core.errors import BatchLabError
-from app.core.providers import LABELS
+from app.core.run.providers import LABELS
 from app.ui.jobs_controller import JobsController
 
 COLUMNS = ("Name", "Provider and model", "Rows", "Status", "Progress", "Created", "Finished", "Cost")

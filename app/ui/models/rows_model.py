@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
-from app.core.engine import Engine, RowResult
+from app.core.run.engine import Engine, RowResult
 
 PAGE = 500
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import BatchLabError
-from app.core.schema import row_schema
-from app.core.schema_import import read_schema_file
+from app.core.build.schema import row_schema
+from app.core.build.schema_import import read_schema_file
 from app.core.spec import FIELD_TYPES, FieldSpec
 from app.ui import preferences
 from app.ui.common import MessagePanel, heading, hint

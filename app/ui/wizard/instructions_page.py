@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.data import Table
-from app.core.starters import STARTERS, Starter, guess_text_column
-from app.core.template import check_placeholders, parse_template, placeholders
+from app.core.build.starters import STARTERS, Starter, guess_text_column
+from app.core.build.template import check_placeholders, parse_template, placeholders
 from app.ui.common import MessagePanel, heading, hint, section_title
 
 PREVIEW_CHARS = 20_000

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import BatchLabError
 from app.core.keys import KeyStore
-from app.core.pricing import batch_price, default_models, describe_missing_price
-from app.core.providers import LABELS, key_account, list_models
+from app.core.build.pricing import batch_price, default_models, describe_missing_price
+from app.core.run.providers import LABELS, key_account, list_models
 from app.ui import preferences
 from app.ui.common import heading, hint, settings, while_alive
 from app.ui.tasks import Task

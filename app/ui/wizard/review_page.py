@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 
 from app.core.data import Table
 from app.core.errors import BatchLabError
-from app.core.estimate import estimate
+from app.core.build.estimate import estimate
 from app.core.keys import KeyStore
-from app.core.prepare import preview_requests
-from app.core.providers import LABELS
+from app.core.build.prepare import preview_requests
+from app.core.run.providers import LABELS
 from app.core.spec import JobSpec
 from app.ui.common import (
     MessagePanel,
@@ -478,7 +478,7 @@ class ReviewPage(QWidget):
         spec, table, keys = self.spec, self.table, self.keys
         if spec is None or table is None or not self.consent_given():
             return
-        from app.core.pilot import (
+        from app.core.run.pilot import (
             run_pilot,  # imported here: it pulls in the SDKs and the engine
         )
 

@@ -26,7 +26,7 @@ from app.core.data import SUPPORTED_SUFFIXES, Table
 from app.core.errors import SpecError
 from app.core.keys import KeyStore
 from app.core.spec import JobSpec, parse_spec
-from app.core.starters import Starter
+from app.core.build.starters import Starter
 from app.ui.wizard.data_page import DataPage
 from app.ui.wizard.fields_page import FieldsPage
 from app.ui.wizard.instructions_page import InstructionsPage

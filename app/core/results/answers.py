@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.core.schema import RESULTS_KEY, ROW_ID_KEY, SCHEMA_NAME
+from app.core.build.schema import RESULTS_KEY, ROW_ID_KEY, SCHEMA_NAME
 from app.core.spec import FieldSpec
 
 ROW_STATUSES = ("coded", "failed", "refused", "truncated", "invalid", "missing", "pending")

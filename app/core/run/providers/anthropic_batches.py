@@ -9,7 +9,7 @@ from typing import Any
 
 import anthropic
 
-from app.core.providers.base import BatchStatus, plain_errors, write_stream
+from app.core.run.providers.base import BatchStatus, plain_errors, write_stream
 
 _SDK_ERRORS = (anthropic.APIError,)
 _AUTH_ERRORS = (anthropic.AuthenticationError, anthropic.PermissionDeniedError)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.answers import Answer, check_row, item_id, row_values, split_multi_row
-from app.core.schema import ROW_ID_KEY
+from app.core.results.answers import Answer, check_row, item_id, row_values, split_multi_row
+from app.core.build.schema import ROW_ID_KEY
 from app.core.spec import FieldSpec
 
 #: Answer statuses that are final for every row of the request.

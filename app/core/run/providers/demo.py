@@ -39,7 +39,7 @@ class DemoService:
 
     def __init__(self, folder: Path, seconds_per_step: float) -> None:
         args = ["simulate", "--port", "0", "--state", str(folder), "--seconds-per-step", str(seconds_per_step)]
-        root = Path(__file__).resolve().parents[3]
+        root = Path(__file__).resolve().parents[4]
         self.process = subprocess.Popen(
             [*_command(), *args, "--until-stdin-closes"],
             stdin=subprocess.PIPE,

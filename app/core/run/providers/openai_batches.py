@@ -8,7 +8,7 @@ from typing import Any
 
 import openai
 
-from app.core.providers.base import BatchStatus, plain_errors, write_stream
+from app.core.run.providers.base import BatchStatus, plain_errors, write_stream
 
 _ENDED = {"completed", "failed", "expired", "cancelled"}
 _SDK_ERRORS = (openai.APIError,)

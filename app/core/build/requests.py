@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from typing import Any
 
-from app.core.schema import RESULTS_KEY, ROW_ID_KEY, SCHEMA_NAME, output_schema
+from app.core.build.schema import RESULTS_KEY, ROW_ID_KEY, SCHEMA_NAME, output_schema
 from app.core.spec import JobSpec
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import app
-from app.core.batchfiles import (
+from app.core.build.batchfiles import (
     READ_BUFFER,
     BatchLimits,
     SplitWriter,
@@ -25,16 +25,16 @@ from app.core.batchfiles import (
 )
 from app.core.data import Table, check_table, load_table
 from app.core.errors import CancelledError, DataError, SpecError
-from app.core.pricing import batch_price, describe_missing_price, model_limits
-from app.core.requests import (
+from app.core.build.pricing import batch_price, describe_missing_price, model_limits
+from app.core.build.requests import (
     RequestBuilder,
     RowInput,
     is_reasoning_model,
     output_tokens_per_row,
 )
 from app.core.spec import JobSpec
-from app.core.template import check_placeholders, parse_template, placeholders
-from app.core.tokens import token_counter
+from app.core.build.template import check_placeholders, parse_template, placeholders
+from app.core.build.tokens import token_counter
 
 Progress = Callable[[int, int], None]
 #: Requests whose input tokens are counted exactly; beyond this, the rest is scaled by length.

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import BatchLabError
-from app.core.schema import RESULTS_KEY, ROW_ID_KEY
+from app.core.build.schema import RESULTS_KEY, ROW_ID_KEY
 from app.core.spec import FIELD_NAME, RESERVED_FIELD_NAMES, FieldSpec
 
 

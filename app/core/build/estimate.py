@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.data import Table
-from app.core.prepare import plan_rows, prepare, sample_rows
+from app.core.build.prepare import plan_rows, prepare, sample_rows
 from app.core.spec import JobSpec
 
 #: Up to this many rows, every request is built and counted.

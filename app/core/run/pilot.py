@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from app.core.answers import Answer, from_body
+from app.core.results.answers import Answer, from_body
 from app.core.data import Table
-from app.core.engine import RowResult
+from app.core.run.engine import RowResult
 from app.core.errors import CancelledError, ProviderError
 from app.core.keys import KeyStore
-from app.core.prepare import iter_requests, plan_rows, sample_rows
-from app.core.pricing import actual_cost
-from app.core.providers import connect
-from app.core.requests import RequestBuilder, RowInput
-from app.core.rowmap import map_answer
+from app.core.build.prepare import iter_requests, plan_rows, sample_rows
+from app.core.build.pricing import actual_cost
+from app.core.run.providers import connect
+from app.core.build.requests import RequestBuilder, RowInput
+from app.core.results.rowmap import map_answer
 from app.core.spec import JobSpec
 
 MAX_CONCURRENT = 4

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.answers import Answer, error_text, from_anthropic_message, from_body
-from app.core.batchfiles import READ_BUFFER
-from app.core.pricing import actual_cost
-from app.core.rowmap import RowOutcome, map_answer
+from app.core.results.answers import Answer, error_text, from_anthropic_message, from_body
+from app.core.build.batchfiles import READ_BUFFER
+from app.core.build.pricing import actual_cost
+from app.core.results.rowmap import RowOutcome, map_answer
 from app.core.spec import JobSpec
 
 _NOT_RUN = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from app.core.errors import ProviderError
 from app.core.keys import KeyStore
-from app.core.pricing import default_models
-from app.core.providers.base import BatchProvider, BatchStatus
-from app.core.requests import OPENAI_URLS
+from app.core.build.pricing import default_models
+from app.core.run.providers.base import BatchProvider, BatchStatus
+from app.core.build.requests import OPENAI_URLS
 
 __all__ = ["BatchProvider", "BatchStatus", "connect", "key_account", "list_models", "test_connection", "LABELS"]
 
@@ -35,7 +35,7 @@ def connect(
     if provider == "anthropic":
         import anthropic
 
-        from app.core.providers.anthropic_batches import AnthropicBatches
+        from app.core.run.providers.anthropic_batches import AnthropicBatches
 
         client = anthropic.Anthropic(
             api_key=keys.require("anthropic"), base_url=base_url, max_retries=MAX_RETRIES, timeout=timeout
@@ -43,11 +43,11 @@ def connect(
         return AnthropicBatches(client)
     import openai
 
-    from app.core.providers.openai_batches import OpenAIBatches
+    from app.core.run.providers.openai_batches import OpenAIBatches
 
     url = OPENAI_URLS["responses" if provider == "openai" and endpoint == "responses" else "chat"]
     if provider == "demo":
-        from app.core.providers.demo import DEMO_KEY, demo_service
+        from app.core.run.providers.demo import DEMO_KEY, demo_service
 
         base_url, key = demo_service().openai_base_url, DEMO_KEY
     else:

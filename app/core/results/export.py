@@ -19,7 +19,7 @@ from app.core.errors import DataError
 from app.core.spec import JobSpec
 
 if TYPE_CHECKING:
-    from app.core.engine import Engine
+    from app.core.run.engine import Engine
 
 CHUNK = 50_000
 EXCEL_MAX_ROWS = 1_048_575

@@ -22,16 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.core.answers import ROW_STATUSES
+from app.core.results.answers import ROW_STATUSES
 from app.core.data import Table, load_table
 from app.core.errors import JobError, KeyMissingError, ProviderError
 from app.core.keys import KeyStore
 from app.core.paths import database_path, jobs_dir
-from app.core.prepare import MANIFEST_FILE, Prepared, plan_rows, prepare, read_index
-from app.core.providers import LABELS, BatchProvider, BatchStatus, connect
-from app.core.results import parse_batch
+from app.core.build.prepare import MANIFEST_FILE, Prepared, plan_rows, prepare, read_index
+from app.core.run.providers import LABELS, BatchProvider, BatchStatus, connect
+from app.core.results.parse import parse_batch
 from app.core.spec import JobSpec, load_spec
-from app.core.store import Store, now, parse_time
+from app.core.run.store import Store, now, parse_time
 
 FINAL_STATES = ("done", "failed", "cancelled")
 #: Batch states in the order a batch goes through them.
@@ -333,7 +333,7 @@ class Engine:
         self._notify(job_id)
 
     def export(self, job_id: str, path: Path, *, excel_bom: bool = False) -> Path:
-        from app.core.export import export_rows
+        from app.core.results.export import export_rows
 
         spec = self.spec(job_id)
         table = load_table(spec.data, spec.sheet)

@@ -1,0 +1,1 @@
+"""Building requests: templates, output schemas, request bodies, batch files, tokens and cost."""

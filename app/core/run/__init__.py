@@ -1,0 +1,1 @@
+"""Running batches: the job history, the lifecycle engine, provider adapters and the pilot."""
