@@ -262,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("screenshots", help="render every main screen to PNG files (offscreen)")
     p.add_argument("--out", required=True, help="folder for the PNG files")
     p.set_defaults(func=cmd_screenshots)
+
+    from app.commands import register_all
+
+    register_all(sub)
     return parser
 
 
