@@ -45,12 +45,23 @@ def summarise_manifest(manifest: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _load_spec(path: str) -> Any:
+    """Load a spec and print the settings that are allowed but most likely not meant."""
+    from app.core.spec import load_spec, spec_warnings
+
+    spec = load_spec(Path(path))
+    for warning in spec_warnings(spec):
+        print(f"Warning: {warning}", file=sys.stderr)
+    return spec
+
+
 def cmd_prepare(args: argparse.Namespace) -> int:
     from app.core.build.prepare import prepare
-    from app.core.spec import load_spec
+    from app.core.paths import check_output_folder
 
-    spec = load_spec(Path(args.spec))
-    prepared = prepare(spec, Path(args.out), progress=_progress_printer("Building requests"))
+    out = check_output_folder(Path(args.out), "the --out folder")
+    spec = _load_spec(args.spec)
+    prepared = prepare(spec, out, progress=_progress_printer("Building requests"))
     print(summarise_manifest(prepared.manifest))
     print(f"Wrote {len(prepared.files)} request file(s) and manifest.json to {prepared.folder}")
     return 0
@@ -112,10 +123,8 @@ def _resume_others(engine: Any, skip: str | None = None) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from app.core.spec import load_spec
-
+    spec = _load_spec(args.spec)
     engine = _engine(args)
-    spec = load_spec(Path(args.spec))
     job_id = engine.create_job(spec, progress=_progress_printer("Building requests"))
     print(f"Job {job_id} created: {engine.job(job_id).folder}")
     _resume_others(engine, skip=job_id)
@@ -164,9 +173,8 @@ def cmd_retry(args: argparse.Namespace) -> int:
 def cmd_pilot(args: argparse.Namespace) -> int:
     from app.core.data import load_table
     from app.core.run.pilot import run_pilot
-    from app.core.spec import load_spec
 
-    spec = load_spec(Path(args.spec))
+    spec = _load_spec(args.spec)
     results = run_pilot(spec, load_table(spec.data, spec.sheet), rows=args.rows)
     for r in results:
         detail = json.dumps(r.values, ensure_ascii=False) if r.status == "coded" else r.reason
@@ -175,8 +183,11 @@ def cmd_pilot(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from app.core.paths import check_output_file
+
+    out = check_output_file(Path(args.out), "the export file")
     engine = _engine(args)
-    path = engine.export(args.job, Path(args.out), excel_bom=args.excel_bom)
+    path = engine.export(args.job, out, excel_bom=args.excel_bom)
     print(f"Exported {engine.job(args.job).rows_total:,} rows to {path}")
     return 0
 
@@ -200,6 +211,29 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(kind: type[int] | type[float]):  # noqa: ANN202 - an argparse type
+    """An argparse type accepting only numbers above zero (NaN and infinity are refused too)."""
+    words = "a whole number" if kind is int else "a number"
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {words}") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m app",
@@ -216,12 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="create a job from a spec and submit it (with --wait: until it finishes)")
     p.add_argument("spec", help="the job spec (.json)")
     p.add_argument("--wait", action="store_true", help="poll until the job has finished and its results are in")
-    p.add_argument("--poll", type=float, help="longest wait between polls, in seconds (default 30)")
+    p.add_argument("--poll", type=_positive(float), help="longest wait between polls, in seconds (default 30)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("resume", help="carry on every unfinished job")
     p.add_argument("--wait", action="store_true", help="poll until they have finished")
-    p.add_argument("--poll", type=float, help="longest wait between polls, in seconds (default 30)")
+    p.add_argument("--poll", type=_positive(float), help="longest wait between polls, in seconds (default 30)")
     p.set_defaults(func=cmd_resume)
 
     p = sub.add_parser("status", help="list jobs (or one job) with their state and row counts")
@@ -237,12 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("job", help="a job id")
         p.add_argument("--wait", action="store_true", help="poll until the job has finished")
-        p.add_argument("--poll", type=float, help="longest wait between polls, in seconds (default 30)")
+        p.add_argument("--poll", type=_positive(float), help="longest wait between polls, in seconds (default 30)")
         p.set_defaults(func=func)
 
     p = sub.add_parser("pilot", help="code a few sampled rows right away (direct, non-batch calls)")
     p.add_argument("spec", help="the job spec (.json)")
-    p.add_argument("--rows", type=int, default=5, help="how many rows (default 5)")
+    p.add_argument("--rows", type=_positive(int), default=5, help="how many rows (default 5)")
     p.set_defaults(func=cmd_pilot)
 
     p = sub.add_parser("export", help="write a job's rows with their coding to .csv or .xlsx")
@@ -252,10 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("simulate", help="run BatchLab's simulated batch service (OpenAI and Anthropic formats)")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=_port, default=8765)
     p.add_argument("--state", help="folder to keep the service's state in (default: memory only)")
     p.add_argument("--key", help="require this API key")
-    p.add_argument("--seconds-per-step", type=float, help="batches advance with the clock (default: one step per poll)")
+    p.add_argument("--seconds-per-step", type=_positive(float), help="batches advance with the clock (default: one step per poll)")
     p.add_argument("--until-stdin-closes", action="store_true", help="stop when standard input closes (used by the app)")
     p.set_defaults(func=cmd_simulate)
 
@@ -269,7 +303,59 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _plain(exc: BaseException) -> BatchLabError | None:
+    """The errors a broken environment raises from deep inside, in words for people; None for bugs."""
+    from app.core.errors import JobHistoryError, StorageError
+
+    if isinstance(exc, OSError):
+        return StorageError.from_os_error(exc, "read or write")
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None and isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return JobHistoryError(
+            "The job history is in use by another BatchLab process and stayed locked for too long.",
+            "Wait for the other command or window to finish its step, then try again.",
+        )
+    if sqlite3 is not None and isinstance(exc, sqlite3.DatabaseError):
+        from app.core.paths import database_path
+
+        return JobHistoryError(
+            f"The job history {database_path()} is damaged or is not a BatchLab database.",
+            "Move that file away (keep it for a bug report); BatchLab then starts a new, empty history. "
+            "Job folders and their files stay where they are.",
+        )
+    return None
+
+
+def _report_bug(exc: BaseException) -> str:
+    """Save the traceback of an unexpected failure to a log file; its path, or a note that it failed."""
+    import tempfile
+    import traceback
+
+    folder = Path(tempfile.gettempdir())
+    try:
+        from app.core.paths import data_home
+
+        folder = data_home() / "logs"
+        folder.mkdir(exist_ok=True)
+    except (BatchLabError, OSError):
+        pass
+    log = folder / "errors.log"
+    try:
+        with log.open("a", encoding="utf-8") as out:
+            out.write("".join(traceback.format_exception(exc)) + "\n")
+    except OSError:
+        return "the details could not be saved"
+    return f"the details were saved to {log}"
+
+
+def _print_error(exc: BatchLabError) -> None:
+    print(f"Error: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(exc.hint, file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure ends in a plain message and a non-zero exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -279,10 +365,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except BatchLabError as exc:
-        print(f"Error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(exc.hint, file=sys.stderr)
+        _print_error(exc)
         return 2
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence between a bug and the person
+        if os.environ.get("BATCHLAB_DEBUG"):
+            raise
+        plain = _plain(exc)
+        if plain is not None:
+            _print_error(plain)
+            return 2
+        print(
+            f"Error: BatchLab ran into an unexpected problem; {_report_bug(exc)}.\n"
+            "Nothing already saved was lost. Please include that file if you report it.",
+            file=sys.stderr,
+        )
+        return 3

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import SpecError
+from app.core.errors import SpecError, StorageError
 
 FIELD_TYPES = ("category", "number", "integer", "boolean", "list", "text")
 PROVIDERS = ("openai", "anthropic", "compatible", "demo")
@@ -200,6 +201,12 @@ def parse_spec(raw: Any, base_dir: Path, source: str = "") -> JobSpec:
     problems: list[str] = []
     if not isinstance(raw, dict):
         raise SpecError(["The spec must be a JSON object ({ ... }) with the job's settings."], source)
+    bad_numbers = _non_finite_keys(raw)
+    if bad_numbers:
+        raise SpecError(
+            [f'"{key}" is not a finite number (NaN and Infinity are not valid JSON); give a number.' for key in bad_numbers],
+            source,
+        )
     _check_keys(raw, _SPEC_KEYS, "", problems)
 
     def get(key: str, default: Any = None) -> Any:
@@ -276,10 +283,15 @@ def parse_spec(raw: Any, base_dir: Path, source: str = "") -> JobSpec:
 def load_spec(path: Path) -> JobSpec:
     """Read a spec file; paths inside it resolve relative to the file's folder."""
     path = Path(path)
+    if path.is_dir():
+        raise SpecError([f'"{path}" is a folder, not a spec file; give the path of the .json file.'])
     if not path.is_file():
         raise SpecError([f'The spec file "{path}" was not found.'])
     try:
-        raw = json.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_bytes().decode("utf-8-sig")
+        raw = json.loads(text, parse_constant=_NonFinite, parse_float=_finite_or_marker)
+    except OSError as exc:
+        raise SpecError([f"The spec file cannot be read: {StorageError.reason(exc)}."], path.name) from None
     except UnicodeDecodeError:
         raise SpecError(["The spec file is not UTF-8 text; save it as UTF-8 and try again."], path.name) from None
     except json.JSONDecodeError as exc:
@@ -287,3 +299,51 @@ def load_spec(path: Path) -> JobSpec:
             [f"The spec is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."], path.name
         ) from None
     return parse_spec(raw, path.parent.resolve(), path.name)
+
+
+class _NonFinite(str):
+    """Stands for a NaN or Infinity read from a spec, so the check can name its key.
+
+    Python's json module reads these non-standard constants; left in, they would be written into
+    request files that are then not valid JSON.
+    """
+
+
+def _finite_or_marker(text: str) -> float | _NonFinite:
+    value = float(text)  # 1e999 reads as infinity
+    return value if math.isfinite(value) else _NonFinite(text)
+
+
+def _non_finite_keys(raw: Any, where: str = "") -> list[str]:
+    """Where NaN, Infinity or an overflowing number sits in a parsed spec, as readable key paths."""
+    if isinstance(raw, _NonFinite) or (isinstance(raw, float) and not math.isfinite(raw)):
+        return [where or "the spec"]
+    if isinstance(raw, dict):
+        items = [(f"{where}.{k}" if where else str(k), v) for k, v in raw.items()]
+    elif isinstance(raw, list):
+        items = [(f"{where}[{i + 1}]", v) for i, v in enumerate(raw)]
+    else:
+        return []
+    return [key for sub, value in items for key in _non_finite_keys(value, sub)]
+
+
+def spec_warnings(spec: JobSpec) -> list[str]:
+    """Settings that are allowed but most likely not meant; shown in the preview and by the command line."""
+    from app.core.build.template import placeholders
+
+    warnings = []
+    if not placeholders(spec.input_template):
+        warnings.append(
+            "The row template has no {column} placeholder, so every request sends the same text. "
+            "Put the text column in braces, for example {answer}."
+        )
+    model = spec.model.lower()
+    if spec.provider in ("openai", "compatible") and model.startswith("claude"):
+        warnings.append(f'The model "{spec.model}" is a Claude model but the provider is {spec.provider}; did you mean "anthropic"?')
+    if spec.provider == "anthropic" and re.match(r"^(gpt|o\d|chatgpt)", model):
+        warnings.append(f'The model "{spec.model}" is an OpenAI model but the provider is anthropic; did you mean "openai"?')
+    if spec.sheet and spec.data.suffix.lower() in (".csv", ".tsv", ".txt"):
+        warnings.append(f'"sheet" ("{spec.sheet}") is ignored: {spec.data.name} is a text file, which has no sheets.')
+    if spec.id_column is not None and not spec.id_column.strip():
+        warnings.append('"id_column" is empty, so rows are identified by their row number; name the ID column or leave the setting out.')
+    return warnings
