@@ -1,0 +1,149 @@
+"""Gold labels (what people coded) kept with the job in the job history database.
+
+One row per job, coder and data row, its field values as JSON; hand coding saves each row as
+it is coded, so a session can stop and resume anywhere. The tables belong to this module and
+are created on first use; deleting a job deletes its gold labels and sample with it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import JobError
+from app.core.research.sampling import Sample
+from app.core.run.store import Store, now
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS gold_labels (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    coder TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    values_json TEXT NOT NULL,
+    source TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (job_id, coder, row_id)
+);
+CREATE TABLE IF NOT EXISTS gold_samples (
+    job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    sample_json TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+HAND_CODED = "hand coding"
+
+
+class GoldStore:
+    """Read and write one database's gold labels and hand-coding samples."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        store.db.executescript(_SCHEMA)
+
+    def _check_job(self, job_id: str) -> None:
+        if self.store.job(job_id) is None:
+            raise JobError(f'There is no job "{job_id}".', "See the list of jobs with `python -m app status`.")
+
+    def save_labels(self, job_id: str, coder: str, labels: dict[str, dict[str, Any]], source: str) -> int:
+        """Replace ``coder``'s labels for the job with ``labels`` (row_id -> field -> value); the count saved.
+
+        An import replaces rather than merges, so rows taken out of a corrected file do not linger.
+        """
+        self._check_job(job_id)
+        stamp = now()
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM gold_labels WHERE job_id = ? AND coder = ?", (job_id, coder))
+            db.executemany(
+                "INSERT INTO gold_labels (job_id, coder, row_id, values_json, source, seq, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (job_id, coder, str(row_id), json.dumps(values, ensure_ascii=False), source, seq, stamp)
+                    for seq, (row_id, values) in enumerate(labels.items())
+                ),
+            )
+        return len(labels)
+
+    def set_label(self, job_id: str, coder: str, row_id: str, values: dict[str, Any]) -> None:
+        """Save one hand-coded row at once (merged into what the coder saved for it before)."""
+        self._check_job(job_id)
+        with self.store.transaction() as db:
+            found = db.execute(
+                "SELECT values_json, seq FROM gold_labels WHERE job_id = ? AND coder = ? AND row_id = ?",
+                (job_id, coder, row_id),
+            ).fetchone()
+            if found:
+                merged = {**json.loads(found["values_json"]), **values}
+                seq = found["seq"]
+            else:
+                merged = dict(values)
+                seq = db.execute(
+                    "SELECT COALESCE(MAX(seq), -1) + 1 FROM gold_labels WHERE job_id = ? AND coder = ?", (job_id, coder)
+                ).fetchone()[0]
+            db.execute(
+                "INSERT OR REPLACE INTO gold_labels (job_id, coder, row_id, values_json, source, seq, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (job_id, coder, row_id, json.dumps(merged, ensure_ascii=False), HAND_CODED, seq, now()),
+            )
+
+    def labels(self, job_id: str, coder: str | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+        """coder -> row_id -> field -> value, in the order the rows were saved."""
+        query = "SELECT coder, row_id, values_json FROM gold_labels WHERE job_id = ?"
+        args: tuple[str, ...] = (job_id,)
+        if coder is not None:
+            query += " AND coder = ?"
+            args += (coder,)
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for row in self.store.db.execute(query + " ORDER BY coder, seq", args):
+            out.setdefault(row["coder"], {})[row["row_id"]] = json.loads(row["values_json"])
+        return out
+
+    def coders(self, job_id: str) -> list[str]:
+        """Coders with labels for the job, in the order they first saved one."""
+        query = "SELECT coder FROM gold_labels WHERE job_id = ? GROUP BY coder ORDER BY MIN(updated_at), MIN(rowid)"
+        return [row[0] for row in self.store.db.execute(query, (job_id,))]
+
+    def delete_coder(self, job_id: str, coder: str) -> None:
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM gold_labels WHERE job_id = ? AND coder = ?", (job_id, coder))
+
+    def save_sample(self, job_id: str, sample: Sample) -> None:
+        """Keep the job's hand-coding sample (one per job; a new one replaces it)."""
+        self._check_job(job_id)
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO gold_samples (job_id, sample_json, created_at) VALUES (?, ?, ?)",
+                (job_id, json.dumps(sample.to_dict()), now()),
+            )
+
+    def sample(self, job_id: str) -> Sample | None:
+        row = self.store.db.execute("SELECT sample_json FROM gold_samples WHERE job_id = ?", (job_id,)).fetchone()
+        return Sample.from_dict(json.loads(row[0])) if row else None
+
+    def export_csv(self, job_id: str, path: Path, fields: list[str] | None = None) -> Path:
+        """Write every coder's labels as CSV: coder, row_id, one column per field, source, saved at.
+
+        ``fields`` orders the field columns (the job's fields); by default they are the fields seen.
+        Text cells that a spreadsheet would run as formulas are neutralised, as in the job export.
+        """
+        import pandas as pd
+
+        from app.core.results.export import _cell, neutralise
+
+        query = "SELECT coder, row_id, values_json, source, updated_at FROM gold_labels WHERE job_id = ? ORDER BY coder, seq"
+        records = [dict(r) for r in self.store.db.execute(query, (job_id,))]
+        values = [json.loads(r.pop("values_json")) for r in records]
+        names = fields if fields is not None else list(dict.fromkeys(k for v in values for k in v))
+        frame = pd.DataFrame(
+            [
+                {"coder": r["coder"], "row_id": r["row_id"], **{n: _cell(v.get(n)) for n in names},
+                 "source": r["source"], "saved_at": r["updated_at"]}
+                for r, v in zip(records, values)
+            ],
+            columns=["coder", "row_id", *names, "source", "saved_at"],
+        )
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.map(neutralise).to_csv(path, index=False, encoding="utf-8")
+        return path
