@@ -35,6 +35,8 @@ class FieldSpec:
     choices: list[str] = field(default_factory=list)
     minimum: float | None = None
     maximum: float | None = None
+    #: A text field whose answer must be a verbatim quote of the row's text (checked after the run).
+    verbatim_quote: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.type}
@@ -46,6 +48,8 @@ class FieldSpec:
             out["minimum"] = self.minimum
         if self.maximum is not None:
             out["maximum"] = self.maximum
+        if self.verbatim_quote:
+            out["verbatim_quote"] = True
         return out
 
 
@@ -115,6 +119,7 @@ _FIELD_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "choices": ((list, type(None)), False),
     "minimum": ((int, float, type(None)), False),
     "maximum": ((int, float, type(None)), False),
+    "verbatim_quote": (bool, False),
 }
 _JSON_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", list: "a list", type(None): "null"}
 
@@ -182,6 +187,8 @@ def _parse_field(raw: Any, index: int, problems: list[str]) -> FieldSpec | None:
         problems.append(f'{where}minimum and maximum only apply to "number" and "integer" fields.')
     if _is_instance(minimum, (int, float)) and _is_instance(maximum, (int, float)) and minimum > maximum:
         problems.append(f"{where}minimum ({minimum}) is larger than maximum ({maximum}).")
+    if raw.get("verbatim_quote") is True and kind != "text":
+        problems.append(f'{where}"verbatim_quote" only applies to "text" fields.')
     return FieldSpec(
         name=name,
         type=kind,
@@ -189,6 +196,7 @@ def _parse_field(raw: Any, index: int, problems: list[str]) -> FieldSpec | None:
         choices=[c.strip() for c in choices],
         minimum=minimum,
         maximum=maximum,
+        verbatim_quote=raw.get("verbatim_quote") is True,
     )
 
 
