@@ -1,0 +1,237 @@
+"""Agreement across linked runs of a job: does the coding hold when it is done again?
+
+Per field, on the rows every run coded: Krippendorff's α (nominal for categories and booleans,
+interval for numbers, present/absent per label for lists) with a seeded bootstrap 95% interval,
+the share of rows on which all runs agree, and per row the majority answer with its share.
+Rows a run did not code are left out rather than counted as disagreement, and the number compared
+is reported with the figures. The statistics are the ones validation uses (:mod:`.stats`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from app.core.errors import JobError
+from app.core.research.stats import (
+    alpha_reading,
+    bootstrap_ci,
+    interval_alpha_of_units,
+    interval_matrix,
+    nominal_alpha_of_counts,
+    value_counts,
+)
+from app.core.spec import FieldSpec
+
+if TYPE_CHECKING:
+    from app.core.run.engine import Engine
+
+#: Field type → how its α is measured.
+LEVELS = {"category": "nominal", "boolean": "nominal", "number": "interval", "integer": "interval",
+          "list": "nominal, per label (present/absent)", "text": "exact match only"}
+RunValues = dict[str, dict[str, Any]]  # row_id → field → value
+
+
+@dataclass
+class Agreement:
+    """Agreement figures of a set of runs (``runs[0]`` is the job they are compared with)."""
+
+    runs: list[str]
+    rows_compared: int
+    fields: dict[str, dict[str, Any]]
+    rows: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # row → field → majority, agreement
+    disagreements: list[dict[str, Any]] = field(default_factory=list)
+    validations: dict[str, dict[str, Any]] | None = None
+    rows_coded: dict[str, int] = field(default_factory=dict)  # run → rows it coded
+
+    def to_json(self) -> dict[str, Any]:
+        fields = {
+            name: {k: v for k, v in info.items() if k in ("type", "level", "krippendorff_alpha", "ci95", "all_agree", "reading", "per_label")}
+            for name, info in self.fields.items()
+        }
+        out: dict[str, Any] = {"runs": self.runs, "rows_compared": self.rows_compared, "rows_coded": self.rows_coded, "fields": fields}
+        if self.validations:
+            out["validations"] = self.validations
+        return out
+
+
+def _normalised(kind: str, value: Any) -> Any:
+    """A value in a form that compares the way a person means it (lists as sets, texts trimmed)."""
+    if value is None:
+        return None
+    if kind == "list":
+        return tuple(sorted({str(v) for v in value})) if isinstance(value, list) else None
+    if kind in ("number", "integer"):
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if kind == "text":
+        return " ".join(str(value).split()).casefold()
+    return value
+
+
+def _alpha_with_interval(
+    alpha_of: Callable[[np.ndarray], float | None], n_units: int, resamples: int, seed: int
+) -> dict[str, Any]:
+    alpha = alpha_of(np.arange(n_units))
+    ci = bootstrap_ci(alpha_of, n_units, resamples=resamples, seed=seed) if alpha is not None else None
+    return {"krippendorff_alpha": alpha, "ci95": list(ci) if ci else None, "reading": alpha_reading(alpha)}
+
+
+def _nominal(matrix: list[list[Any]]) -> Callable[[np.ndarray], float | None]:
+    """α of a resample of the units, from counts built once (rebuilding them per resample is slow)."""
+    counts = value_counts(matrix)[0]
+    return lambda idx: nominal_alpha_of_counts(counts[idx])
+
+
+def _field_figures(spec: FieldSpec, matrix: list[list[Any]], resamples: int, seed: int) -> dict[str, Any]:
+    """α, interval and reading of one field (runs × rows of normalised values)."""
+    n = len(matrix[0]) if matrix else 0
+    out: dict[str, Any] = {"type": spec.type, "level": LEVELS[spec.type]}
+    if spec.type in ("category", "boolean"):
+        out |= _alpha_with_interval(_nominal(matrix), n, resamples, seed)
+    elif spec.type in ("number", "integer"):
+        units = interval_matrix(matrix)
+        out |= _alpha_with_interval(lambda idx: interval_alpha_of_units(units[idx]), n, resamples, seed)
+    elif spec.type == "list":
+        labels = list(spec.choices) or sorted({v for row in matrix for s in row if s for v in s})
+        present = {
+            label: [[None if s is None else label in s for s in row] for row in matrix] for label in labels
+        }
+        out["per_label"] = {
+            label: _alpha_with_interval(_nominal(m), n, resamples, seed) for label, m in present.items()
+        }
+        # The field's own α pools every row × label decision; a resample draws rows with all their labels.
+        pooled = _nominal([[m[r][u] for u in range(n) for m in present.values()] for r in range(len(matrix))])
+        width = len(labels)
+        out |= _alpha_with_interval(
+            lambda idx: pooled((idx[:, None] * width + np.arange(width)).ravel()), n, resamples, seed
+        )
+    else:
+        out |= {"krippendorff_alpha": None, "ci95": None, "reading": "not computed for free text"}
+    return out
+
+
+def _majority(answers: list[Any]) -> tuple[int | None, float]:
+    """Which run gave the most common answer (ties go to the earliest run) and the share of runs that gave it."""
+    counts = Counter(a for a in answers if a is not None)
+    if not counts:
+        return None, 0.0
+    best = max(counts.values())
+    return next(k for k, a in enumerate(answers) if a is not None and counts[a] == best), best / len(answers)
+
+
+def agreement_of(fields: list[FieldSpec], runs: dict[str, RunValues], *, resamples: int = 1000, seed: int = 0) -> Agreement:
+    """Agreement of runs given as ``{run_id: {row_id: {field: value}}}`` (coded rows only), first run first."""
+    ids = list(runs)
+    first = runs[ids[0]]
+    common = [r for r in first if all(r in runs[other] for other in ids[1:])]
+    result = Agreement(ids, len(common), {}, rows_coded={run: len(values) for run, values in runs.items()})
+    result.rows = {r: {} for r in common}
+    for spec in fields:
+        matrix = [[_normalised(spec.type, runs[run][r].get(spec.name)) for r in common] for run in ids]
+        figures = _field_figures(spec, matrix, resamples, seed) if common else {
+            "type": spec.type, "level": LEVELS[spec.type], "krippendorff_alpha": None, "ci95": None, "reading": "undefined"}
+        agree = 0
+        for u, row_id in enumerate(common):
+            answers = [matrix[k][u] for k in range(len(ids))]
+            winner, share = _majority(answers)
+            # the majority answer as a run gave it: a list stays a list, a quote keeps its case
+            shown = runs[ids[winner]][row_id].get(spec.name) if winner is not None else None
+            result.rows[row_id][spec.name] = {"majority": shown, "agreement": share}
+            if share == 1.0:
+                agree += 1
+            else:
+                result.disagreements.append(
+                    {"row_id": row_id, "field": spec.name, "answers": {run: runs[run][row_id].get(spec.name) for run in ids}}
+                )
+        figures["all_agree"] = agree / len(common) if common else None
+        result.fields[spec.name] = figures
+    return result
+
+
+def _coded_values(engine: Engine, job_id: str) -> RunValues:
+    query = "SELECT row_id, values_json FROM rows WHERE job_id = ? AND status = 'coded' ORDER BY position"
+    return {r[0]: json.loads(r[1]) if r[1] else {} for r in engine.store.db.execute(query, (job_id,))}
+
+
+def run_agreement(engine: Engine, job_ids: list[str], *, resamples: int = 1000, seed: int = 0) -> Agreement:
+    """Agreement of finished jobs (a job and its comparison runs), with each run's validation where gold labels exist."""
+    if len(job_ids) < 2:
+        raise JobError(
+            "Agreement needs at least two runs; this job has no comparison runs yet.",
+            "Start one with `python -m app compare JOB --runs 3` (or Comparison → New runs in the app).",
+        )
+    specs = [engine.spec(j) for j in job_ids]
+    names = [f.name for f in specs[0].fields]
+    for job_id, spec in zip(job_ids[1:], specs[1:]):
+        if [f.name for f in spec.fields] != names:
+            raise JobError(f"Job {job_id} codes other fields than {job_ids[0]}, so they cannot be compared.")
+    unfinished = [j for j in job_ids if not engine.job(j).finished]
+    if unfinished:
+        raise JobError(f"These runs have not finished yet: {', '.join(unfinished)}.", "Compare them once they have finished.")
+    result = agreement_of(specs[0].fields, {j: _coded_values(engine, j) for j in job_ids}, resamples=resamples, seed=seed)
+    result.validations = _validations(engine, job_ids)
+    return result
+
+
+def _validations(engine: Engine, job_ids: list[str]) -> dict[str, dict[str, Any]] | None:
+    """Each run's validation figures against the gold labels of the job they compare with, if it has any."""
+    from app.core.research.gold_store import GoldStore
+    from app.core.research.validate import validate_job
+
+    gold = GoldStore(engine.store).labels(job_ids[0])
+    if not gold:
+        return None
+    return {j: validate_job(engine, j, gold=gold).to_json() for j in job_ids}
+
+
+def agreement_columns(agreement: Agreement) -> dict[str, dict[str, Any]]:
+    """Extra export columns ``<field>__majority`` and ``<field>__agreement`` → {row_id: value}.
+
+    The double underscore keeps them apart from input columns and field columns (a field name
+    cannot contain it twice in a row by accident and export renames any clash anyway).
+    """
+    columns: dict[str, dict[str, Any]] = {}
+    for name in agreement.fields:
+        columns[f"{name}__majority"] = {r: cells[name]["majority"] for r, cells in agreement.rows.items()}
+        columns[f"{name}__agreement"] = {r: cells[name]["agreement"] for r, cells in agreement.rows.items()}
+    return columns
+
+
+def alpha_chart(agreement_or_list: Agreement | list[Agreement], path: Path) -> Path:
+    """A bar chart of α per field (one bar per comparison when given several), with 95% intervals."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    items = agreement_or_list if isinstance(agreement_or_list, list) else [agreement_or_list]
+    names = [n for n in items[0].fields if items[0].fields[n]["krippendorff_alpha"] is not None or items[0].fields[n]["type"] != "text"]
+    figure = Figure(figsize=(max(4.0, 1.2 * len(names) + 2), 3.2), dpi=120)
+    axes = figure.subplots()
+    width = 0.8 / len(items)
+    for k, item in enumerate(items):
+        alphas = [item.fields[n]["krippendorff_alpha"] for n in names]
+        lows = [a - (item.fields[n]["ci95"] or [a, a])[0] if a is not None else 0 for a, n in zip(alphas, names)]
+        highs = [(item.fields[n]["ci95"] or [a, a])[1] - a if a is not None else 0 for a, n in zip(alphas, names)]
+        positions = [i + (k - (len(items) - 1) / 2) * width for i in range(len(names))]
+        label = f"{len(item.runs)} runs: " + ", ".join(item.runs[1:]) if len(items) > 1 else None
+        axes.bar(positions, [a or 0 for a in alphas], width, yerr=[lows, highs], capsize=3, label=label)
+    axes.axhline(0.800, color="grey", linestyle="--", linewidth=0.8)
+    axes.axhline(0.667, color="grey", linestyle=":", linewidth=0.8)
+    axes.set_xticks(range(len(names)), names)
+    axes.set_ylim(min(0.0, *[item.fields[n]["krippendorff_alpha"] or 0 for item in items for n in names]), 1.05)
+    axes.set_ylabel("Krippendorff's α")
+    axes.set_title("Agreement across runs (95% bootstrap intervals; lines at .800 and .667)", fontsize=9)
+    if len(items) > 1:
+        axes.legend(fontsize=7)
+    figure.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    return path
