@@ -83,18 +83,6 @@ class CancelledError(BatchLabError):
         super().__init__(message)
 
 
-class HistoryBusyError(BatchLabError):
-    """The job history database stayed locked by another process for longer than BatchLab waits."""
-
-    title = "The job history is busy"
-
-
-class HistoryUnreadableError(BatchLabError):
-    """The job history database cannot be opened or written (damaged, not a database, read-only)."""
-
-    title = "The job history cannot be used"
-
-
 class JobBusyError(JobError):
     """Another BatchLab process (or window) is working on this job right now."""
 
@@ -174,3 +162,15 @@ class ProviderBusyError(ProviderError):
     def __init__(self, message: str, hint: str = "", retry_after: float = 60.0) -> None:
         super().__init__(message, hint, temporary=True)
         self.retry_after = retry_after
+
+
+class ImportFileError(BatchLabError):
+    """A replication package or a provider's results file that cannot be imported."""
+
+    title = "This file cannot be imported"
+
+
+class UsageError(BatchLabError):
+    """A command-line option or output file name that cannot be used."""
+
+    title = "This cannot be done as asked"
