@@ -133,6 +133,7 @@ class Engine:
         """Save the spec and a copy of the data in a new job folder and write the request files."""
         if table is None:
             table = load_table(spec.data, spec.sheet, progress=progress, should_cancel=should_cancel)
+        plan = plan_rows(spec, table)  # before anything is written: a spec that does not fit the data leaves no job
         job_id = self._new_id()
         folder = self._jobs_root() / job_id
         (folder / "input").mkdir(parents=True)
@@ -140,7 +141,6 @@ class Engine:
         shutil.copy2(spec.data, data_copy)
         saved = JobSpec(**{**spec.__dict__, "data": data_copy})
         saved.save(folder / "spec.json")
-        plan = plan_rows(saved, table)
         self.store.add_job(
             {
                 "id": job_id,
