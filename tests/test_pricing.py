@@ -13,7 +13,9 @@ from app.core.build.pricing import (
     default_models,
     describe_missing_price,
     estimate_cost,
+    job_cost,
     model_limits,
+    usage_cost,
 )
 
 MTOK = 1_000_000
@@ -141,8 +143,8 @@ def test_cost_arithmetic_with_cached_input() -> None:
 def test_model_limits() -> None:
     assert model_limits("openai", "gpt-4o-mini-2024-07-18") == ModelLimits(128_000, 16_384)
     assert model_limits("anthropic", "claude-haiku-4-5-20251001") == ModelLimits(200_000, 64_000)
-    assert model_limits("openai", "gpt-5.4") == ModelLimits(1_050_000, None)  # genai-prices: context only
-    assert model_limits("compatible", "gpt-4.1-mini") == ModelLimits(1_047_576, 32_768)  # the table alone
+    assert model_limits("openai", "gpt-5.4") == ModelLimits(1_050_000, 128_000)  # context from genai-prices
+    assert model_limits("compatible", "gpt-4.1-mini") == ModelLimits(1_047_576, 32_768)  # the registry alone
     assert model_limits("openai", "gpt-9-ultra") == ModelLimits(None, None)
     assert model_limits("demo", "demo-model") == ModelLimits(None, None)
 
@@ -158,3 +160,52 @@ def test_default_models_are_priced_and_start_with_a_cheap_one() -> None:
         assert all(batch_price(provider, m) is not None for m in models)
     default_models("openai").clear()
     assert default_models("openai")  # callers get a copy
+
+
+def test_anthropic_usage_is_priced_as_billed() -> None:
+    # Sonnet 5.5 batch (genai-prices): input $1, 5-min write $1.25, 1-hour write $2, read $0.05, output $5.
+    usage = {
+        "input_tokens": 300,
+        "cache_creation_input_tokens": 2000,
+        "cache_read_input_tokens": 5000,
+        "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1500},
+        "output_tokens": 400,
+    }
+    by_hand = (300 * 1 + 500 * 1.25 + 1500 * 2 + 5000 * 0.05 + 400 * 5) / MTOK
+    assert usage_cost("claude-sonnet-5-5", usage, "anthropic") == pytest.approx(by_hand)
+    # Without the split, writes are 5-minute writes; Claude's missing cache prices follow 1.25×/2×/0.1×.
+    plain = {"input_tokens": 10, "cache_creation_input_tokens": 1000, "output_tokens": 0}
+    assert usage_cost("claude-haiku-4-5", plain, "anthropic") == pytest.approx((10 * 0.5 + 1000 * 0.625) / MTOK)
+
+
+def test_long_prompt_tier_applies_per_request() -> None:
+    # Haiku 5.5 batch: $0.05/$0.25 up to 100,000 prompt tokens, $0.25/$1.25 above.
+    short = usage_cost("claude-haiku-5-5", {"input_tokens": 100_000, "output_tokens": 1000}, "anthropic")
+    long = usage_cost("claude-haiku-5-5", {"input_tokens": 100_001, "output_tokens": 1000}, "anthropic")
+    assert short == pytest.approx((100_000 * 0.05 + 1000 * 0.25) / MTOK)
+    assert long == pytest.approx((100_001 * 0.25 + 1000 * 1.25) / MTOK)
+
+
+@pytest.mark.parametrize(
+    "usage",
+    [
+        {"prompt_tokens": 1000, "prompt_tokens_details": {"cached_tokens": 400}, "completion_tokens": 300,
+         "completion_tokens_details": {"reasoning_tokens": 200}},
+        {"input_tokens": 1000, "input_tokens_details": {"cached_tokens": 400}, "output_tokens": 300,
+         "output_tokens_details": {"reasoning_tokens": 200}},
+    ],
+)
+def test_openai_usage_counts_cached_input_and_reasoning(usage: dict) -> None:
+    price = batch_price("openai", "gpt-5.4-mini")
+    assert price is not None and price.cached_input_per_mtok is not None
+    by_hand = (600 * price.input_per_mtok + 400 * price.cached_input_per_mtok + 300 * price.output_per_mtok) / MTOK
+    assert usage_cost("gpt-5.4-mini", usage, "openai") == pytest.approx(by_hand)
+
+
+def test_job_cost_splits_cache_writes_reads_and_reasoning() -> None:
+    cost = job_cost("anthropic", "claude-sonnet-5-5", requests=10, batches=2, input_tokens=30_000,
+                    shared_tokens=1000, output_tokens=500, reasoning_tokens=2000, cache_ttl="1h")
+    assert cost is not None and cost["cache_write_tokens"] == 2000 and cost["cache_read_tokens"] == 8000
+    assert cost["cache_writes"] == pytest.approx(2000 * 2 / MTOK, abs=1e-4)
+    assert cost["total"] == pytest.approx((20_000 * 1 + 2000 * 2 + 8000 * 0.05 + 2500 * 5) / MTOK, abs=1e-4)
+    assert cost["input"] + cost["output"] == pytest.approx(cost["total"], abs=2e-4)

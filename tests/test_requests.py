@@ -20,6 +20,7 @@ from openai.types.responses.response_create_params import (
 from app.core.build.batchfiles import BatchLimits, SplitWriter, dumps_line
 from app.core.build.requests import RequestBuilder, RowInput, is_reasoning_model
 from app.core.build.schema import SCHEMA_NAME, output_schema
+from app.core.errors import SpecError
 from app.core.spec import FieldSpec, parse_spec
 from tests.sdk_types import problems
 
@@ -90,7 +91,7 @@ def test_openai_responses_line_fits_the_sdk_types() -> None:
     assert body["max_output_tokens"] == 400 and "temperature" not in body
 
 
-def test_anthropic_request_fits_the_sdk_types() -> None:
+def test_anthropic_request_uses_json_outputs_and_fits_the_sdk_types() -> None:
     builder = RequestBuilder(make_spec(provider="anthropic", model="claude-haiku-4-5"))
     line = builder.batch_line("req-000001", ROWS[:1])
     assert problems(line, AnthropicBatchRequest) == []
@@ -98,45 +99,117 @@ def test_anthropic_request_fits_the_sdk_types() -> None:
     assert params["system"] == [
         {"type": "text", "text": builder.spec.instructions, "cache_control": {"type": "ephemeral"}}
     ]
-    assert params["tool_choice"] == {"type": "tool", "name": SCHEMA_NAME}
-    assert params["tools"][0]["input_schema"] == builder.schema
+    assert "tool_choice" not in params and "tools" not in params and "thinking" not in params
+    schema = params["output_config"]["format"]["schema"]
+    assert params["output_config"]["format"]["type"] == "json_schema"
+    # Anthropic's JSON outputs take no numeric bounds: they move into the description.
+    assert schema["properties"]["stars"] == {"type": "integer", "description": "Must be at least 1 and at most 5"}
+    assert schema["properties"]["confidence"]["description"] == "Must be at least 0 and at most 1"
+    assert schema["properties"]["sentiment"] == builder.schema["properties"]["sentiment"]
     assert params["max_tokens"] >= 1024
     assert any("output budget" in n for n in builder.notes)
+    assert any("below claude-haiku-4-5's minimum of 4,096 tokens" in n for n in builder.notes)
 
 
-def test_anthropic_temperature_follows_the_installed_sdk() -> None:
-    import anthropic
+def test_older_claude_keeps_the_forced_tool() -> None:
+    builder = RequestBuilder(make_spec(provider="anthropic", model="claude-sonnet-4-0"))
+    params = builder.body(ROWS[:1])
+    assert params["tool_choice"] == {"type": "tool", "name": SCHEMA_NAME}
+    assert params["tools"][0]["input_schema"] == builder.schema and "output_config" not in params
 
+
+@pytest.mark.parametrize("model", ["claude-haiku-5-5", "claude-sonnet-5-5", "claude-opus-5-5"])
+def test_claude_5_5_gets_no_forced_tool_no_sampling_and_the_lowest_effort(model: str) -> None:
+    builder = RequestBuilder(make_spec(provider="anthropic", model=model, temperature=0.0))
+    params = builder.body(ROWS[:1])
+    assert problems({"custom_id": "x", "params": params}, AnthropicBatchRequest) == []
+    assert "tool_choice" not in params and "temperature" not in params
+    assert params["output_config"]["effort"] == "low"
+    assert params.get("thinking") in (None, {"type": "between_tools"})
+    assert params.get("thinking", {}).get("type") != "disabled"
+    assert any(f"Temperature 0 is left out: {model} rejects temperature" in n for n in builder.notes)
+    # The budget covers thinking, so answers are not cut off.
+    assert params["max_tokens"] >= 1024 + (4096 if model != "claude-sonnet-5-5" else 0)
+
+
+def test_claude_4_temperature_is_dropped_for_the_api_version_not_the_sdk() -> None:
     builder = RequestBuilder(make_spec(provider="anthropic", model="claude-haiku-4-5", temperature=0.0))
     params = builder.batch_line("x", ROWS[:1])["params"]
-    if int(anthropic.__version__.split(".")[0]) >= 2:
-        assert "temperature" not in params
-        assert any("Temperature 0 is left out" in n for n in builder.notes)
-    else:
-        assert params["temperature"] == 0.0
-    assert problems({"custom_id": "x", "params": params}, AnthropicBatchRequest) == []
+    assert "temperature" not in params
+    assert any("API version BatchLab sends (2026-10-21)" in n for n in builder.notes)
 
 
-@pytest.mark.parametrize("model", ["gpt-5.4-mini", "o3", "o4-mini", "gpt-6-astra", "gpt-5"])
-def test_reasoning_models_drop_temperature_and_use_max_completion_tokens(model: str) -> None:
+def test_a_long_shared_prompt_is_cached_for_an_hour() -> None:
+    builder = RequestBuilder(make_spec(provider="anthropic", model="claude-sonnet-5-5", instructions="Code it. " * 400))
+    assert builder.shared_prompt_tokens >= 512 and builder.cache_ttl == "1h"
+    assert builder.body(ROWS[:1])["system"][0]["cache_control"] == {"type": "ephemeral", "ttl": "1h"}
+    assert any("cached for 1 hour" in n for n in builder.notes)
+
+
+@pytest.mark.parametrize(("model", "effort"), [("o3", "low"), ("o4-mini", "low"), ("gpt-5", "minimal")])
+def test_reasoning_models_drop_temperature_and_use_max_completion_tokens(model: str, effort: str) -> None:
     assert is_reasoning_model(model)
     builder = RequestBuilder(make_spec(model=model, temperature=0.2, max_output_tokens=500))
     body = builder.body(ROWS[:1])
+    assert problems(body, CompletionCreateParamsNonStreaming) == []
     assert "temperature" not in body and "max_tokens" not in body
-    assert body["max_completion_tokens"] == 500
+    assert body["max_completion_tokens"] == 500 and body["reasoning_effort"] == effort
     assert any("reasoning model" in n for n in builder.notes)
+
+
+def test_gpt_5_4_mini_keeps_temperature_only_at_effort_none() -> None:
+    at_none = RequestBuilder(make_spec(temperature=0.0))
+    assert at_none.body(ROWS[:1])["reasoning_effort"] == "none" and at_none.body(ROWS[:1])["temperature"] == 0
+    assert any("Temperature 0 is kept" in n for n in at_none.notes)
+    at_low = RequestBuilder(make_spec(temperature=0.0, reasoning_effort="low"))
+    body = at_low.body(ROWS[:1])
+    assert "temperature" not in body and body["reasoning_effort"] == "low"
+    assert any('only at reasoning effort "none"; this job uses "low"' in n for n in at_low.notes)
+
+
+def test_an_effort_the_model_lacks_becomes_the_next_one_up() -> None:
+    builder = RequestBuilder(make_spec(model="gpt-5", reasoning_effort="none"))
+    assert builder.body(ROWS[:1])["reasoning_effort"] == "minimal"
+    assert any('does not take reasoning effort "none"' in n for n in builder.notes)
+    responses = RequestBuilder(make_spec(model="o3", endpoint="responses", reasoning_effort="xhigh"))
+    assert responses.body(ROWS[:1])["reasoning"] == {"effort": "high"}
 
 
 @pytest.mark.parametrize("model", ["gpt-4o-mini", "gpt-4.1", "gpt-5-chat-latest"])
 def test_other_models_keep_temperature(model: str) -> None:
     assert not is_reasoning_model(model)
     body = RequestBuilder(make_spec(model=model, temperature=0.2)).body(ROWS[:1])
-    assert body["temperature"] == 0.2
+    assert body["temperature"] == 0.2 and "reasoning_effort" not in body
     assert problems(body, CompletionCreateParamsNonStreaming) == []
 
 
 def test_reasoning_model_at_temperature_one_keeps_it() -> None:
-    assert RequestBuilder(make_spec(temperature=1)).body(ROWS[:1])["temperature"] == 1
+    assert RequestBuilder(make_spec(model="o3", temperature=1)).body(ROWS[:1])["temperature"] == 1
+
+
+def test_unknown_model_gets_careful_rules_and_a_note() -> None:
+    builder = RequestBuilder(make_spec(model="gpt-99-zeta", temperature=0.5))
+    body = builder.body(ROWS[:1])
+    assert "temperature" not in body and "reasoning_effort" not in body
+    assert any('no rules for "gpt-99-zeta"' in n for n in builder.notes)
+
+
+def test_schema_limits_are_checked_before_anything_is_sent() -> None:
+    big = {"name": "occupation", "type": "category", "choices": [f"job {i}" for i in range(1500)]}
+    with pytest.raises(SpecError) as exc:
+        RequestBuilder(make_spec(fields=[big]))
+    assert exc.value.problems == [
+        "The category 'occupation' has 1,500 choices; OpenAI accepts at most 1,000 in one job: split it into two "
+        "fields or use a text field."
+    ]
+    RequestBuilder(make_spec(fields=[big], provider="anthropic", model="claude-haiku-5-5"))  # no such limit
+
+
+def test_compatible_reasoning_model_follows_openai_rules() -> None:
+    spec = make_spec(provider="compatible", base_url="http://localhost:8000/v1", model="gpt-5.4-mini",
+                     temperature=0.3, reasoning_effort="low", max_output_tokens=300)
+    body = RequestBuilder(spec).body(ROWS[:1])
+    assert body["max_completion_tokens"] == 300 and "max_tokens" not in body and "temperature" not in body
 
 
 def test_compatible_provider_uses_max_tokens() -> None:

@@ -13,13 +13,18 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.errors import SpecError, StorageError
+
+if TYPE_CHECKING:
+    from app.core.data import LoadOptions
 
 FIELD_TYPES = ("category", "number", "integer", "boolean", "list", "text")
 PROVIDERS = ("openai", "anthropic", "compatible", "demo")
 ENDPOINTS = ("chat", "responses")
+#: Reasoning effort levels, least to most (the providers' own names; each model accepts some of them).
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 #: Names the request format itself uses inside each answer; a field may not take them.
 RESERVED_FIELD_NAMES = frozenset({"id", "results"})
@@ -66,11 +71,20 @@ class JobSpec:
     model: str = "gpt-5.4-mini"
     endpoint: str = "chat"
     sheet: str | None = None
+    #: How to read the data when detection is wrong (see app.core.data.LoadOptions); None: detect.
+    encoding: str | None = None
+    delimiter: str | None = None
+    header_row: int | None = None
+    #: Send rows whose letters could not be read (shown as "\ufffd") as they are, listed in the
+    #: manifest, instead of stopping.
+    accept_unreadable_rows: bool = False
     id_column: str | None = None
     rows_per_request: int = 1
     max_output_tokens: int | None = None
     temperature: float | None = None
     base_url: str | None = None
+    #: How much the model deliberates ("none" … "max"); None: the lowest the model accepts.
+    reasoning_effort: str | None = None
 
     def to_dict(self, relative_to: Path | None = None) -> dict[str, Any]:
         """The JSON form; with ``relative_to``, the data path is written relative to that folder."""
@@ -83,9 +97,20 @@ class JobSpec:
                 pass
         out["data"] = str(data)
         out["fields"] = [f.to_dict() for f in self.fields]
+        for key in ("encoding", "delimiter", "header_row", "accept_unreadable_rows"):
+            if not out[key]:
+                del out[key]
         if out["base_url"] is None:
             del out["base_url"]
+        if out["reasoning_effort"] is None:
+            del out["reasoning_effort"]
         return out
+
+    def load_options(self) -> LoadOptions:
+        """How to read this spec's data file (the overrides saved with it)."""
+        from app.core.data import LoadOptions
+
+        return LoadOptions(self.encoding, self.delimiter, self.header_row, self.sheet)
 
     def save(self, path: Path) -> None:
         """Write the spec as pretty JSON, the data path relative to the spec's folder when possible."""
@@ -100,6 +125,10 @@ _SPEC_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "name": (str, True),
     "data": (str, True),
     "sheet": ((str, type(None)), False),
+    "encoding": ((str, type(None)), False),
+    "delimiter": ((str, type(None)), False),
+    "header_row": ((int, type(None)), False),
+    "accept_unreadable_rows": (bool, False),
     "id_column": ((str, type(None)), False),
     "instructions": (str, True),
     "input_template": (str, True),
@@ -111,6 +140,7 @@ _SPEC_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "max_output_tokens": ((int, type(None)), False),
     "temperature": ((int, float, type(None)), False),
     "base_url": ((str, type(None)), False),
+    "reasoning_effort": ((str, type(None)), False),
 }
 _FIELD_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "name": (str, True),
@@ -260,6 +290,16 @@ def parse_spec(raw: Any, base_dir: Path, source: str = "") -> JobSpec:
     temperature = get("temperature")
     if temperature is not None and not 0 <= temperature <= 2:
         problems.append('"temperature" must be between 0 and 2 (or null for the model\'s default).')
+    effort = get("reasoning_effort")
+    if effort is not None and effort not in REASONING_EFFORTS:
+        problems.append(f'"reasoning_effort" must be one of {", ".join(REASONING_EFFORTS)} (or null for the lowest '
+                        f'the model accepts), not "{effort}".')
+    header_row = get("header_row")
+    if header_row is not None and header_row < 1:
+        problems.append('"header_row" is the spreadsheet row with the column names: 1 or more (or null to detect it).')
+    delimiter = get("delimiter")
+    if delimiter is not None and len(delimiter) != 1:
+        problems.append('"delimiter" must be one character, such as "," or ";" (or null to detect it).')
     for key in ("name", "instructions", "input_template", "model", "data"):
         value = raw.get(key)
         if isinstance(value, str) and not value.strip():
@@ -274,6 +314,10 @@ def parse_spec(raw: Any, base_dir: Path, source: str = "") -> JobSpec:
         name=raw["name"].strip(),
         data=data_path,
         sheet=get("sheet"),
+        encoding=get("encoding"),
+        delimiter=delimiter,
+        header_row=header_row,
+        accept_unreadable_rows=get("accept_unreadable_rows", False),
         id_column=get("id_column"),
         instructions=raw["instructions"],
         input_template=raw["input_template"],
@@ -285,6 +329,7 @@ def parse_spec(raw: Any, base_dir: Path, source: str = "") -> JobSpec:
         max_output_tokens=max_output,
         temperature=float(temperature) if temperature is not None else None,
         base_url=base_url,
+        reasoning_effort=effort,
     )
 
 

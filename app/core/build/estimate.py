@@ -52,7 +52,7 @@ def scale(manifest: dict[str, Any], rows_sent: int, rows_blank: int, sampled: in
     out["rows_not_sent"] = {"blank_text_count": rows_blank}
     out["requests"] = math.ceil(rows_sent / max(int(manifest.get("rows_per_request") or 1), 1))
     tokens = dict(manifest.get("tokens") or {})
-    for key in ("input_total", "output_estimate_total"):
+    for key in ("input_total", "output_estimate_total", "reasoning_estimate_total"):
         if isinstance(tokens.get(key), (int, float)):
             tokens[key] = round(tokens[key] * factor)
     tokens["method"] = (
@@ -62,7 +62,7 @@ def scale(manifest: dict[str, Any], rows_sent: int, rows_blank: int, sampled: in
     tokens["exact"] = False
     out["tokens"] = tokens
     cost = dict(manifest.get("cost") or {})
-    for key in ("input", "output", "total"):
+    for key in ("input", "output", "total", "uncached_input", "cache_writes", "cache_reads", "answers", "reasoning"):
         if isinstance(cost.get(key), (int, float)):
             cost[key] = round(cost[key] * factor, 4)
     out["cost"] = cost

@@ -23,15 +23,11 @@ from app.core.build.batchfiles import (
     dumps_line,
     limits_for,
 )
-from app.core.data import Table, check_table, load_table
+from app.core.data import DataIssue, Table, check_table, findings_text, load_job_table
+from app.core.data.provenance import data_record
 from app.core.errors import CancelledError, DataError, SpecError
-from app.core.build.pricing import batch_price, describe_missing_price, model_limits
-from app.core.build.requests import (
-    RequestBuilder,
-    RowInput,
-    is_reasoning_model,
-    output_tokens_per_row,
-)
+from app.core.build.pricing import describe_missing_price, job_cost, model_limits
+from app.core.build.requests import RequestBuilder, RowInput, output_tokens_per_row
 from app.core.spec import JobSpec
 from app.core.build.template import check_placeholders, parse_template, placeholders
 from app.core.build.tokens import token_counter
@@ -52,6 +48,9 @@ class RowPlan:
     ids: list[str]
     positions: list[int]  # data positions (0-based) of the rows to send
     blank: list[str] = field(default_factory=list)  # IDs of rows with a blank text (not sent)
+    #: IDs of rows sent with letters that could not be read (the spec accepts them).
+    unreadable: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)  # every data finding, in words
 
 
 def plan_rows(spec: JobSpec, table: Table, only_ids: set[str] | None = None) -> RowPlan:
@@ -65,21 +64,36 @@ def plan_rows(spec: JobSpec, table: Table, only_ids: set[str] | None = None) -> 
     if problems:
         raise SpecError(problems, "the job settings")
     columns = placeholders(spec.input_template)
-    issues = check_table(table, spec.id_column, columns)
-    blocking = [i.message for i in issues if i.blocking]
+    issues = check_table(table, spec.id_column, columns, accept_unreadable=spec.accept_unreadable_rows)
+    blocking = [i for i in issues if i.blocking]
     if blocking:
-        raise DataError("\n".join(blocking), "Fix the data file (every row needs its own ID) and load it again.")
+        raise DataError("\n".join(i.message for i in blocking), _fix_hint(blocking))
     ids = table.row_ids(spec.id_column).tolist()
     blank_rows = {row for issue in issues if issue.kind == "blank_text" for row in issue.rows}
+    unreadable_rows = {row for issue in issues if issue.kind == "unreadable" for row in issue.rows}
     wanted = range(len(ids)) if only_ids is None else (p for p, rid in enumerate(ids) if rid in only_ids)
     positions: list[int] = []
     blank: list[str] = []
+    unreadable: list[str] = []
     for pos in wanted:
-        if table.row_number(pos) in blank_rows:
+        row = table.row_number(pos)
+        if row in blank_rows:
             blank.append(ids[pos])
         else:
             positions.append(pos)
-    return RowPlan(table, columns, ids, positions, blank)
+            if row in unreadable_rows:
+                unreadable.append(ids[pos])
+    return RowPlan(table, columns, ids, positions, blank, unreadable, findings_text(table, issues))
+
+
+def _fix_hint(blocking: list[DataIssue]) -> str:
+    hint = "Fix the data file and load it again."
+    if any(i.kind == "unreadable" for i in blocking):
+        hint += (
+            " To send the rows with unreadable letters as they are, accept them in the Data step "
+            '(or set "accept_unreadable_rows": true in the spec); they are then listed in the manifest.'
+        )
+    return hint
 
 
 def iter_requests(
@@ -177,38 +191,51 @@ class Prepared:
     files: list[Path]
 
 
-def _estimate(spec: JobSpec, tally: TokenTally, rows: int) -> dict[str, Any]:
+def _estimate(spec: JobSpec, builder: RequestBuilder, tally: TokenTally, rows: int, batches: int) -> dict[str, Any]:
     output_tokens = output_tokens_per_row(spec) * rows
+    reasoning_tokens = builder.reasoning_tokens_per_request * tally.requests
     tokens = {
         "input_total": tally.total,
         "input_per_request_max": tally.max_tokens + tally.static_tokens,
         "input_per_request_average": round(tally.total / tally.requests) if tally.requests else 0,
         "shared_prompt_per_request": tally.static_tokens,
         "output_estimate_total": output_tokens,
+        "reasoning_estimate_total": reasoning_tokens,
         "method": tally.describe(),
         "exact": tally.counter.exact and tally.requests <= tally.sample,
     }
-    price = batch_price(spec.provider, spec.model)
-    if price is None:
-        cost: dict[str, Any] = {"total": None, "note": describe_missing_price(spec.provider, spec.model)}
+    cost = job_cost(
+        spec.provider,
+        spec.model,
+        requests=tally.requests,
+        batches=batches,
+        input_tokens=tally.total,
+        shared_tokens=tally.static_tokens,
+        output_tokens=output_tokens,
+        reasoning_tokens=reasoning_tokens,
+        cache_ttl=builder.cache_ttl,
+    )
+    if cost is None:
+        cost = {"total": None, "note": describe_missing_price(spec.provider, spec.model)}
     else:
-        input_cost = tally.total * price.input_per_mtok / 1e6
-        output_cost = output_tokens * price.output_per_mtok / 1e6
-        cost = {
-            "input": round(input_cost, 4),
-            "output": round(output_cost, 4),
-            "total": round(input_cost + output_cost, 4),
-            "currency": price.currency,
-            "source": price.source,
-            "note": _cost_note(spec),
-        }
+        cost["note"] = _cost_note(spec, builder, cost)
     return {"tokens": tokens, "cost": cost}
 
 
-def _cost_note(spec: JobSpec) -> str:
+def _cost_note(spec: JobSpec, builder: RequestBuilder, cost: dict[str, Any]) -> str:
     note = f"Batch prices. Output assumed ~{output_tokens_per_row(spec)} tokens per row"
-    if spec.provider == "openai" and is_reasoning_model(spec.model):
-        note += "; the model's hidden reasoning is billed as output on top"
+    if builder.reasoning_tokens_per_request:
+        note += (
+            f"; the model's hidden reasoning at effort \"{builder.effort}\" adds roughly "
+            f"{builder.reasoning_tokens_per_request:,} output tokens per request, about ${cost['reasoning']:,.4f} "
+            "in all (a rough figure; billed as output)"
+        )
+    if builder.cache_ttl:
+        return note + (
+            f". The shared instructions are written to the cache once per batch (${cost['cache_writes']:,.4f}) "
+            f"and read by the other requests (${cost['cache_reads']:,.4f}); the provider's cache hits are best "
+            "effort, so the input may cost more."
+        )
     return note + ". Prompt caching can make the input cheaper."
 
 
@@ -249,7 +276,7 @@ def prepare(
 ) -> Prepared:
     """Write the request files, ``index.jsonl`` (custom_id → row IDs) and ``manifest.json`` to ``out_dir``."""
     if table is None:
-        table = load_table(spec.data, spec.sheet, progress=progress, should_cancel=should_cancel)
+        table = load_job_table(spec, progress=progress, should_cancel=should_cancel)
     plan = plan_rows(spec, table, only_ids)
     if not plan.positions:
         raise DataError(
@@ -258,7 +285,7 @@ def prepare(
         )
     builder = RequestBuilder(spec)
     counter = token_counter(spec.provider, spec.model)
-    tally = TokenTally(counter, static_tokens=_static_tokens(builder, counter))
+    tally = TokenTally(counter, static_tokens=builder.shared_prompt_tokens)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     total = len(plan.positions)
@@ -288,21 +315,17 @@ def prepare(
         "rows_total": len(plan.ids),
         "rows_sent": total,
         "rows_not_sent": {"blank_text": plan.blank},
+        "data": data_record(spec.data, table, {"blank_text": len(plan.blank)}, plan.unreadable, plan.findings),
         "rows_per_request": spec.rows_per_request,
         "requests": tally.requests,
         "files": [f.to_dict() for f in writer.files],
         "bytes": sum(f.bytes for f in writer.files),
-        **_estimate(spec, tally, total),
+        **_estimate(spec, builder, tally, total, len(writer.files)),
         "notes": builder.notes,
         "warnings": _fit_warnings(spec, builder, tally),
     }
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return Prepared(out_dir, manifest, [f.path for f in writer.files])
-
-
-def _static_tokens(builder: RequestBuilder, counter: Any) -> int:
-    """Tokens every request repeats: the instructions and the output schema."""
-    return counter.count(builder.system_prompt) + counter.count(json.dumps(builder.schema))
 
 
 def preview_requests(spec: JobSpec, table: Table, count: int = 3, sample: bool = False) -> list[dict[str, Any]]:

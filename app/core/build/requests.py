@@ -1,22 +1,33 @@
 """Turn rows into the exact request objects each provider's batch API accepts.
 
 The instructions are the system prompt and identical in every request of a job, so the providers'
-prompt caching applies (Anthropic needs ``cache_control`` on the system block for that). Model
-rules are applied here, before anything is sent, and each adjustment is reported as a note the
-preview shows, instead of letting a whole batch fail at the provider.
+prompt caching applies (Anthropic needs ``cache_control`` on the system block for that, with the
+1-hour lifetime once the shared prefix is long enough to be cached at all). What a model accepts
+comes from the model registry (:mod:`app.core.build.models`); every adjustment a rule forces is
+reported as a note the preview shows, instead of letting a whole batch fail at the provider.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from typing import Any
 
-from app.core.build.schema import RESULTS_KEY, ROW_ID_KEY, SCHEMA_NAME, output_schema
-from app.core.spec import JobSpec
+import orjson
+
+from app.core.build.models import FORCED_TOOL, JSON_OUTPUTS, REASONING_HEADROOM, ModelRules, rules_for
+from app.core.build.schema import (
+    RESULTS_KEY,
+    ROW_ID_KEY,
+    SCHEMA_NAME,
+    limit_problems,
+    output_schema,
+    portable_schema,
+)
+from app.core.build.tokens import token_counter
+from app.core.errors import SpecError
+from app.core.spec import REASONING_EFFORTS, JobSpec
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 OPENAI_URLS = {"chat": "/v1/chat/completions", "responses": "/v1/responses"}
@@ -25,25 +36,14 @@ MULTI_ROW_NOTE = (
     f'Answer every row once in "{RESULTS_KEY}", copying its "{ROW_ID_KEY}" exactly.'
 )
 TOOL_DESCRIPTION = "Record the coding of the text(s) in the message."
+PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic", "compatible": "the server", "demo": "the demo"}
 #: Rough output tokens one answer of each field type needs; used only for a default output budget.
 _FIELD_OUTPUT_TOKENS = {"category": 8, "number": 8, "integer": 6, "boolean": 4, "list": 30, "text": 120}
-_REASONING_MODEL = re.compile(r"^(o\d|gpt-(5|[6-9]|\d{2}))", re.IGNORECASE)
 
 
-def is_reasoning_model(model: str) -> bool:
-    """OpenAI's o-series and gpt-5 and later: max_completion_tokens only, temperature fixed at 1."""
-    bare = model.split("/")[-1]
-    return bool(_REASONING_MODEL.match(bare)) and "chat" not in bare
-
-
-def anthropic_rejects_temperature() -> bool:
-    """Anthropic SDK 2.x sends API version 2026-10-21, which rejects temperature/top_p/top_k."""
-    return int(anthropic_sdk_version().split(".")[0]) >= 2
-
-
-def anthropic_sdk_version() -> str:
-    """The installed SDK's version, read without importing it (importing anthropic takes seconds)."""
-    return version("anthropic")
+def is_reasoning_model(model: str, provider: str = "openai") -> bool:
+    """Whether the model has a reasoning-effort setting (o-series, gpt-5 and later, Claude 5.x)."""
+    return rules_for(provider, model).reasoning
 
 
 def output_tokens_per_row(spec: JobSpec) -> int:
@@ -52,8 +52,19 @@ def output_tokens_per_row(spec: JobSpec) -> int:
 
 
 def default_output_budget(spec: JobSpec) -> int:
-    """A generous output budget for one request, from the fields and the rows it carries."""
+    """A generous output budget for one request's answer, from the fields and the rows it carries."""
     return max(1024, 2 * output_tokens_per_row(spec) * spec.rows_per_request)
+
+
+def choose_effort(rules: ModelRules, wanted: str | None) -> str | None:
+    """The effort to send: the job's choice if the model takes it, else the nearest one above it."""
+    if not rules.efforts:
+        return None
+    if wanted is None or wanted in rules.efforts:
+        return wanted or rules.default_effort
+    rank = REASONING_EFFORTS.index(wanted)
+    above = [e for e in rules.efforts if REASONING_EFFORTS.index(e) >= rank]
+    return above[0] if above else rules.efforts[-1]
 
 
 @dataclass(frozen=True)
@@ -73,73 +84,157 @@ class RequestBuilder:
 
     def __post_init__(self) -> None:
         spec = self.spec
+        self.rules = rules = rules_for(spec.provider, spec.model)
+        if rules.unknown_note:
+            self.notes.append(rules.unknown_note)
         self.multi = spec.rows_per_request > 1
         self.system_prompt = spec.instructions + (MULTI_ROW_NOTE if self.multi else "")
         self.schema = output_schema(spec.fields, spec.rows_per_request)
-        self.temperature = spec.temperature
-        self.max_output = spec.max_output_tokens
-        if spec.provider == "anthropic":
-            if self.max_output is None:
-                self.max_output = default_output_budget(spec)
-                self.notes.append(
-                    f"Anthropic needs an output budget; BatchLab uses {self.max_output} tokens per request."
-                )
-            if self.temperature is not None and anthropic_rejects_temperature():
-                self.notes.append(
-                    f"Temperature {self.temperature:g} is left out: the Anthropic API version this "
-                    f"BatchLab sends (SDK {anthropic_sdk_version()}) no longer accepts a temperature."
-                )
-                self.temperature = None
-        elif spec.provider == "openai" and is_reasoning_model(spec.model):
-            if self.temperature is not None and self.temperature != 1:
-                self.notes.append(
-                    f"Temperature {self.temperature:g} is left out: {spec.model} is a reasoning model "
-                    "and only runs at its default temperature (1)."
-                )
-                self.temperature = None
-            if self.max_output is not None:
-                self.notes.append(
-                    f"For {spec.model} the output budget ({self.max_output}) also covers the model's "
-                    "hidden reasoning; if rows come back truncated, raise it."
-                )
+        problems = limit_problems(spec.fields, self.schema, rules.schema_limits, PROVIDER_NAMES[spec.provider])
+        if problems:
+            raise SpecError(problems, "the output fields")
+        self.effort = self._effort()
+        self.temperature = self._temperature()
+        self.max_output = self._budget()
+        self.shared_prompt_tokens = self._shared_tokens()
+        self.cache_ttl = self._cache_ttl()
         self._static = self._static_body()
+
+    # ---- rules → settings ------------------------------------------------------------------
+    def _effort(self) -> str | None:
+        spec, rules = self.spec, self.rules
+        effort = choose_effort(rules, spec.reasoning_effort)
+        if spec.reasoning_effort is not None and effort is None:
+            self.notes.append(
+                f'Reasoning effort "{spec.reasoning_effort}" is left out: {spec.model} has no reasoning setting.'
+            )
+        elif spec.reasoning_effort not in (None, effort):
+            self.notes.append(
+                f'{spec.model} does not take reasoning effort "{spec.reasoning_effort}"; BatchLab sends "{effort}" '
+                f"(it accepts {', '.join(rules.efforts)})."
+            )
+        return effort
+
+    def _temperature(self) -> float | None:
+        spec, rules, temperature = self.spec, self.rules, self.spec.temperature
+        if temperature is None:
+            return None
+        if rules.accepts_temperature(temperature, self.effort):
+            if not rules.sampling and rules.sampling_at_effort == self.effort and temperature != rules.fixed_temperature:
+                self.notes.append(
+                    f"Temperature {temperature:g} is kept: {spec.model} takes a temperature only at reasoning "
+                    f'effort "{self.effort}", which this job uses.'
+                )
+            return temperature
+        reason = rules.no_sampling_reason
+        if rules.sampling_at_effort is not None:
+            reason = (f'takes a temperature only at reasoning effort "{rules.sampling_at_effort}"; this job uses '
+                      f'"{self.effort}"')
+        self.notes.append(f"Temperature {temperature:g} is left out: {spec.model} {reason}.")
+        return None
+
+    def _budget(self) -> int | None:
+        """The output budget: the job's, or (where one is required) the answer plus reasoning headroom."""
+        spec, rules = self.spec, self.rules
+        reasoning = rules.expected_reasoning_tokens(self.effort)
+        headroom = REASONING_HEADROOM.get(self.effort or "", 0) if reasoning else 0
+        answer = default_output_budget(spec)
+        if spec.max_output_tokens is not None:
+            if reasoning and spec.max_output_tokens < answer // 2 + headroom:
+                self.notes.append(
+                    f"For {spec.model} the output budget ({spec.max_output_tokens:,}) also covers its hidden "
+                    f"reasoning (about {reasoning:,} tokens at effort \"{self.effort}\"); if rows come back "
+                    "truncated, raise it or leave it empty for BatchLab's default."
+                )
+            return spec.max_output_tokens
+        if spec.provider != "anthropic":
+            return None  # OpenAI: without a budget the model's own limit applies, reasoning included
+        budget = min(answer + headroom, rules.max_output or answer + headroom)
+        covers = f", {headroom:,} of them for its thinking" if headroom else ""
+        self.notes.append(f"Anthropic needs an output budget; BatchLab uses {budget:,} tokens per request{covers}.")
+        return budget
+
+    def _shared_tokens(self) -> int:
+        """Tokens every request repeats at its start: the instructions and the output schema."""
+        counter = token_counter(self.spec.provider, self.spec.model)
+        return counter.count(self.system_prompt) + counter.count(orjson.dumps(self.schema).decode())
+
+    def _cache_ttl(self) -> str | None:
+        """Anthropic: "1h" once the shared prefix can be cached at all, else the default 5 minutes."""
+        minimum = self.rules.min_cacheable
+        if self.spec.provider != "anthropic" or minimum is None:
+            return None
+        if self.shared_prompt_tokens >= minimum:
+            self.notes.append(
+                f"The instructions and schema (about {self.shared_prompt_tokens:,} tokens) are shared by every "
+                "request and cached for 1 hour: the first request of a batch writes them (2× the input price), "
+                "the others read them (0.1×)."
+            )
+            return "1h"
+        self.notes.append(
+            f"The shared instructions (about {self.shared_prompt_tokens:,} tokens) are below {self.spec.model}'s "
+            f"minimum of {minimum:,} tokens for prompt caching, so every request pays for them in full."
+        )
+        return None
 
     # ---- message content -------------------------------------------------------------------
     def user_content(self, rows: Sequence[RowInput]) -> str:
         """The user message: the row's text, or the rows as a JSON list of {id, text}."""
         if not self.multi:
             return rows[0].text
-        return json.dumps([{ROW_ID_KEY: r.row_id, "text": r.text} for r in rows], ensure_ascii=False)
+        return orjson.dumps([{ROW_ID_KEY: r.row_id, "text": r.text} for r in rows]).decode()
 
     # ---- bodies ------------------------------------------------------------------------------
     def _static_body(self) -> dict[str, Any]:
         """The part of every body that does not depend on the rows, built once."""
-        spec = self.spec
+        spec, rules = self.spec, self.rules
         body: dict[str, Any] = {"model": spec.model}
         if spec.provider == "anthropic":
-            body["max_tokens"] = self.max_output
-            body["system"] = [
-                {"type": "text", "text": self.system_prompt, "cache_control": {"type": "ephemeral"}}
-            ]
-            body["tools"] = [{"name": SCHEMA_NAME, "description": TOOL_DESCRIPTION, "input_schema": self.schema}]
-            body["tool_choice"] = {"type": "tool", "name": SCHEMA_NAME}
-        elif spec.endpoint == "responses" and spec.provider == "openai":
+            body.update(self._anthropic_static())
+        elif self.uses_responses:
             body["instructions"] = self.system_prompt
             body["text"] = {
                 "format": {"type": "json_schema", "name": SCHEMA_NAME, "strict": True, "schema": self.schema}
             }
             if self.max_output is not None:
                 body["max_output_tokens"] = self.max_output
+            if self.effort is not None:
+                body["reasoning"] = {"effort": self.effort}
         else:
             body["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": self.schema},
             }
             if self.max_output is not None:
-                key = "max_completion_tokens" if spec.provider == "openai" else "max_tokens"
-                body[key] = self.max_output
+                body[rules.budget_key] = self.max_output
+            if self.effort is not None:
+                body["reasoning_effort"] = self.effort
         if self.temperature is not None:
             body["temperature"] = self.temperature
+        return body
+
+    def _anthropic_static(self) -> dict[str, Any]:
+        rules = self.rules
+        cache_control: dict[str, str] = {"type": "ephemeral"}
+        if self.cache_ttl:
+            cache_control["ttl"] = self.cache_ttl
+        body: dict[str, Any] = {
+            "max_tokens": self.max_output,
+            "system": [{"type": "text", "text": self.system_prompt, "cache_control": cache_control}],
+        }
+        output_config: dict[str, Any] = {}
+        if rules.structured == JSON_OUTPUTS:
+            schema = portable_schema(self.schema, rules.schema_limits.unsupported_keywords)
+            output_config["format"] = {"type": "json_schema", "schema": schema}
+        elif rules.structured == FORCED_TOOL:
+            body["tools"] = [{"name": SCHEMA_NAME, "description": TOOL_DESCRIPTION, "input_schema": self.schema}]
+            body["tool_choice"] = {"type": "tool", "name": SCHEMA_NAME}
+        if self.effort is not None:
+            output_config["effort"] = self.effort
+            if self.effort == rules.efforts[0] and rules.lowest_thinking is not None:
+                body["thinking"] = dict(rules.lowest_thinking)
+        if output_config:
+            body["output_config"] = output_config
         return body
 
     @property
@@ -150,6 +245,11 @@ class RequestBuilder:
     @property
     def uses_responses(self) -> bool:
         return self.spec.provider == "openai" and self.spec.endpoint == "responses"
+
+    @property
+    def reasoning_tokens_per_request(self) -> int:
+        """Hidden reasoning tokens one request is expected to spend (billed as output)."""
+        return self.rules.expected_reasoning_tokens(self.effort)
 
     def body(self, rows: Sequence[RowInput]) -> dict[str, Any]:
         """The request body for these rows, exactly as the provider's direct endpoint takes it."""

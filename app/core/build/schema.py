@@ -1,13 +1,17 @@
 """Output fields as a strict JSON schema, the one form every provider's structured output accepts.
 
 Strict mode (OpenAI) wants every property required and ``additionalProperties: false`` on every
-object; Anthropic's tool ``input_schema`` takes the same schema, so one builder serves both.
+object; Anthropic's JSON outputs take the same schema once the keywords they do not support are
+moved into descriptions (:func:`portable_schema`), and a forced tool's ``input_schema`` takes it
+as is. How large a schema each provider compiles is checked before anything is sent
+(:func:`limit_problems`), with one plain sentence naming the field.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.core.build.models import SchemaLimits
 from app.core.spec import FieldSpec
 
 #: Name of the structured-output schema / forced tool; the same for every job so answers are recognisable.
@@ -67,3 +71,96 @@ def output_schema(fields: list[FieldSpec], rows_per_request: int) -> dict[str, A
     return _object(
         {RESULTS_KEY: {"type": "array", "description": "one answer for every row, in any order", "items": item}}
     )
+
+
+# ---- provider variants and limits ------------------------------------------------------------------
+_KEYWORD_WORDS = {
+    "minimum": "at least {}",
+    "maximum": "at most {}",
+    "exclusiveMinimum": "more than {}",
+    "exclusiveMaximum": "less than {}",
+    "multipleOf": "a multiple of {}",
+    "minLength": "at least {} characters",
+    "maxLength": "at most {} characters",
+    "maxItems": "at most {} items",
+}
+
+
+def portable_schema(schema: Any, unsupported: tuple[str, ...]) -> Any:
+    """``schema`` without the ``unsupported`` keywords, each stated in its node's description instead.
+
+    BatchLab checks every answer against the fields itself (answers.check_row), so a bound the
+    provider cannot enforce still turns a violating answer into an ``invalid`` row with its reason.
+    """
+    if isinstance(schema, list):
+        return [portable_schema(item, unsupported) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    moved: list[str] = []
+    for key, value in schema.items():
+        if key in unsupported and not isinstance(value, (dict, list)):
+            moved.append(_KEYWORD_WORDS.get(key, key + " {}").format(_number(value)))
+        elif key in ("properties", "$defs", "definitions") and isinstance(value, dict):
+            out[key] = {name: portable_schema(sub, unsupported) for name, sub in value.items()}
+        else:
+            out[key] = portable_schema(value, unsupported)
+    if moved:
+        rule = "must be " + " and ".join(moved)
+        out["description"] = f"{out['description']} ({rule})" if out.get("description") else rule.capitalize()
+    return out
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def limit_problems(fields: list[FieldSpec], schema: dict[str, Any], limits: SchemaLimits, provider: str) -> list[str]:
+    """Why ``schema`` is too large for the provider, one sentence per problem naming the field."""
+    problems: list[str] = []
+    fix = "split it into two fields or use a text field"
+    choice_fields = [f for f in fields if f.choices]
+    total = sum(len(f.choices) for f in choice_fields)
+    if limits.max_enum_values is not None and total > limits.max_enum_values:
+        biggest = max(choice_fields, key=lambda f: len(f.choices))
+        if len(biggest.choices) > limits.max_enum_values:
+            problems.append(
+                f"The {biggest.type} '{biggest.name}' has {len(biggest.choices):,} choices; {provider} accepts at "
+                f"most {limits.max_enum_values:,} in one job: {fix}."
+            )
+        else:
+            problems.append(
+                f"The fields' choices add up to {total:,}; {provider} accepts at most {limits.max_enum_values:,} "
+                f"in one job: shorten the list of '{biggest.name}' ({len(biggest.choices):,} choices) or use a "
+                "text field."
+            )
+    if limits.large_enum is not None and limits.large_enum_chars is not None:
+        for f in choice_fields:
+            chars = sum(len(c) for c in f.choices)
+            if len(f.choices) > limits.large_enum and chars > limits.large_enum_chars:
+                problems.append(
+                    f"The {f.type} '{f.name}' has {len(f.choices):,} choices with {chars:,} characters in all; "
+                    f"{provider} accepts at most {limits.large_enum_chars:,} characters in a list of more than "
+                    f"{limits.large_enum} choices: shorten the choices, {fix}."
+                )
+    properties, depth = _size(schema)
+    if limits.max_properties is not None and properties > limits.max_properties:
+        problems.append(
+            f"The answer has {properties:,} fields in all; {provider} accepts at most {limits.max_properties:,}: "
+            "use fewer output fields or fewer rows per request."
+        )
+    if limits.max_depth is not None and depth > limits.max_depth:
+        problems.append(f"The answer is nested {depth} levels deep; {provider} accepts at most {limits.max_depth}.")
+    return problems
+
+
+def _size(schema: Any, depth: int = 1) -> tuple[int, int]:
+    """(object properties in all, deepest object nesting) of a schema."""
+    if not isinstance(schema, dict):
+        return 0, 0
+    properties = schema.get("properties") or {}
+    count, deepest = len(properties), depth if properties else 0
+    for sub in [*properties.values(), schema.get("items")]:
+        n, d = _size(sub, depth + 1 if properties else depth)
+        count, deepest = count + n, max(deepest, d)
+    return count, deepest

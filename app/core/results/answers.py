@@ -20,11 +20,19 @@ ROW_STATUSES = ("coded", "failed", "refused", "truncated", "invalid", "missing",
 
 @dataclass
 class Usage:
-    """Tokens one request used, as the provider reported them."""
+    """Tokens one request used, as the provider reported them.
+
+    ``input_tokens`` counts every input token (cached or not); ``raw`` is the provider's own usage
+    object, from which :func:`app.core.build.pricing.usage_cost` prices cache writes, cache reads
+    and reasoning exactly as billed.
+    """
 
     input_tokens: int = 0
     cached_input_tokens: int = 0
     output_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    raw: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -53,6 +61,8 @@ def from_chat_completion(body: dict[str, Any]) -> Answer:
         input_tokens=raw_usage.get("prompt_tokens") or 0,
         cached_input_tokens=(raw_usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0,
         output_tokens=raw_usage.get("completion_tokens") or 0,
+        reasoning_tokens=(raw_usage.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0,
+        raw=raw_usage,
     )
     choices = body.get("choices") or []
     if not choices:
@@ -75,6 +85,8 @@ def from_response(body: dict[str, Any]) -> Answer:
         input_tokens=raw_usage.get("input_tokens") or 0,
         cached_input_tokens=(raw_usage.get("input_tokens_details") or {}).get("cached_tokens") or 0,
         output_tokens=raw_usage.get("output_tokens") or 0,
+        reasoning_tokens=(raw_usage.get("output_tokens_details") or {}).get("reasoning_tokens") or 0,
+        raw=raw_usage,
     )
     texts: list[str] = []
     for item in body.get("output") or []:
@@ -92,22 +104,32 @@ def from_response(body: dict[str, Any]) -> Answer:
 
 
 def from_anthropic_message(message: dict[str, Any]) -> Answer:
-    """An Anthropic message answering with the forced tool."""
+    """An Anthropic message: JSON outputs (a text block after any thinking) or the forced tool's input."""
     raw_usage = message.get("usage") or {}
-    cached = (raw_usage.get("cache_read_input_tokens") or 0) + (raw_usage.get("cache_creation_input_tokens") or 0)
+    read = raw_usage.get("cache_read_input_tokens") or 0
+    written = raw_usage.get("cache_creation_input_tokens") or 0
     usage = Usage(
-        input_tokens=(raw_usage.get("input_tokens") or 0) + cached,
-        cached_input_tokens=raw_usage.get("cache_read_input_tokens") or 0,
+        input_tokens=(raw_usage.get("input_tokens") or 0) + read + written,
+        cached_input_tokens=read,
         output_tokens=raw_usage.get("output_tokens") or 0,
+        cache_write_tokens=written,
+        reasoning_tokens=(raw_usage.get("output_tokens_details") or {}).get("thinking_tokens") or 0,
+        raw=raw_usage,
     )
     stop = message.get("stop_reason")
     if stop == "refusal":
         return Answer("refused", "the model refused to answer", usage=usage)
     if stop in ("max_tokens", "model_context_window_exceeded"):
         return Answer("truncated", "the answer was cut off at the output budget", usage=usage)
-    for block in message.get("content") or []:
+    blocks = message.get("content") or []
+    for block in blocks:
         if block.get("type") == "tool_use" and block.get("name") == SCHEMA_NAME:
             return Answer("ok", data=block.get("input"), usage=usage)
+    # Anthropic "Structured outputs": the JSON is a text block; thinking blocks come first on models
+    # that think (Claude Haiku 5.5 migration guide: select content blocks by type, not position).
+    texts = [b.get("text") or "" for b in blocks if b.get("type") == "text"]
+    if texts:
+        return _parse_json_text("".join(texts), usage)
     return Answer("invalid", "the model answered without the structured output", usage=usage)
 
 
