@@ -11,7 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-import app.core.data as data
+import app.core.data.sheets as sheets
+import app.core.data.text as text_files
 from app.core.data import (
     SUPPORTED_SUFFIXES,
     DataIssue,
@@ -148,7 +149,10 @@ def test_mostly_utf8_with_a_broken_byte_is_kept_and_reported(tmp_path: Path) -> 
     assert table.encoding == "utf-8" and not table.encoding_guessed
     assert table.frame["text"].tolist() == ["café", "naïve", "bad \ufffd byte", "ok"]
     (issue,) = check_table(table, "id", ["text"])
-    assert (issue.kind, issue.rows, issue.blocking) == ("encoding", [4], False)
+    assert (issue.kind, issue.rows, issue.blocking) == ("unreadable", [4], True)  # stops a job being built
+    (accepted,) = check_table(table, "id", ["text"], accept_unreadable=True)
+    assert (accepted.kind, accepted.rows, accepted.blocking) == ("unreadable", [4], False)
+    assert "manifest" in accepted.message
 
 
 def test_utf8_start_then_windows_1252_later_in_the_file(tmp_path: Path) -> None:
@@ -247,7 +251,7 @@ def test_too_many_values_in_the_first_data_row_is_not_taken_as_an_index(tmp_path
 
 
 def test_too_many_values_far_into_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data, "_CHUNK_BYTES", 1)  # many small chunks
+    monkeypatch.setattr(text_files, "CHUNK_BYTES", 1)  # many small chunks
     rows = "".join(f"{i},text {i}\n" for i in range(5_000))
     error = error_of(write(tmp_path, "id,text\n" + rows + "x,y,z\n"))
     assert "Row 5002 " in error.message
@@ -309,7 +313,7 @@ def test_suffixes_are_case_insensitive(tmp_path: Path) -> None:
 
 
 def test_progress_counts_bytes_and_ends_at_the_file_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(text_files, "CHUNK_BYTES", 1)
     path = write(tmp_path, "id,text\n" + "".join(f"{i},some text {i}\n" for i in range(5_000)))
     calls: list[tuple[int, int]] = []
     table = load_table(path, progress=lambda done, total: calls.append((done, total)))
@@ -322,7 +326,7 @@ def test_progress_counts_bytes_and_ends_at_the_file_size(tmp_path: Path, monkeyp
 
 
 def test_cancel_stops_loading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(text_files, "CHUNK_BYTES", 1)
     path = write(tmp_path, "id,text\n" + "".join(f"{i},some text\n" for i in range(5_000)))
     asked = []
 
@@ -426,7 +430,7 @@ def test_truncated_xlsx(tmp_path: Path) -> None:
 
 
 def test_xlsx_progress_counts_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data, "_EXCEL_CHUNK_ROWS", 100)
+    monkeypatch.setattr(sheets, "EXCEL_CHUNK_ROWS", 100)
     path = workbook(tmp_path, {"S": [["id", "text"]] + [[i, f"t{i}"] for i in range(1_000)]})
     calls: list[tuple[int, int]] = []
     table = load_table(path, progress=lambda done, total: calls.append((done, total)))
@@ -570,4 +574,4 @@ def test_row_list_in_messages_is_capped() -> None:
 def test_replacement_characters_are_reported_in_checked_columns_only() -> None:
     table = table_of({"id": ["1", "2", "3"], "text": ["ok", "caf\ufffd", "ok"], "other": ["\ufffd", "", ""]})
     (issue,) = check_table(table, "id", ["text"])
-    assert (issue.kind, issue.rows, issue.blocking) == ("encoding", [3], False)
+    assert (issue.kind, issue.rows, issue.blocking) == ("unreadable", [3], True)

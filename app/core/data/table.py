@@ -1,0 +1,116 @@
+"""The loaded table, how its layout was read, and the options that override that reading."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from app.core.data.words import missing_columns_text
+from app.core.errors import CancelledError, DataError
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What the person chose instead of BatchLab's guesses; None means "detect it"."""
+
+    encoding: str | None = None  # a Python codec name: "utf-8", "cp1252", …
+    delimiter: str | None = None  # text files: ",", ";", "\t", "|"
+    header_row: int | None = None  # the spreadsheet row (1-based) that holds the column names
+    sheet: str | None = None  # workbooks: the sheet to read
+
+
+@dataclass
+class Layout:
+    """What was detected (or chosen) when the file was read, in the words the Data step shows.
+
+    ``notes`` say what was decided (a title row skipped, another sheet chosen); ``reasons`` say
+    why the reading may be wrong, and make the layout ``doubtful`` (a warning, not a green tick).
+    """
+
+    header_row: int = 1
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def doubtful(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass
+class Table:
+    """A loaded data file: every cell is text, missing cells are ""."""
+
+    frame: pd.DataFrame
+    path: Path
+    sheet: str | None = None
+    encoding: str | None = None  # None for spreadsheets
+    delimiter: str | None = None  # None for spreadsheets
+    #: True when the file did not say its encoding (no BOM) and is not UTF-8, so it was guessed.
+    encoding_guessed: bool = False
+    #: Spreadsheet row number of each data row; None means the header is row 1 and no row was skipped.
+    row_numbers: np.ndarray | None = None
+    layout: Layout = field(default_factory=Layout)
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def row_ids(self, id_column: str | None) -> pd.Series:
+        """The ID of every row: the ID column's values, or "1".."N" (data positions) without one."""
+        if not id_column:
+            return pd.Series(np.arange(1, len(self) + 1).astype(str), dtype="str")
+        if id_column not in self.frame.columns:
+            raise DataError(missing_columns_text([id_column], self.columns), "Choose one of these columns.")
+        return self.frame[id_column]
+
+    def row_number(self, position: int) -> int:
+        """The row number a person sees in Excel for the 0-based data position (header = row 1)."""
+        if self.row_numbers is None:
+            return position + 2
+        return int(self.row_numbers[position])
+
+    def all_row_numbers(self) -> np.ndarray:
+        """The spreadsheet row number of every data row, in order."""
+        if self.row_numbers is None:
+            return np.arange(2, len(self) + 2)
+        return self.row_numbers
+
+
+@dataclass(frozen=True)
+class DataIssue:
+    """One problem found by :func:`check_table`, with every affected spreadsheet row."""
+
+    kind: str  # duplicate_id | blank_id | blank_text | missing_column | encoding | unreadable | layout
+    rows: list[int]
+    message: str
+    blocking: bool
+
+
+@dataclass
+class Steps:
+    """Progress reports and cancel checks, one per chunk of work."""
+
+    progress: Progress | None
+    should_cancel: Callable[[], bool] | None
+
+    def check(self) -> None:
+        if self.should_cancel is not None and self.should_cancel():
+            raise CancelledError()
+
+    def __call__(self, done: int, total: int) -> None:
+        self.check()
+        if self.progress is not None:
+            self.progress(done, total)

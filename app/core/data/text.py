@@ -1,0 +1,260 @@
+"""Text files (CSV, TSV, TXT): encoding, delimiter, header row, then the rows in chunks.
+
+Clean UTF-8 files are parsed with Arrow's CSV reader (several times faster); anything unusual
+(other encodings, bad bytes, ragged rows, an unclosed quote) takes pandas' C parser, which
+handles every encoding and lets ragged rows be reported in plain words.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from app.core.data import encoding as enc
+from app.core.data.files import not_text, open_binary
+from app.core.data.layout import SAMPLE_ROWS, build_table, find_header
+from app.core.data.table import Layout, LoadOptions, Steps, Table
+from app.core.errors import DataError
+
+#: About this many bytes are parsed between two progress reports (and cancel checks).
+CHUNK_BYTES = 4 * 1024 * 1024
+#: Files with more columns than this take the pandas path (Arrow needs each column's type named).
+MAX_FAST_COLUMNS = 2_000
+_MAGIC = (
+    (b"PK\x03\x04", "an Excel workbook (or another zipped file)"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word file"),
+    (b"{\\rtf", "a Word (RTF) document"),
+)
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar (|)"}
+_LEADING_BLANK_LINES = re.compile(r"(?:[^\S\r\n]*(?:\r\n|\r|\n))*")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # not tab, line breaks, \v or \f
+_TOO_MANY_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+Parsed = tuple[list[str], list[pd.DataFrame], list[np.ndarray]]
+
+
+def load_text(path: Path, options: LoadOptions, steps: Steps) -> Table:
+    with open_binary(path) as raw:
+        head = raw.read(enc.HEAD_BYTES)
+    size = path.stat().st_size
+    if not head.strip(b" \t\r\n\x00" + codecs.BOM_UTF8 + codecs.BOM_UTF16_LE + codecs.BOM_UTF16_BE):
+        raise DataError(f'"{path.name}" is empty.', "Choose the file that holds your data.")
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise DataError(
+                f'"{path.name}" is not a table of text: it looks like {what} with a {path.suffix} name.',
+                "Open it in the program that made it and save or export it as CSV. An Excel workbook "
+                "can also be chosen directly (its name must end in .xlsx).",
+            )
+    complete = len(head) == size
+    if options.encoding:
+        encoding, guessed, strict = enc.checked_codec(options.encoding), False, False
+    else:
+        encoding, guessed, strict = enc.detect_encoding(path, head, complete, steps)
+    sample = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, complete)
+    if not _plausible_text(sample):
+        raise not_text(path)
+    layout = Layout(encoding=codecs.lookup(encoding).name)
+    delimiter, blank_lines, rows = _sniff(sample, complete, path.suffix.lower(), options.delimiter)
+    layout.delimiter = delimiter
+    if options.header_row is not None:
+        skip = options.header_row - 1
+        layout.notes.append(f"The column names are taken from row {options.header_row}, as chosen.")
+    else:
+        choice = find_header(rows, blank_lines + 1)
+        skip = blank_lines + choice.index
+        layout.notes += choice.notes
+        layout.reasons += choice.reasons
+    layout.header_row = skip + 1
+    chunk_rows = max(1_000, min(200_000, CHUNK_BYTES * max(1, head.count(b"\n")) // len(head)))
+    fast = (strict or options.encoding is not None) and layout.encoding in ("utf-8", "utf-8-sig")
+    try:
+        parsed = _parse_utf8_arrow(path, delimiter, skip, steps) if fast else None
+        if parsed is None:
+            parsed = _parse_text(path, encoding, "strict" if strict else "replace", delimiter, skip, chunk_rows, steps)
+    except UnicodeDecodeError:  # valid at the start, not further on
+        if encoding == "utf-8":
+            encoding, guessed = enc.guess_encoding(path, steps)
+            layout.encoding = codecs.lookup(encoding).name
+        parsed = _parse_text(path, encoding, "replace", delimiter, skip, chunk_rows, steps)
+    header, chunks, numbers = parsed
+    frame, row_numbers = build_table(path.name, header, chunks, numbers, layout)
+    return Table(
+        frame, path, encoding=layout.encoding, delimiter=delimiter, encoding_guessed=guessed,
+        row_numbers=row_numbers, layout=layout,
+    )  # fmt: skip
+
+
+def _plausible_text(sample: str) -> bool:
+    """Whether decoded bytes read as text: few control characters, and lines (random bytes have neither)."""
+    if len(_CONTROL.findall(sample)) > len(sample) / 50:
+        return False
+    return len(sample) < 4096 or bool(_LINE_END.search(sample))
+
+
+def _sniff(sample: str, complete: bool, suffix: str, chosen: str | None) -> tuple[str, int, list[list[str]]]:
+    """(delimiter that splits the sample into the most consistent rows, leading blank lines, first rows)."""
+    blank = _LEADING_BLANK_LINES.match(sample).group()  # type: ignore[union-attr]
+    body = sample[len(blank) :]
+    if not complete:  # drop the partial last line
+        ends = list(_LINE_END.finditer(body))
+        body = body[: ends[-1].end()] if ends else body
+    if chosen:
+        delimiter = chosen
+    else:
+        order = ("\t", ",", ";", "|") if suffix in (".tsv", ".txt") else (",", ";", "\t", "|")
+        delimiter = max(order, key=lambda d: _delimiter_score(_sample_rows(body, d, complete)))
+    return delimiter, len(_LINE_END.findall(blank)), _sample_rows(body, delimiter, complete)[:SAMPLE_ROWS]
+
+
+def _sample_rows(text: str, delimiter: str, complete: bool) -> list[list[str]]:
+    """The sample's records (blank lines kept as [] so that indexes are row numbers)."""
+    rows: list[list[str]] = []
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"'):
+            rows.append(row)
+            if len(rows) > 2_000:
+                complete = False
+                break
+    except csv.Error:  # a cell longer than the csv module's limit: judge on the rows before it
+        complete = False
+    if not complete and len(rows) > 1:
+        rows.pop()  # may have been cut inside a quoted cell
+    return rows
+
+
+def _delimiter_score(rows: Sequence[Sequence[str]]) -> tuple[bool, float, int]:
+    """(more than one column, share of rows as wide as the most common width, that width).
+
+    The most common width, not the first row's: a title line above the table has one cell.
+    """
+    widths = [len(row) for row in rows if row]
+    if not widths:
+        return False, 0.0, 0
+    width, seen = Counter(widths).most_common(1)[0]
+    return width > 1, seen / len(widths), width
+
+
+def _parse_text(
+    path: Path, encoding: str, errors: str, delimiter: str, skip: int, chunk_rows: int, steps: Steps
+) -> Parsed:
+    """Header, data chunks (column labels 0..n-1) and their spreadsheet row numbers (pandas' parser)."""
+    size = path.stat().st_size
+    steps(0, size)
+    with open_binary(path) as raw:
+        try:
+            with pd.read_csv(
+                raw, sep=delimiter, quotechar='"', header=None, dtype="str", na_filter=False,
+                skip_blank_lines=False, skiprows=skip, encoding=encoding, encoding_errors=errors,
+                engine="c", chunksize=chunk_rows,
+            ) as reader:  # fmt: skip
+                parsed = _gather(((chunk, raw.tell()) for chunk in reader), skip, size, steps)
+        except pd.errors.ParserError as exc:
+            raise _parser_problem(path, delimiter, exc) from None
+    steps(size, size)
+    return parsed
+
+
+def _parse_utf8_arrow(path: Path, delimiter: str, skip: int, steps: Steps) -> Parsed | None:
+    """The same as :func:`_parse_text` for a well-formed UTF-8 file, with Arrow's CSV reader.
+    None when the file needs the careful path (bad bytes, ragged rows)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    size = path.stat().st_size
+    steps(0, size)
+    if _odd_quotes(path):  # an unclosed quote: Arrow would swallow the rest of the file into one cell
+        return None
+    as_text = pacsv.ConvertOptions(
+        column_types={f"f{i}": pa.string() for i in range(MAX_FAST_COLUMNS)},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    text_dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str", as the other path makes
+    with open_binary(path) as raw:
+        try:
+            reader = pacsv.open_csv(
+                raw,
+                read_options=pacsv.ReadOptions(block_size=CHUNK_BYTES, skip_rows=skip, autogenerate_column_names=True),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
+                convert_options=as_text,
+            )
+            if len(reader.schema) > MAX_FAST_COLUMNS:
+                return None
+            frames = (
+                (batch.to_pandas(types_mapper={pa.string(): text_dtype}.get).set_axis(range(batch.num_columns), axis=1), raw.tell())
+                for batch in reader
+            )
+            parsed = _gather(frames, skip, size, steps)
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            return None
+    steps(size, size)
+    return parsed
+
+
+def _odd_quotes(path: Path) -> bool:
+    """Whether the file holds an odd number of quotation marks (escaped ones come in pairs)."""
+    count = 0
+    with open_binary(path) as raw:
+        while block := raw.read(16 * CHUNK_BYTES):
+            count += block.count(b'"')
+    return count % 2 == 1
+
+
+def _gather(frames: Iterable[tuple[pd.DataFrame, int]], skip: int, size: int, steps: Steps) -> Parsed:
+    """Split off the header row and drop rows whose every cell is empty; row numbers keep counting them."""
+    header: list[str] = []
+    chunks: list[pd.DataFrame] = []
+    numbers: list[np.ndarray] = []
+    row = skip + 1  # spreadsheet row of the next record read (rows before the header count)
+    for chunk, position in frames:
+        rows = np.arange(row, row + len(chunk), dtype=np.int64)
+        row += len(chunk)
+        if not header:
+            header = chunk.iloc[0].tolist()
+            chunk, rows = chunk.iloc[1:], rows[1:]
+        empty = (chunk == "").all(axis=1).to_numpy()
+        if empty.any():
+            chunk, rows = chunk[~empty], rows[~empty]
+        if len(chunk):
+            chunks.append(chunk)
+            numbers.append(rows)
+        steps(position, size)
+    return header, chunks, numbers
+
+
+def _parser_problem(path: Path, delimiter: str, exc: Exception) -> DataError:
+    """The parser's complaint in plain words, naming the row (pandas counts the skipped rows too)."""
+    text = str(exc)
+    if match := _TOO_MANY_FIELDS.search(text):
+        width, row, seen = (int(g) for g in match.groups())
+        name = DELIMITER_NAMES.get(delimiter, f'"{delimiter}"')
+        return DataError(
+            f'Row {row} of "{path.name}" has {seen} values, but there are only {width} column names.',
+            f"A text in that row probably contains the separator ({name}) without "
+            f"quotation marks around it. Open the file in Excel or LibreOffice, correct row {row} (or give "
+            f"the extra column a name in the header row), save it as CSV and load it again.",
+        )
+    if match := _OPEN_QUOTE.search(text):
+        row = int(match.group(1)) + 1
+        return DataError(
+            f'Row {row} of "{path.name}" opens a quotation mark (") that is never closed, '
+            f"so the rest of the file cannot be read.",
+            f"Add the missing closing quotation mark in row {row} (or remove the opening one), "
+            f"save the file and load it again.",
+        )
+    return DataError(
+        f'"{path.name}" could not be read as a table ({text.strip()}).',
+        "Open it in Excel or LibreOffice, save it again as CSV, and load it again.",
+    )
