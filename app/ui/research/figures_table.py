@@ -1,0 +1,113 @@
+"""Validation and agreement figures as small tables (DataFrames for DataFrameModel): one row per measure.
+
+Only formatting lives here: which measures a field type reports, their plain names, how a figure
+and its interval are written. The figures themselves come from app.core.research.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+#: Measures shown per field, in this order, with their plain names (missing ones are skipped).
+MEASURES: tuple[tuple[str, str], ...] = (
+    ("accuracy", "Accuracy"),
+    ("exact_set_accuracy", "Exact-set accuracy"),
+    ("exact_match", "Exact matches"),
+    ("cohen_kappa", "Cohen's κ"),
+    ("krippendorff_alpha", "Krippendorff's α"),
+    ("macro_f1", "Macro-F1"),
+    ("micro_f1", "Micro-F1"),
+    ("mae", "Mean absolute error"),
+    ("rmse", "Root mean squared error"),
+    ("pearson", "Pearson r"),
+    ("spearman", "Spearman ρ"),
+)
+
+
+def figure(value: Any) -> str:
+    """A figure to three decimals ("–" when there is none, e.g. a correlation of constant answers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return "–"
+    return f"{value:.3f}"
+
+
+def interval(bounds: Any) -> str:
+    if not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
+        return ""
+    return f"{figure(bounds[0])} – {figure(bounds[1])}"
+
+
+def validation_frame(fields: Mapping[str, Mapping[str, Any]], human: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """Per field and measure: the model against gold, its 95% interval, humans against each other, the reading."""
+    records = []
+    for name, result in fields.items():
+        other = human.get(name, {})
+        for key, label in MEASURES:
+            if key not in result:
+                continue
+            records.append(
+                {
+                    "Field": name,
+                    "Rows": str(result.get("n", "")),
+                    "Measure": label,
+                    "Model vs. gold": figure(result.get(key)),
+                    "95% interval": interval((result.get("ci95") or {}).get(key)),
+                    "Human vs. human": figure(other.get(key)) if other else "",
+                    "Reading": str(result.get("reading") or "") if key == "krippendorff_alpha" else "",
+                }
+            )
+    columns = ["Field", "Rows", "Measure", "Model vs. gold", "95% interval", "Human vs. human", "Reading"]
+    return pd.DataFrame(records, columns=columns).astype("str")
+
+
+def per_label_frame(result: Mapping[str, Any]) -> pd.DataFrame:
+    """Precision, recall, F1 and support for each label of one field."""
+    records = [
+        {
+            "Label": label,
+            "Precision": figure(scores.get("precision")),
+            "Recall": figure(scores.get("recall")),
+            "F1": figure(scores.get("f1")),
+            "Support": str(scores.get("support", "")),
+        }
+        for label, scores in (result.get("per_label") or {}).items()
+    ]
+    return pd.DataFrame(records, columns=["Label", "Precision", "Recall", "F1", "Support"]).astype("str")
+
+
+
+def agreement_frame(fields: Mapping[str, Mapping[str, Any]], rows_compared: int) -> pd.DataFrame:
+    """Per field: Krippendorff's α across runs, its 95% interval, the share of rows all runs agree on, the reading."""
+    records = [
+        {
+            "Field": name,
+            "Rows": f"{rows_compared:,}",
+            "Krippendorff's α": figure(result.get("krippendorff_alpha")),
+            "95% interval": interval(result.get("ci95")),
+            "All runs agree": "–" if result.get("all_agree") is None else f"{result['all_agree']:.1%}",
+            "Reading": str(result.get("reading") or ""),
+        }
+        for name, result in fields.items()
+    ]
+    columns = ["Field", "Rows", "Krippendorff's α", "95% interval", "All runs agree", "Reading"]
+    return pd.DataFrame(records, columns=columns).astype("str")
+
+
+def runs_validation_frame(validations: Mapping[str, Mapping[str, Any]], run_names: Mapping[str, str]) -> pd.DataFrame:
+    """Each run's validation against the gold labels, side by side: one row per field and measure."""
+    runs = list(validations)
+    first = validations[runs[0]].get("fields", {}) if runs else {}
+    records = []
+    for name in first:
+        for key, label in MEASURES:
+            if key not in first[name]:
+                continue
+            record = {"Field": name, "Measure": label}
+            for run in runs:
+                record[run_names.get(run, run)] = figure(validations[run].get("fields", {}).get(name, {}).get(key))
+            records.append(record)
+    columns = ["Field", "Measure", *(run_names.get(r, r) for r in runs)]
+    return pd.DataFrame(records, columns=columns).astype("str")
