@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 FIELD_TYPES = ("category", "number", "integer", "boolean", "list", "text")
 PROVIDERS = ("openai", "anthropic", "compatible", "demo")
 ENDPOINTS = ("chat", "responses")
+#: Reasoning effort levels, least to most (the providers' own names; each model accepts some of them).
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 #: Names the request format itself uses inside each answer; a field may not take them.
 RESERVED_FIELD_NAMES = frozenset({"id", "results"})
@@ -81,6 +83,8 @@ class JobSpec:
     max_output_tokens: int | None = None
     temperature: float | None = None
     base_url: str | None = None
+    #: How much the model deliberates ("none" … "max"); None: the lowest the model accepts.
+    reasoning_effort: str | None = None
 
     def to_dict(self, relative_to: Path | None = None) -> dict[str, Any]:
         """The JSON form; with ``relative_to``, the data path is written relative to that folder."""
@@ -98,6 +102,8 @@ class JobSpec:
                 del out[key]
         if out["base_url"] is None:
             del out["base_url"]
+        if out["reasoning_effort"] is None:
+            del out["reasoning_effort"]
         return out
 
     def load_options(self) -> LoadOptions:
@@ -134,6 +140,7 @@ _SPEC_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "max_output_tokens": ((int, type(None)), False),
     "temperature": ((int, float, type(None)), False),
     "base_url": ((str, type(None)), False),
+    "reasoning_effort": ((str, type(None)), False),
 }
 _FIELD_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "name": (str, True),
@@ -283,6 +290,10 @@ def parse_spec(raw: Any, base_dir: Path, source: str = "") -> JobSpec:
     temperature = get("temperature")
     if temperature is not None and not 0 <= temperature <= 2:
         problems.append('"temperature" must be between 0 and 2 (or null for the model\'s default).')
+    effort = get("reasoning_effort")
+    if effort is not None and effort not in REASONING_EFFORTS:
+        problems.append(f'"reasoning_effort" must be one of {", ".join(REASONING_EFFORTS)} (or null for the lowest '
+                        f'the model accepts), not "{effort}".')
     header_row = get("header_row")
     if header_row is not None and header_row < 1:
         problems.append('"header_row" is the spreadsheet row with the column names: 1 or more (or null to detect it).')
@@ -318,6 +329,7 @@ def parse_spec(raw: Any, base_dir: Path, source: str = "") -> JobSpec:
         max_output_tokens=max_output,
         temperature=float(temperature) if temperature is not None else None,
         base_url=base_url,
+        reasoning_effort=effort,
     )
 
 
