@@ -40,7 +40,11 @@ class GoldStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        store.db.executescript(_SCHEMA)
+        found = store.db.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('gold_labels', 'gold_samples')"
+        ).fetchone()[0]
+        if found < 2:  # creating only when missing keeps a read-only history readable
+            store.db.executescript(_SCHEMA)
 
     def _check_job(self, job_id: str) -> None:
         if self.store.job(job_id) is None:
