@@ -354,14 +354,34 @@ def _print_error(exc: BatchLabError) -> None:
         print(exc.hint, file=sys.stderr)
 
 
+def _start_window() -> int:
+    """Start the desktop app, unless the system lacks what Qt needs: Qt would abort with a guess."""
+    from app.core.system import display_problem, missing_qt_libraries
+
+    missing = missing_qt_libraries()
+    if missing is not None:
+        _print_error(BatchLabError(missing.message(), missing.hint()))
+        return 2
+    nowhere = display_problem()
+    if nowhere:
+        _print_error(
+            BatchLabError(
+                f"BatchLab's window cannot open: {nowhere}.",
+                "Start it from a desktop session, or use the command line (python -m app --help).",
+            )
+        )
+        return 2
+    from app.ui.main import run_gui
+
+    return run_gui()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every failure ends in a plain message and a non-zero exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        from app.ui.main import run_gui
-
-        return run_gui()
+        return _start_window()
     try:
         return int(args.func(args) or 0)
     except BatchLabError as exc:
