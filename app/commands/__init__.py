@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-COMMAND_MODULES: tuple[str, ...] = ("research", "doctor")
+COMMAND_MODULES: tuple[str, ...] = ("runs", "research", "doctor")
 
 
 def register_all(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -182,11 +182,12 @@ def run_agreement(engine: Engine, job_ids: list[str], *, resamples: int = 1000, 
 def _validations(engine: Engine, job_ids: list[str]) -> dict[str, dict[str, Any]] | None:
     """Each run's validation figures against the gold labels of the job they compare with, if it has any."""
     from app.core.research.gold_store import GoldStore
-    from app.core.research.validate import validate_job
 
     gold = GoldStore(engine.store).labels(job_ids[0])
     if not gold:
         return None
+    from app.core.research.validate import validate_job
+
     return {j: validate_job(engine, j, gold=gold).to_json() for j in job_ids}
 
 
