@@ -49,6 +49,7 @@ from app.ui.models.jobs_model import (
     when,
 )
 from app.ui.models.rows_model import ROW_ROLE, STATUS_LABELS, RowsModel, show_value
+from app.ui.research.research_tabs import ResearchTabs
 from app.ui.tasks import Task
 
 _NO_RAW = "No answer from the provider is stored for this row (it was not sent, or nothing came back)."
@@ -128,6 +129,7 @@ class JobDetail(QWidget):
         self.tabs.addTab(self._rows_tab(), "Rows")
         self.tabs.addTab(self._settings_tab(), "Settings")
         self.tabs.addTab(self._activity_tab(), "Activity")
+        self.research = ResearchTabs(self.tabs, controller)  # Hand coding, Validation, Comparison
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 16, 28, 20)
@@ -282,6 +284,7 @@ class JobDetail(QWidget):
         self._fit_columns()
         self._clear_row()
         self.tabs.setCurrentIndex(0)
+        self.research.show_job(job_id)
         self._show_summary(job)
 
     def set_filter(self, status: str | None) -> None:
