@@ -129,25 +129,30 @@ class GoldStore:
         """Write every coder's labels as CSV: coder, row_id, one column per field, source, saved at.
 
         ``fields`` orders the field columns (the job's fields); by default they are the fields seen.
-        Text cells that a spreadsheet would run as formulas are neutralised, as in the job export.
+        Values are written as the rows view shows them (yes/no, lists joined by "; "), which the
+        gold import reads back; texts a spreadsheet would run as formulas are neutralised.
         """
-        import pandas as pd
+        import csv
 
-        from app.core.results.export import _cell, neutralise
+        from app.core.results.cells import neutralise_column, shown
 
         query = "SELECT coder, row_id, values_json, source, updated_at FROM gold_labels WHERE job_id = ? ORDER BY coder, seq"
-        records = [dict(r) for r in self.store.db.execute(query, (job_id,))]
-        values = [json.loads(r.pop("values_json")) for r in records]
+        records = self.store.db.execute(query, (job_id,)).fetchall()
+        values = [json.loads(r["values_json"]) for r in records]
         names = fields if fields is not None else list(dict.fromkeys(k for v in values for k in v))
-        frame = pd.DataFrame(
-            [
-                {"coder": r["coder"], "row_id": r["row_id"], **{n: _cell(v.get(n)) for n in names},
-                 "source": r["source"], "saved_at": r["updated_at"]}
-                for r, v in zip(records, values)
-            ],
-            columns=["coder", "row_id", *names, "source", "saved_at"],
-        )
+        columns: list[list[object]] = [
+            [r["coder"] for r in records],
+            [r["row_id"] for r in records],
+            *([shown(v.get(name)) for v in values] for name in names),
+            [r["source"] for r in records],
+            [r["updated_at"] for r in records],
+        ]
+        for column in columns:
+            neutralise_column(column)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame.map(neutralise).to_csv(path, index=False, encoding="utf-8")
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["coder", "row_id", *names, "source", "saved_at"])
+            writer.writerows(zip(*columns))
         return path
