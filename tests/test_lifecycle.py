@@ -245,7 +245,7 @@ def test_export_csv_and_xlsx(sim: SimulatedService, engine: Engine, tmp_path: Pa
     spec.data = raw_data
     job_id = engine.create_job(spec)
     engine.run(job_id)
-    out = engine.export(job_id, tmp_path / "out.csv", excel_bom=True)
+    out = engine.export(job_id, tmp_path / "out.csv", excel_bom=True).path
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     frame = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert list(frame.columns) == ["doc", "text", "status", "tone", "score", "quote", "batchlab_status", "batchlab_reason"]

@@ -1,37 +1,58 @@
-"""Export a job's coded rows next to the input columns, as CSV or Excel.
+"""Export a job's coded rows next to the input columns, as CSV, "CSV for Excel" or Excel (.xlsx).
 
 Rows are joined to the input by ID (checked chunk by chunk, never assumed from order). Added
-columns get names that cannot collide with the input's, and any text cell that a spreadsheet
-would run as a formula is neutralised with a leading apostrophe.
+columns get names that cannot collide with the input's. What the export changes is an explicit
+option and is counted in the :class:`ExportSummary`: formulas neutralised (on for Excel and
+"CSV for Excel", off for plain CSV), cells cut at Excel's limit, characters XML cannot hold.
+The file appears whole or not at all: it is written under a temporary name and renamed at the end.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import contextlib
+import csv
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import orjson
 
 from app.core.data import Table
-from app.core.errors import DataError
+from app.core.data.provenance import changed_since
+from app.core.errors import CancelledError, DataError, StorageError
+from app.core.results import cells
 from app.core.spec import JobSpec
 
 if TYPE_CHECKING:
-    from app.core.run.engine import Engine
+    from app.core.run.summary import StoredRows
 
 CHUNK = 50_000
 EXCEL_MAX_ROWS = 1_048_575
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+FORMATS = ("csv", "csv-excel", "xlsx")
+#: Called with (rows written, rows in all); returning False (or raising) stops the export.
+ExportProgress = Callable[[int, int], object]
 
 
-def neutralise(value: Any) -> Any:
-    """Make a text cell safe to open in a spreadsheet (numbers such as -3.5 stay as they are)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
-        return "'" + value
-    return value
+@dataclass
+class ExportSummary:
+    """What an export wrote and what it changed on the way, for the export dialog and the command line."""
+
+    path: Path
+    rows: int
+    format: str
+    separator: str | None = None
+    cells_neutralised: int = 0
+    cells_cut: int = 0
+    cells_cleaned: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def __fspath__(self) -> str:  # callers that wrote Path(engine.export(...)) keep working
+        return str(self.path)
+
+    def __str__(self) -> str:
+        return str(self.path)
 
 
 def _free_name(wanted: str, taken: set[str]) -> str:
@@ -49,52 +70,220 @@ def output_columns(spec: JobSpec, input_columns: list[str]) -> tuple[dict[str, s
     return fields, _free_name("batchlab_status", taken), _free_name("batchlab_reason", taken)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
-def _chunk_frame(engine: Engine, job_id: str, table: Table, start: int, ids: list[str], names: tuple[dict[str, str], str, str]) -> pd.DataFrame:
-    field_cols, status_col, reason_col = names
-    stored = engine.store.rows(job_id, None, start, len(ids))
-    if [r["row_id"] for r in stored] != ids:
-        raise DataError(
-            "The job's rows no longer match its data file, so the results cannot be joined safely.",
-            "The copy of the data in the job folder was changed or replaced; restore it and export again.",
-        )
-    frame = table.frame.iloc[start : start + len(ids)].copy()
-    values = [json.loads(r["values_json"]) if r["values_json"] and r["status"] == "coded" else {} for r in stored]
-    for field, column in field_cols.items():
-        frame[column] = [_cell(v.get(field)) for v in values]
-    frame[status_col] = [r["status"] for r in stored]
-    frame[reason_col] = [r["reason"] for r in stored]
-    return frame.map(neutralise)
-
-
-def export_rows(engine: Engine, job_id: str, spec: JobSpec, table: Table, path: Path, *, excel_bom: bool = False) -> Path:
-    """Write the export; ``excel_bom`` adds a UTF-8 byte-order mark so Excel reads accents right."""
+def export_format(path: Path, csv_for_excel: bool = False) -> str:
+    """ "csv", "csv-excel" or "xlsx" from the file name (and the "for Excel" choice)."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise DataError(f'Cannot export to "{path.name}".', "Choose a file name ending in .csv or .xlsx.")
-    if suffix == ".xlsx" and len(table) > EXCEL_MAX_ROWS:
+    if suffix == ".xlsx":
+        return "xlsx"
+    return "csv-excel" if csv_for_excel else "csv"
+
+
+def export_rows(
+    rows: StoredRows,
+    job_id: str,
+    spec: JobSpec,
+    table: Table,
+    path: Path,
+    *,
+    csv_for_excel: bool = False,
+    excel_bom: bool = False,
+    separator: str | None = None,
+    neutralise_formulas: bool | None = None,
+    extra_columns: Mapping[str, Mapping[str, Any]] | None = None,
+    data_record: Mapping[str, Any] | None = None,
+    progress: ExportProgress | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> ExportSummary:
+    """Write the export and say what it changed.
+
+    ``csv_for_excel`` (``excel_bom`` is its older name): a UTF-8 byte-order mark and the locale's
+    list separator (``separator``, else :func:`~app.core.results.cells.list_separator`).
+    ``neutralise_formulas``: None means on for Excel and "CSV for Excel", off for plain CSV.
+    ``extra_columns``: column name → {row ID → value}, added after BatchLab's columns.
+    ``data_record``: the manifest's record of the data file; a changed copy is reported in the notes.
+    """
+    path = Path(path)
+    kind = export_format(path, csv_for_excel or excel_bom)
+    if kind == "xlsx" and len(table) > EXCEL_MAX_ROWS:
         raise DataError(f"Excel holds at most {EXCEL_MAX_ROWS:,} rows; this job has {len(table):,}.", "Export to .csv instead.")
-    names = output_columns(spec, table.columns)
-    all_ids = table.row_ids(spec.id_column).tolist()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    chunks = (
-        _chunk_frame(engine, job_id, table, start, all_ids[start : start + CHUNK], names)
-        for start in range(0, len(all_ids), CHUNK)
-    )
-    if suffix == ".csv":
-        encoding = "utf-8-sig" if excel_bom else "utf-8"
-        with partial.open("w", encoding=encoding, newline="") as handle:
-            for i, chunk in enumerate(chunks):
-                chunk.to_csv(handle, index=False, header=i == 0)
+    if kind == "csv-excel" and separator is None:
+        separator = cells.list_separator()
+    summary = ExportSummary(path, len(table), kind, separator=(separator or ",") if kind != "xlsx" else None)
+    neutralise = kind != "csv" if neutralise_formulas is None else neutralise_formulas
+    builder = _Rows(rows, job_id, spec, table, extra_columns or {}, kind == "xlsx", neutralise, summary)
+    stop = _Stopper(progress, should_cancel, len(table))
+    _write_whole(path, lambda partial: _write(kind, partial, builder, summary, stop))
+    if note := changed_since(data_record, spec.data):
+        summary.notes.append(note)
+    summary.notes[:0] = _change_notes(summary, neutralise)
+    return summary
+
+
+def _change_notes(summary: ExportSummary, neutralise: bool) -> list[str]:
+    notes = []
+    if neutralise:
+        notes.append(
+            f"{summary.cells_neutralised:,} text cell{'s' if summary.cells_neutralised != 1 else ''} that would start "
+            "a formula (=, +, -, @, a tab or a line break) got an apostrophe in front, so spreadsheets show them "
+            "as text instead of running them. Numbers were left as they are."
+        )
     else:
-        pd.concat(list(chunks)).to_excel(partial, index=False, engine="openpyxl")
-    partial.replace(path)
-    return path
+        notes.append("Cells are written exactly as they are (formulas are not neutralised).")
+    if summary.cells_cut:
+        notes.append(
+            f"{summary.cells_cut:,} cell(s) were longer than Excel's limit of {cells.EXCEL_MAX_CHARS:,} characters and "
+            "were cut; they end with “[…cut: N characters in all]”. A CSV export keeps them whole."
+        )
+    if summary.cells_cleaned:
+        notes.append(
+            f"{summary.cells_cleaned:,} cell(s) held control characters that Excel files cannot hold; "
+            "each was replaced with “\ufffd”. A CSV export keeps them as they are."
+        )
+    return notes
+
+
+@dataclass
+class _Stopper:
+    progress: ExportProgress | None
+    should_cancel: Callable[[], bool] | None
+    total: int
+
+    def __call__(self, done: int) -> None:
+        if self.should_cancel is not None and self.should_cancel():
+            raise CancelledError("The export was stopped; no file was written.")
+        if self.progress is not None and self.progress(done, self.total) is False:
+            raise CancelledError("The export was stopped; no file was written.")
+
+
+class _Rows:
+    """The export's header and its rows, a chunk of columns at a time, joined to the stored results by ID."""
+
+    def __init__(
+        self,
+        stored: StoredRows,
+        job_id: str,
+        spec: JobSpec,
+        table: Table,
+        extra: Mapping[str, Mapping[str, Any]],
+        excel: bool,
+        neutralise: bool,
+        summary: ExportSummary,
+    ) -> None:
+        self.stored, self.job_id, self.table, self.extra = stored, job_id, table, extra
+        self.excel, self.neutralise, self.summary = excel, neutralise, summary
+        self.fields, status, reason = output_columns(spec, table.columns)
+        self.whole = {f.name for f in spec.fields if f.type == "integer"}
+        taken = set(table.columns) | set(self.fields.values()) | {status, reason}
+        self.header = [*table.columns, *self.fields.values(), status, reason, *(_free_name(n, taken) for n in extra)]
+        self.ids = table.row_ids(spec.id_column).tolist()
+        frame = table.frame
+        self.numeric = {c for c in table.columns if excel and cells.numeric_column(frame[c].tolist())}
+
+    def chunks(self) -> Iterator[list[list[Any]]]:
+        """Columns of each chunk of rows, ready to write."""
+        frame = self.table.frame
+        for start in range(0, len(self.ids), CHUNK):
+            ids = self.ids[start : start + CHUNK]
+            stored = self.stored.stored_rows(self.job_id, start, len(ids))
+            if [r["row_id"] for r in stored] != ids:
+                raise DataError(
+                    "The job's rows no longer match its data file, so the results cannot be joined safely.",
+                    "The copy of the data in the job folder was changed or replaced; restore it and export again.",
+                )
+            part = frame.iloc[start : start + len(ids)]
+            columns: list[list[Any]] = [
+                cells.as_numbers(part[c].tolist()) if c in self.numeric else part[c].tolist() for c in self.table.columns
+            ]
+            values = [orjson.loads(r["values_json"]) if r["values_json"] and r["status"] == "coded" else {} for r in stored]
+            for name in self.fields:
+                whole = name in self.whole
+                columns.append([cells.shown(v.get(name), whole) for v in values])
+            columns.append([r["status"] for r in stored])
+            columns.append([r["reason"] for r in stored])
+            for by_id in self.extra.values():
+                columns.append([cells.shown(by_id.get(i)) for i in ids])
+            for column in columns:
+                self._make_safe(column)
+            yield columns
+
+    def _make_safe(self, column: list[Any]) -> None:
+        if self.neutralise:
+            self.summary.cells_neutralised += cells.neutralise_column(column)
+        if self.excel:
+            cut, cleaned = cells.fit_for_excel(column)
+            self.summary.cells_cut += cut
+            self.summary.cells_cleaned += cleaned
+
+
+def _write(kind: str, partial: Path, builder: _Rows, summary: ExportSummary, stop: _Stopper) -> None:
+    if kind == "xlsx":
+        _write_xlsx(partial, builder, stop)
+    else:
+        _write_csv(partial, builder, summary.separator or ",", kind == "csv-excel", stop)
+
+
+def _write_csv(partial: Path, builder: _Rows, separator: str, bom: bool, stop: _Stopper) -> None:
+    """RFC 4180 CSV: a cell holding the separator, a quote, a line feed or a lone carriage return is
+    quoted (the csv module's minimal quoting with "\\r\\n" line ends), so the file reads back cell for cell."""
+    done = 0
+    stop(done)
+    with partial.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=separator, quotechar='"', lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(builder.header)
+        for columns in builder.chunks():
+            writer.writerows(zip(*columns, strict=True))
+            done += len(columns[0])
+            stop(done)
+
+
+def _write_xlsx(partial: Path, builder: _Rows, stop: _Stopper) -> None:
+    """Excel through XlsxWriter's constant-memory mode (rows go to disk as they are written).
+    Texts are always written as texts: nothing is turned into a formula, a number or a link."""
+    import xlsxwriter
+    import xlsxwriter.exceptions
+
+    done = 0
+    stop(done)
+    book = xlsxwriter.Workbook(
+        str(partial),
+        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
+    sheet = book.add_worksheet("Export")
+    sheet.write_row(0, 0, builder.header, book.add_format({"bold": True}))
+    sheet.freeze_panes(1, 0)
+    row = 1
+    write_row = sheet.write_row
+    for columns in builder.chunks():  # a failure here leaves only temporary files, which close themselves
+        for values in zip(*columns, strict=True):
+            write_row(row, 0, values)
+            row += 1
+        done += len(columns[0])
+        stop(done)
+    try:
+        book.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:  # it wraps the OSError that says why
+        raise (exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))) from None
+
+
+def _write_whole(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file next to ``path`` and rename it; on any failure, leave nothing."""
+    if path.is_dir():
+        raise StorageError(f'"{path}" is a folder, not a file.', "Choose a file name ending in .csv or .xlsx.")
+    partial = path.with_name(f".{path.name}.part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(partial)
+        os.replace(partial, path)
+    except OSError as exc:
+        _remove(partial)
+        raise StorageError.from_os_error(exc, "write the export file", "Choose another folder or file name.") from None
+    except BaseException:
+        _remove(partial)
+        raise
+
+
+def _remove(partial: Path) -> None:
+    with contextlib.suppress(OSError):  # nothing there (or no folder to hold it): nothing to clean up
+        partial.unlink(missing_ok=True)

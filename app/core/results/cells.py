@@ -1,0 +1,151 @@
+"""What a value becomes in an export cell: text safe to open in a spreadsheet, numbers kept as numbers.
+
+Spreadsheets run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some, a tab or a
+carriage return) as a formula: a text from the internet can then compute, fetch or mislead
+(OWASP's "CSV Injection"). BatchLab puts an apostrophe in front of such a text when the export is
+meant for a spreadsheet, never in front of a number such as ``-3.5``, and says how many cells
+it changed. Excel also limits a cell to 32,767 characters and refuses control characters that
+XML cannot hold; such cells are cut or cleaned, and counted, never dropped.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+#: Numbers as a spreadsheet writes them back the same: no leading zeros, no trailing decimal
+#: zeros, at most 15 significant digits (more would be rounded). "007" and "1e5" stay text.
+_CANONICAL_NUMBER = re.compile(r"-?(0|[1-9]\d{0,14})(\.\d{0,14}[1-9])?")
+EXCEL_MAX_CHARS = 32_767
+#: Characters XML 1.0 cannot hold (tab, line feed and carriage return are fine).
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_CUT_NOTE = " […cut: {:,} characters in all]"
+_locale_lock = threading.Lock()
+
+
+def starts_formula(value: str) -> bool:
+    """Whether a spreadsheet would read this text as a formula (a number such as -3.5 is not one)."""
+    return value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value)
+
+
+def neutralise_column(values: list[Any]) -> int:
+    """Put an apostrophe before every text that would start a formula, in place; how many changed."""
+    changed = 0
+    for i, value in enumerate(values):
+        if type(value) is str and value and value[0] in "=+-@\t\r" and not _NUMBER.fullmatch(value):
+            values[i] = "'" + value
+            changed += 1
+    return changed
+
+
+def numeric_column(values: Sequence[str]) -> bool:
+    """Whether every non-blank text of an input column is a number Excel would write back unchanged."""
+    seen = False
+    for value in values:
+        if value:
+            if not _CANONICAL_NUMBER.fullmatch(value):
+                return False
+            seen = True
+    return seen
+
+
+def as_numbers(values: Iterable[str]) -> list[int | float | None]:
+    """The texts of a :func:`numeric_column` as numbers (blank cells stay empty)."""
+    return [None if not v else float(v) if "." in v else int(v) for v in values]
+
+
+def shown(value: Any, whole: bool = False) -> Any:
+    """A coded value as the rows view shows it: yes/no, lists joined by "; ", blanks empty.
+
+    Numbers stay numbers; ``whole`` (an integer field) writes 3.0 as 3.
+    """
+    if value is None:
+        return None
+    if type(value) is bool:
+        return "yes" if value else "no"
+    if type(value) is float and (whole or value.is_integer()) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return "; ".join(str(shown(v)) for v in value)
+    if isinstance(value, dict):
+        return str(value)
+    return value
+
+
+def fit_for_excel(values: list[Any]) -> tuple[int, int]:
+    """Cut texts past Excel's cell limit (with a note at the end) and replace characters XML cannot
+    hold with "\ufffd", in place; (cells cut, cells cleaned)."""
+    cut = cleaned = 0
+    for i, value in enumerate(values):
+        if type(value) is not str:
+            continue
+        if _NOT_IN_XML.search(value):
+            value = _NOT_IN_XML.sub("\ufffd", value)
+            cleaned += 1
+        if len(value) > EXCEL_MAX_CHARS:
+            note = _CUT_NOTE.format(len(value))
+            value = value[: EXCEL_MAX_CHARS - len(note)] + note
+            cut += 1
+        values[i] = value
+    return cut, cleaned
+
+
+def list_separator(locale_name: str | None = None) -> str:
+    """The list separator spreadsheets expect in CSV for this locale: ";" where the decimal mark is
+    a comma (most of Europe, South America), "," elsewhere.
+
+    ``locale_name`` such as "de_DE"; None reads the user's locale from the environment. Windows keeps
+    its own list-separator setting: the window passes that one (``QLocale``) when it knows it.
+    """
+    return ";" if decimal_mark(locale_name) == "," else ","
+
+
+def decimal_mark(locale_name: str | None = None) -> str:
+    """The decimal mark of a locale: the system's own when it is installed, else from its name."""
+    name = locale_name if locale_name is not None else _environment_locale()
+    with _locale_lock:  # setlocale is process-wide: switch, read, switch back, one thread at a time
+        saved = locale.setlocale(locale.LC_NUMERIC)
+        try:
+            locale.setlocale(locale.LC_NUMERIC, _with_encoding(name) if name else "")
+            mark = locale.localeconv()["decimal_point"]
+        except locale.Error:
+            mark = ""
+        finally:
+            locale.setlocale(locale.LC_NUMERIC, saved)
+    if mark and name and name.split(".")[0] not in ("C", "POSIX"):
+        return mark
+    return _decimal_mark_by_name(name)
+
+
+def _environment_locale() -> str:
+    for variable in ("LC_ALL", "LC_NUMERIC", "LANG"):
+        if value := os.environ.get(variable):
+            return value
+    return ""
+
+
+def _with_encoding(name: str) -> str:
+    return name if "." in name or "@" in name else locale.normalize(name)
+
+
+#: Languages whose usual decimal mark is a comma (CLDR), and places where that language uses a point.
+_COMMA_LANGUAGES = frozenset(
+    "af az be bg bs ca cs da de el es et eu fi fo fr gl hr hu hy id is it ka kk lt lv mk nb nl nn no pl pt "
+    "ro ru sk sl sq sr sv tr uk uz vi".split()
+)
+_POINT_PLACES = frozenset("de_CH de_LI it_CH es_MX es_US es_PR es_DO es_GT es_HN es_NI es_PA es_SV".split())
+_COMMA_PLACES = frozenset({"en_ZA"})
+
+
+def _decimal_mark_by_name(name: str) -> str:
+    """ "," for "de_DE.UTF-8" or "pt_BR", "." for "en_US", "de_CH" or an empty name."""
+    place = name.split(".")[0].split("@")[0]
+    if place in _POINT_PLACES:
+        return "."
+    return "," if place in _COMMA_PLACES or place.split("_")[0].lower() in _COMMA_LANGUAGES else "."
