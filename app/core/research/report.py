@@ -1,0 +1,406 @@
+"""The methods report of a job: what ran, on which data, at what cost, how valid and how stable.
+
+Social scientists must report exactly what was done (the GUIDE-LLM checklist, Nature Human
+Behaviour 2026): prompt and codebook, exact model version and dates, access mode, settings,
+validation, costs. The report is built from :mod:`.report_facts` (the job history and folder) as a
+list of sections of plain blocks, which :mod:`.report_html` writes as one self-contained HTML file
+or as Markdown with the same content. No key is ever read, and no text of the data appears unless
+the person asks for ``example_rows``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.core.research.report_facts import JobFacts, job_facts, software_versions
+
+if TYPE_CHECKING:
+    from app.core.research.agreement import Agreement
+    from app.core.run.engine import Engine
+
+API_NAMES = {
+    "openai": "OpenAI Batch API",
+    "anthropic": "Anthropic Message Batches API",
+    "compatible": "an OpenAI-compatible batch API",
+    "demo": "BatchLab's offline Demo provider (a simulated OpenAI Batch API; its answers are invented)",
+}
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Code:
+    text: str
+
+
+@dataclass
+class Image:
+    png: bytes
+    alt: str
+
+
+Block = str | Table | Code | Image  # a plain string is a paragraph
+
+
+@dataclass
+class Section:
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """A report ready to write; ``facts`` keeps the figures for callers that show them elsewhere."""
+
+    title: str
+    subtitle: str
+    sections: list[Section]
+    facts: JobFacts | None = None
+
+
+# ---- small formatting helpers -------------------------------------------------------------------
+def money(value: float | None, currency: str = "USD") -> str:
+    if value is None:
+        return "unknown"
+    return f"${value:,.2f}" if currency == "USD" else f"{value:,.2f} {currency}"
+
+
+def day(value: dt.datetime | None) -> str:
+    return f"{value.day} {value:%B %Y}" if value else "unknown"
+
+
+def stamp(value: dt.datetime | None) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
+
+
+def figure(value: float | None, ci: list[float] | None = None) -> str:
+    if value is None:
+        return "undefined"
+    text = f"{value:.3f}"
+    return text + (f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else "")
+
+
+def _share(n: int, total: int) -> str:
+    return f"{n:,} ({n / total:.1%})" if total else f"{n:,}"
+
+
+def _png(draw: Any) -> bytes:
+    """Render a figure function ``draw(path)`` to PNG bytes (figures are embedded, not linked)."""
+    with tempfile.TemporaryDirectory(prefix="batchlab-report-") as folder:
+        path = Path(folder) / "figure.png"
+        draw(path)
+        return path.read_bytes()
+
+
+# ---- the paragraph ready to paste -------------------------------------------------------------------
+def _versions(f: JobFacts) -> str:
+    if not f.models:
+        return "the provider's responses were not kept, so the exact model version is not recorded"
+    names = ", ".join(f"{m}" for m, _ in f.models.most_common())
+    return f"model version reported in the provider's responses: {names}"
+
+
+def _dates(f: JobFacts) -> str:
+    start, end = f.first_created, f.last_ended
+    if start and end and start.date() == end.date():
+        return f"on {day(start)}"
+    if start:
+        return f"between {day(start)} and {day(end)}"
+    return f"in a job created on {day(f.summary.created_at)}"
+
+
+def paragraph(f: JobFacts, validation: dict[str, Any] | None, agreement: Agreement | None) -> str:
+    s, spec = f.summary, f.spec
+    counts = s.status_counts
+    coded = counts.get("coded", 0)
+    others = ", ".join(f"{n:,} {k}" for k, n in counts.items() if k != "coded" and n)
+    fields = ", ".join(f"{x.name} ({x.type})" for x in spec.fields)
+    settings = [
+        f"temperature {spec.temperature:g}" if spec.temperature is not None else "the model's default temperature",
+        f"at most {spec.max_output_tokens:,} output tokens per request" if spec.max_output_tokens else "BatchLab's default output budget",
+    ]
+    manifest = f.manifests[0] if f.manifests else {}
+    currency = manifest.get("cost", {}).get("currency", "USD")
+    text = (
+        f"We coded {f.provenance.get('rows_read') or s.rows_total:,} texts from the file {f.provenance['file']} "
+        f"with {spec.model} ({_versions(f)}) through {API_NAMES.get(spec.provider, spec.provider)} "
+        f"(endpoint {manifest.get('endpoint', spec.endpoint)}), {_dates(f)}. "
+        f"Each request carried {spec.rows_per_request} text{'s' if spec.rows_per_request != 1 else ''} with the same "
+        f"instructions, and answers were constrained to a JSON schema with {len(spec.fields)} fields ({fields}); "
+        f"we used {' and '.join(settings)}. "
+        f"{_share(coded, s.rows_total)} texts were coded" + (f"; {others}" if others else "") + ". "
+        f"The job cost {money(s.actual_cost, currency)} (estimated beforehand: {money(s.estimated_cost, currency)}) "
+        f"for {f.input_tokens:,} input and {f.output_tokens:,} output tokens."
+    )
+    if validation:
+        text += " " + _validation_sentence(validation)
+    if agreement:
+        text += " " + _stability_sentence(agreement)
+    return text
+
+
+def _validation_sentence(v: dict[str, Any]) -> str:
+    parts = []
+    for name, m in v.get("fields", {}).items():
+        if m.get("krippendorff_alpha") is not None:
+            ci = (m.get("ci95") or {}).get("krippendorff_alpha")
+            parts.append(f"{name}: α = {figure(m['krippendorff_alpha'], ci)}" + (f", accuracy {m['accuracy']:.3f}" if m.get("accuracy") is not None else ""))
+    return (
+        f"Against {v.get('rows_compared', 0):,} hand-coded rows, agreement between the model and the human coding was "
+        + ("; ".join(parts) if parts else "not defined for any field") + "."
+    )
+
+
+def _stability_sentence(a: Agreement) -> str:
+    parts = [
+        f"{name} α = {figure(info['krippendorff_alpha'], info['ci95'])}"
+        for name, info in a.fields.items()
+        if info["krippendorff_alpha"] is not None
+    ]
+    return (
+        f"Across {len(a.runs)} runs on the same {a.rows_compared:,} texts, Krippendorff's α between runs was "
+        + ("; ".join(parts) if parts else "undefined (the answers did not vary)")
+        + " (95% bootstrap intervals)."
+    )
+
+
+# ---- sections ----------------------------------------------------------------------------------------------
+def _codebook(spec: Any) -> Section:
+    rows = []
+    for x in spec.fields:
+        rng = "" if x.minimum is None and x.maximum is None else f"{x.minimum if x.minimum is not None else ''} to {x.maximum if x.maximum is not None else ''}"
+        rows.append([x.name, x.type, ", ".join(x.choices), rng.strip(), x.description])
+    return Section("Codebook", [
+        "Instructions (sent with every request, verbatim):", Code(spec.instructions),
+        "Row template (each text as the model saw it):", Code(spec.input_template),
+        Table(["field", "type", "choices", "range", "description"], rows),
+    ])
+
+
+def _data(f: JobFacts) -> Section:
+    p = f.provenance
+    excluded = p.get("rows_excluded") or {}
+    rows = [["file", p["file"]], ["size", f"{p['bytes']:,} bytes" if p.get("bytes") is not None else "unknown"],
+            ["SHA-256", p.get("sha256") or "unknown"], ["rows read", f"{p.get('rows_read') or 0:,}"]]
+    for why, count in excluded.items():
+        rows.append([f"rows left out: {why.replace('_', ' ')}", f"{count:,}"])
+    rows += [["note on reading the file", text] for text in p.get("findings", [])]
+    return Section("Data", [Table(["", ""], rows)])
+
+
+def _model(f: JobFacts) -> Section:
+    spec, manifest = f.spec, (f.manifests[0] if f.manifests else {})
+    versions = ", ".join(f"{m} ({n:,} answers)" for m, n in f.models.most_common()) or "not recorded"
+    rows = [
+        ["provider and API", API_NAMES.get(spec.provider, spec.provider)],
+        ["endpoint", str(manifest.get("endpoint", spec.endpoint))],
+        ["model requested", spec.model],
+        ["model version reported by the provider", versions],
+    ]
+    if f.fingerprints:
+        rows.append(["system fingerprint", ", ".join(f.fingerprints)])
+    rows += [
+        ["rows per request", str(spec.rows_per_request)],
+        ["temperature", f"{spec.temperature:g}" if spec.temperature is not None else "the model's default"],
+        ["output budget", f"{spec.max_output_tokens:,} tokens" if spec.max_output_tokens else "BatchLab's default"],
+        ["output format", f"strict JSON schema, {len(spec.fields)} fields"],
+    ]
+    rows += [["note", n] for n in manifest.get("notes", [])]
+    return Section("Model and settings", [Table(["", ""], rows)])
+
+
+def _lifecycle(f: JobFacts) -> Section:
+    rows = [
+        [str(b.attempt), str(b.seq), b.provider_id or "—", stamp(b.created), stamp(b.ended), b.provider_status or "—", b.state,
+         f"{b.counts.get('done', 0):,} / {b.counts.get('failed', 0):,} / {b.requests:,}", b.error or ""]
+        for b in f.batches
+    ]
+    blocks: list[Block] = [Table(["attempt", "batch", "provider id", "created", "ended", "provider status", "state",
+                                  "requests done / failed / sent", "error"], rows)]
+    blocks.append("Retries: " + ("; ".join(f.retries) if f.retries else "none."))
+    s = f.summary
+    blocks.append(Table(["status", "rows"], [[k, _share(n, s.rows_total)] for k, n in s.status_counts.items() if n]))
+    return Section("Lifecycle and results", blocks)
+
+
+def _cost(f: JobFacts) -> Section:
+    rows = []
+    for i, m in enumerate(f.manifests, start=1):
+        tokens, cost = m.get("tokens", {}), m.get("cost", {})
+        rows.append([f"estimate, attempt {i}", f"{tokens.get('input_total', 0):,}", f"{tokens.get('output_estimate_total', 0):,}",
+                     money(cost.get("total"), cost.get("currency", "USD"))])
+    currency = (f.manifests[0].get("cost", {}) if f.manifests else {}).get("currency", "USD")
+    rows.append(["actual (as billed in the responses)", f"{f.input_tokens:,}", f"{f.output_tokens:,}", money(f.summary.actual_cost, currency)])
+    notes = [m.get("cost", {}).get("note") or m.get("cost", {}).get("source") for m in f.manifests[:1]]
+    source = f.manifests[0].get("cost", {}).get("source") if f.manifests else None
+    blocks: list[Block] = [Table(["", "input tokens", "output tokens", "cost"], rows)]
+    blocks += [n for n in notes if n]
+    if source:
+        blocks.append(f"Prices: {source}.")
+    return Section("Cost and tokens", blocks)
+
+
+def _software(f: JobFacts) -> Section:
+    prepared = sorted({str(m.get("batchlab_version")) for m in f.manifests if m.get("batchlab_version")})
+    rows = [[k, v] for k, v in software_versions().items()]
+    rows.insert(1, ["BatchLab that prepared the requests", ", ".join(prepared) or "unknown"])
+    return Section("Software", [Table(["", "version"], rows), "SDK and Python versions are those installed where this report was written."])
+
+
+def _checklist(f: JobFacts, validation: dict[str, Any] | None, agreement: Agreement | None, examples: int) -> Section:
+    """The GUIDE-LLM items that apply to annotation, marked reported or not yet done."""
+    status = lambda ok, missing: "reported" if ok else f"not yet done: {missing}"  # noqa: E731
+    rows = [
+        ["Model name and exact version", status(bool(f.models), "the provider's responses are not in the job folder")],
+        ["Access mode, provider and dates", status(f.first_created is not None, "no batch reached the provider")],
+        ["Full prompt and codebook", "reported"],
+        ["Parameters (temperature, output budget, rows per request)", "reported"],
+        ["Data source and exclusions", status(bool(f.provenance.get("sha256")), "the data file's checksum is unknown")],
+        ["Invalid, refused and missing outputs", "reported"],
+        ["Validation against human coding", status(bool(validation), "no validation against hand-coded rows yet")],
+        ["Stability across repeated runs, models or prompts", status(agreement is not None, "no comparison runs yet")],
+        ["Costs", status(f.summary.actual_cost is not None, "the provider reported no usage")],
+        ["Examples of inputs and outputs", status(examples > 0, "no example rows included (an option of the report)")],
+        ["Replication materials", "available: python -m app package JOB --out FILE.zip"],
+    ]
+    return Section("GUIDE-LLM checklist (items for annotation)", [Table(["item", "status"], rows)])
+
+
+def _validation_section(engine: Engine, job_id: str, validation: dict[str, Any] | None) -> Section:
+    if not validation:
+        return Section("Validation", ["No validation against hand-coded rows yet."])
+    rows = []
+    for name, m in validation.get("fields", {}).items():
+        ci = m.get("ci95") or {}
+        main = [("accuracy", m.get("accuracy")), ("Cohen's κ", m.get("cohen_kappa")), ("macro-F1", m.get("macro_f1")),
+                ("MAE", m.get("mae")), ("Pearson r", m.get("pearson"))]
+        shown = "; ".join(f"{k} {figure(v, ci.get(key))}" for (k, v), key in zip(main, ("accuracy", "cohen_kappa", "macro_f1", "mae", "pearson")) if v is not None)
+        alpha = m.get("krippendorff_alpha")
+        rows.append([name, m.get("type", ""), f"{m.get('n', 0):,}", figure(alpha, ci.get("krippendorff_alpha")), shown])
+    not_coded = ", ".join(f"{n:,} {k}" for k, n in (validation.get("not_coded") or {}).items() if n) or "none"
+    blocks: list[Block] = [
+        f"{validation.get('rows_with_gold', 0):,} rows have gold labels; {validation.get('rows_compared', 0):,} were compared "
+        f"(gold rows the model did not code: {not_coded}).",
+        Table(["field", "type", "rows", "Krippendorff's α", "other figures"], rows),
+    ]
+    blocks += _validation_figures(engine, job_id)
+    return Section("Validation", blocks)
+
+
+def _validation_figures(engine: Engine, job_id: str) -> list[Block]:
+    from app.core.research import figures
+    from app.core.research.validate import validate_job
+
+    result = validate_job(engine, job_id)
+    out: list[Block] = []
+    for name, draw in figures.report_figures(result):
+        out.append(Image(_png(draw), name))
+    return out
+
+
+def _stability(engine: Engine, job_id: str, agreement: Agreement | None) -> Section:
+    from app.core.research.agreement import alpha_chart
+    from app.core.research.links import link_of
+
+    if agreement is None:
+        return Section("Stability across runs", ["No comparison runs yet (repeat, another model or reworded instructions)."])
+    rows = []
+    for run in agreement.runs:
+        s, link = engine.job(run), link_of(engine.store, run)
+        kind = link["kind"] if link else "the job compared with"
+        rows.append([run, kind, f"{s.provider} {s.model}", f"{agreement.rows_coded.get(run, 0):,}", money(s.actual_cost)])
+    fields = [
+        [name, info["level"], figure(info["krippendorff_alpha"], info["ci95"]), info["reading"],
+         f"{info['all_agree']:.1%}" if info["all_agree"] is not None else "—"]
+        for name, info in agreement.fields.items()
+    ]
+    return Section("Stability across runs", [
+        Table(["run", "kind", "model", "rows coded", "cost"], rows),
+        f"Compared on the {agreement.rows_compared:,} rows every run coded; 95% bootstrap intervals (1,000 resamples, seed 0).",
+        Table(["field", "level", "Krippendorff's α", "reading", "all runs agree"], fields),
+        Image(_png(lambda path: alpha_chart(agreement, path)), "Krippendorff's α per field across runs"),
+    ])
+
+
+def _examples(engine: Engine, f: JobFacts, count: int) -> Section:
+    from app.core.build.template import parse_template
+    from app.core.data import load_table
+
+    table = load_table(f.spec.data, f.spec.sheet)
+    template = parse_template(f.spec.input_template, table.columns)
+    ids = table.row_ids(f.spec.id_column).tolist()
+    position = {rid: i for i, rid in enumerate(ids)}
+    rows = []
+    for r in engine.rows(f.job_id, "coded", 0, count):
+        cells = [str(table.frame[c].iloc[position[r.row_id]]) for c in template.columns]
+        values = "; ".join(f"{k}: {v}" for k, v in r.values.items())
+        rows.append([r.row_id, template.render(cells), values])
+    return Section(f"Example rows ({len(rows)})", [Table(["ID", "text as sent", "coding"], rows)])
+
+
+def build_report(engine: Engine, job_id: str, *, example_rows: int = 0) -> Report:
+    """Gather the job's facts (with its linked runs and validation) into a report."""
+    from app.core.research.agreement import run_agreement
+    from app.core.research.runs import linked_runs
+
+    facts = job_facts(engine, job_id)
+    validation = _validation_json(engine, job_id)
+    family = linked_runs(engine, job_id)
+    finished = [r for r in family if engine.job(r).finished]
+    agreement = run_agreement(engine, finished) if len(finished) > 1 else None
+    sections = [
+        Section("For the methods section", [paragraph(facts, validation, agreement)]),
+        _codebook(facts.spec), _data(facts), _model(facts), _lifecycle(facts), _cost(facts),
+        _validation_section(engine, job_id, validation), _stability(engine, job_id, agreement),
+    ]
+    if example_rows > 0:
+        sections.append(_examples(engine, facts, example_rows))
+    sections += [_software(facts), _checklist(facts, validation, agreement, example_rows)]
+    written = dt.datetime.now(dt.timezone.utc)
+    subtitle = f"Job {job_id} · {facts.summary.state} · report written {stamp(written)} from the job history"
+    return Report(f"Methods report: {facts.spec.name}", subtitle, sections, facts)
+
+
+def _validation_json(engine: Engine, job_id: str) -> dict[str, Any] | None:
+    from app.core.research.gold_store import GoldStore
+
+    if not GoldStore(engine.store).labels(job_id):
+        return None
+    from app.core.research.validate import validate_job
+
+    return validate_job(engine, job_id).to_json()
+
+
+def write_report(report: Report, path: Path) -> Path:
+    """Write the report as .html (one self-contained file) or .md."""
+    from app.core.errors import UsageError
+    from app.core.research.report_html import render_html, render_markdown
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".html", ".htm", ".md"):
+        raise UsageError(f'Cannot write a report to "{path.name}".', "Choose a file name ending in .html or .md.")
+    text = render_html(report) if suffix in (".html", ".htm") else render_markdown(report)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def codebook_markdown(spec: Any) -> str:
+    """The codebook alone, as Markdown (for a replication package)."""
+    from app.core.research.report_html import render_markdown
+
+    return render_markdown(Report(f"Codebook: {spec.name}", "Instructions, row template and output fields, verbatim", [_codebook(spec)]))
+
+
+def png_data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
