@@ -229,8 +229,8 @@ def _positive(kind: type[int] | type[float]):  # noqa: ANN202 - an argparse type
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    if not text.isdigit() or not 0 <= int(text) < 65536:  # 0: any free port (the Demo provider asks so)
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
     return int(text)
 
 
