@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import difflib
 import json
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.build.prepare import plan_rows, sample_rows
 from app.core.build.pricing import default_models
-from app.core.data import Table, load_table
-from app.core.errors import JobError
+from app.core.data import load_table
+from app.core.errors import JobError, ProviderError
+from app.core.research.provider_import import import_results_file
 from app.core.research.links import add_link, children_of, link_of
 from app.core.spec import PROVIDERS, JobSpec, parse_spec
 
@@ -135,31 +137,55 @@ def start_comparison(engine: Engine, parent_id: str, plan: ComparisonPlan) -> li
         job_id = engine.create_job(spec, table)
         add_link(engine.store, parent_id, job_id, plan.kind, {**detail, "run": i, "provider": spec.provider, "model": spec.model})
         if plan.direct:
-            _code_directly(engine, job_id, spec, table)
+            _code_directly(engine, job_id, spec)
         ids.append(job_id)
     return ids
 
 
-def _code_directly(engine: Engine, job_id: str, spec: JobSpec, table: Table) -> None:
-    """Code every row through the pilot path and let the engine settle the job as finished."""
-    from app.core.run.pilot import run_pilot
+def _code_directly(engine: Engine, job_id: str, spec: JobSpec) -> None:
+    """Send the job's prepared requests through the direct endpoint and read the answers back.
 
-    results = run_pilot(spec, table, rows=len(table), keys=engine.keys)
-    engine.store.set_rows(
-        job_id,
-        [
-            {
-                "row_id": r.row_id, "status": r.status, "reason": r.reason, "custom_id": None, "attempt": 1,
-                "batch_id": None, "values_json": json.dumps(r.values, ensure_ascii=False) if r.status == "coded" else None, "raw_ref": None,
-                "input_tokens": r.input_tokens, "output_tokens": r.output_tokens, "cost": r.cost,
-            }
-            for r in results
-        ],
-    )
-    for batch in engine.store.batches(job_id):
-        engine.store.update_batch(batch["id"], state="parsed", provider_status="direct")
-    engine.store.log(job_id, f"Coded {len(results):,} rows through the direct endpoint (direct prices), not as a batch.")
-    engine.run(job_id, wait=False)  # every batch is final: the engine records the outcome as for any job
+    The answers are written as the provider's batch results file would hold them and imported
+    with :func:`import_results_file`, so they are judged by the batch parser, kept in the job
+    folder (with the model version the provider reported) and mapped to rows by custom_id.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.core.run.pilot import MAX_CONCURRENT
+    from app.core.run.providers import connect
+
+    folder = engine.job(job_id).folder
+    provider = connect(spec.provider, engine.keys, base_url=spec.base_url, endpoint=spec.endpoint, timeout=60)
+    anthropic = spec.provider == "anthropic"
+    requests = [
+        json.loads(line)
+        for path in sorted((folder / "attempt-1" / "requests").glob("batch-*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+    def ask(request: dict[str, Any]) -> dict[str, Any]:
+        cid = request["custom_id"]
+        try:
+            answer = provider.direct(request["params" if anthropic else "body"])
+        except ProviderError as exc:  # a rejected key is not a ProviderError and stops the run
+            error = {"type": "api_error", "message": exc.message}
+            return {"custom_id": cid, "result": {"type": "errored", "error": {"error": error}}} if anthropic else {
+                "custom_id": cid, "response": None, "error": error}
+        if anthropic:
+            return {"custom_id": cid, "result": {"type": "succeeded", "message": answer}}
+        return {"custom_id": cid, "response": {"status_code": 200, "body": answer}, "error": None}
+
+    with ThreadPoolExecutor(MAX_CONCURRENT) as pool:
+        lines = list(pool.map(ask, requests))
+    with tempfile.TemporaryDirectory(prefix="batchlab-direct-") as tmp:
+        answers = Path(tmp) / "direct-answers.jsonl"
+        answers.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+        import_results_file(engine, job_id, answers)
+    with engine.store.transaction() as db:  # direct calls cost the full price: twice the batch price
+        db.execute("UPDATE rows SET cost = cost * 2 WHERE job_id = ? AND cost IS NOT NULL", (job_id,))
+        db.execute("UPDATE batches SET provider_status = 'direct' WHERE job_id = ?", (job_id,))
+    engine.store.log(job_id, f"Coded {len(requests):,} requests through the direct endpoint (full price), not as a batch.")
 
 
 def linked_runs(engine: Engine, job_id: str) -> list[str]:
