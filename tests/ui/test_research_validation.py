@@ -107,17 +107,19 @@ def test_hand_coding_then_validating_the_demo_job_through_the_screens(  # noqa: 
     wait_for(qtbot, lambda: tab.validation is not None and tab.validation.coder == "ana" and tab.validate_button.isEnabled())
     assert f"20 rows with gold labels; {len(compared)} compared" in tab.summary.text()
     table = tab.table_model
-    cells = {
-        (table.index(r, 0).data(), table.index(r, 2).data()): [table.index(r, c).data() for c in range(table.columnCount())]
-        for r in range(table.rowCount())
-    }
+    cells, field = {}, ""
+    for r in range(table.rowCount()):
+        row = [table.index(r, c).data() for c in range(table.columnCount())]
+        field = row[0].split(" (")[0] or field  # a field's name heads its first measure only
+        cells[(field, row[1])] = row
+    assert table.index(0, 0).data() == f"sentiment (n={len(compared)})"
     accuracy = cells[("sentiment", "Accuracy")]
-    assert accuracy[3] == f"{agree / len(compared):.3f}"
-    low, high = (float(x) for x in accuracy[4].split(" – "))
+    assert accuracy[2] == f"{agree / len(compared):.3f}"
+    low, high = (float(x) for x in accuracy[3].split(" – "))
     assert low <= agree / len(compared) <= high
-    assert cells[("sentiment", "Accuracy")][5] == f"{19 / 20:.3f}"  # Ana and Ben differ on one row of 20
-    assert cells[("sentiment", "Krippendorff's α")][6] in ("reliable", "tentative conclusions only", "not reliable") or \
-        cells[("sentiment", "Krippendorff's α")][6]
+    assert accuracy[4] == f"{19 / 20:.3f}"  # Ana and Ben differ on one row of 20
+    assert cells[("sentiment", "Krippendorff's α")][5]  # Krippendorff's reading beside α
+    assert "No gold labels for: confidence" in tab.summary.text()
 
     # A disagreement opens with the row's text, the gold and the model's answer
     wrong = [r for r in compared if coded[r].values["sentiment"] != sentiment_of(r)]

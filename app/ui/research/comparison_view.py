@@ -51,9 +51,18 @@ def _table(model: DataFrameModel, name: str) -> QTableView:
     return view
 
 
+def _titled(title: str, content: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(section_title(title))
+    layout.addWidget(content, 1)
+    return box
+
+
 def run_names(runs: list[str]) -> dict[str, str]:
-    """"This job" for the first run, "Run 2 (id)" … for the others: short headers for the tables."""
-    return {run: "This job" if i == 0 else f"Run {i + 1} ({run})" for i, run in enumerate(runs)}
+    """"This job" for the first run, "Run 2", "Run 3" … for the others: short headers for the tables."""
+    return {run: "This job" if i == 0 else f"Run {i + 1}" for i, run in enumerate(runs)}
 
 
 class ComparisonView(QWidget):
@@ -85,40 +94,37 @@ class ComparisonView(QWidget):
         self.facts.setObjectName("comparisonFacts")
         self.facts.setWordWrap(True)
         self.panel = MessagePanel()
-        top = QHBoxLayout()
-        top.addWidget(self.facts, 1)
-        top.addWidget(self.new_button)
-        top.addWidget(self.report_button)
+        actions = QHBoxLayout()
+        actions.addWidget(self.facts, 1)
+        actions.addWidget(self.new_button)
+        actions.addWidget(self.report_button)
 
         self.fields_model = DataFrameModel(self)
         self.fields_view = _table(self.fields_model, "agreementTable")
         self.gold_model = DataFrameModel(self)
         self.gold_view = _table(self.gold_model, "runsValidation")
-        self.gold_title = section_title("Each run against the gold labels")
         self.rows_model = DataFrameModel(self)
         self.rows_view = _table(self.rows_model, "runDisagreements")
         self.chart = FigureView("Krippendorff's α per field", "alpha-per-field")
 
-        tables = QWidget()
-        tables_layout = QVBoxLayout(tables)
-        tables_layout.setContentsMargins(0, 0, 0, 0)
-        tables_layout.addWidget(section_title("Agreement across runs"))
-        tables_layout.addWidget(self.fields_view, 2)
-        tables_layout.addWidget(self.gold_title)
-        tables_layout.addWidget(self.gold_view, 2)
-        tables_layout.addWidget(section_title("Rows on which the runs disagree"))
-        tables_layout.addWidget(self.rows_view, 3)
-        body = QSplitter(Qt.Orientation.Horizontal)
-        body.addWidget(tables)
-        body.addWidget(self.chart)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(_titled("Agreement across runs", self.fields_view))
+        top.addWidget(self.chart)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 2)
+        self.gold_box = _titled("Each run against the gold labels", self.gold_view)
+        body = QSplitter(Qt.Orientation.Vertical)
+        for part in (top, self.gold_box, _titled("Rows on which the runs disagree", self.rows_view)):
+            body.addWidget(part)
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 2)
+        body.setStretchFactor(2, 2)
         body.setChildrenCollapsible(False)
         self.body = body
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 10, 0, 0)
-        layout.addLayout(top)
+        layout.addLayout(actions)
         layout.addWidget(self.panel)
         layout.addWidget(body, 1)
 
@@ -148,8 +154,10 @@ class ComparisonView(QWidget):
         if runs == 0:
             self.facts.setText("No comparison runs yet. Start one to see how stable this job's coding is.")
             return
+        names = run_names(family)
         self.facts.setText(
-            f"This job and {runs} linked run{'s' if runs != 1 else ''}"
+            f"This job and {runs} linked run{'s' if runs != 1 else ''} ("
+            + ", ".join(f"{names[j]}: job {j}" for j in family[1:]) + ")"
             + (f"; waiting for {len(waiting)} to finish." if waiting else ".")
         )
         if not waiting:
@@ -176,8 +184,7 @@ class ComparisonView(QWidget):
         if agreement is None:
             for model in (self.fields_model, self.gold_model, self.rows_model):
                 model.set_frame(None)
-            self.gold_title.hide()
-            self.gold_view.hide()
+            self.gold_box.hide()
             self.chart.show_figure(None, "The chart appears once the runs have finished.")
             return
         self.panel.clear()
@@ -185,8 +192,7 @@ class ComparisonView(QWidget):
         self.fields_model.set_frame(agreement_frame(agreement.fields, agreement.rows_compared))
         self.fields_view.horizontalHeader().resizeSections(QHeaderView.ResizeMode.ResizeToContents)
         validations = agreement.validations or {}
-        self.gold_title.setVisible(bool(validations))
-        self.gold_view.setVisible(bool(validations))
+        self.gold_box.setVisible(bool(validations))
         self.gold_model.set_frame(runs_validation_frame(validations, names) if validations else None)
         rows = [
             [str(d["row_id"]), d["field"], *(show_value(d["answers"].get(run)) for run in agreement.runs)]

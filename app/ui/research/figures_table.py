@@ -41,17 +41,21 @@ def interval(bounds: Any) -> str:
 
 
 def validation_frame(fields: Mapping[str, Mapping[str, Any]], human: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    """Per field and measure: the model against gold, its 95% interval, humans against each other, the reading."""
+    """Per field and measure: the model against gold, its 95% interval, humans against each other, the reading.
+
+    Fields without any compared row are left out (the summary names them); a field's name and row
+    count head its first measure only, so the table reads as one block per field.
+    """
     records = []
     for name, result in fields.items():
+        if not result.get("n"):
+            continue
         other = human.get(name, {})
-        for key, label in MEASURES:
-            if key not in result:
-                continue
+        keys = [(key, label) for key, label in MEASURES if key in result]
+        for i, (key, label) in enumerate(keys):
             records.append(
                 {
-                    "Field": name,
-                    "Rows": str(result.get("n", "")),
+                    "Field": f"{name} (n={result['n']:,})" if i == 0 else "",
                     "Measure": label,
                     "Model vs. gold": figure(result.get(key)),
                     "95% interval": interval((result.get("ci95") or {}).get(key)),
@@ -59,7 +63,7 @@ def validation_frame(fields: Mapping[str, Mapping[str, Any]], human: Mapping[str
                     "Reading": str(result.get("reading") or "") if key == "krippendorff_alpha" else "",
                 }
             )
-    columns = ["Field", "Rows", "Measure", "Model vs. gold", "95% interval", "Human vs. human", "Reading"]
+    columns = ["Field", "Measure", "Model vs. gold", "95% interval", "Human vs. human", "Reading"]
     return pd.DataFrame(records, columns=columns).astype("str")
 
 

@@ -90,8 +90,10 @@ class HandCodingPanel(QWidget):
             setup.addWidget(widget)
         setup.addWidget(self.draw_button)
         setup.addStretch(1)
-        setup.addWidget(self.import_button)
-        setup.addWidget(self.column_button)
+        facts = QHBoxLayout()
+        facts.addWidget(self.sample_facts, 1)
+        facts.addWidget(self.import_button)
+        facts.addWidget(self.column_button)
 
         self.row_title = section_title("")
         self.progress = QProgressBar()
@@ -130,7 +132,7 @@ class HandCodingPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 10, 0, 0)
         layout.addLayout(setup)
-        layout.addWidget(self.sample_facts)
+        layout.addLayout(facts)
         layout.addWidget(self.coding, 1)
 
     # ---- loading a job ---------------------------------------------------------------------

@@ -43,6 +43,25 @@ ALL_CODERS = "All coders (majority)"
 LABELLED = ("category", "boolean", "list")
 
 
+def summary_text(validation: Any) -> str:
+    """One paragraph: rows with gold, rows compared, rows the model did not code, quotes not in the text."""
+    not_coded = ", ".join(f"{n:,} {status}" for status, n in (validation.not_coded or {}).items() if n)
+    parts = [f"{plural(validation.rows_with_gold, 'row')} with gold labels; {validation.rows_compared:,} compared"]
+    if not_coded:
+        parts.append(f" (not coded by the model: {not_coded})")
+    if validation.coverage is not None:
+        parts.append(f"; the model coded {validation.coverage:.0%} of the gold rows.")
+    for name, result in validation.fields.items():
+        if result.get("quotes_checked"):
+            parts.append(
+                f" {result['quotes_not_in_text']:,} of {result['quotes_checked']:,} quotes in “{name}” are not in the text."
+            )
+    missing = [name for name, result in validation.fields.items() if not result.get("n")]
+    if missing:
+        parts.append(f" No gold labels for: {', '.join(missing)}.")
+    return "".join(parts)
+
+
 class ValidationTab(QWidget):
     """Validate a job against its gold labels and show every figure; ``validated`` carries the result."""
 
@@ -59,6 +78,7 @@ class ValidationTab(QWidget):
     def _build(self) -> None:
         self.coder = QComboBox()
         self.coder.setObjectName("validationCoder")
+        self.coder.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.coder.activated.connect(lambda _: self.validate())
         self.validate_button = QPushButton("Validate")
         self.validate_button.setObjectName("primaryButton")
@@ -189,16 +209,7 @@ class ValidationTab(QWidget):
             self._show_figures("")
             return
         self.panel.clear()
-        not_coded = ", ".join(f"{n:,} {status}" for status, n in (validation.not_coded or {}).items() if n)
-        self.summary.setText(
-            f"{plural(validation.rows_with_gold, 'row')} with gold labels; {validation.rows_compared:,} compared"
-            + (f" (not coded by the model: {not_coded})" if not_coded else "")
-            + (f"; the model coded {validation.coverage:.0%} of the gold rows." if validation.coverage is not None else ".")
-            + "".join(
-                f" {r['quotes_not_in_text']:,} of {r['quotes_checked']:,} quotes in “{name}” are not in the text."
-                for name, r in validation.fields.items() if r.get("quotes_checked")
-            )
-        )
+        self.summary.setText(summary_text(validation))
         self.table_model.set_frame(validation_frame(validation.fields, validation.human or {}))
         self.table.horizontalHeader().resizeSections(QHeaderView.ResizeMode.ResizeToContents)
         self.disagreements.set_items(validation.disagreements)

@@ -1,0 +1,89 @@
+"""The research screens for ``python -m app screenshots``: hand coding, Validation, Comparison, the report.
+
+Called by app.ui.screenshots with the main window showing a finished Demo job. Everything is done
+the way a person would: a sample is drawn and coded through the hand-coding screen (the gold
+answers follow the sample reviews' star ratings), a second coder is added, a 3-run repeat is
+started from the Comparison tab, and the saved HTML report is shown as a browser would.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from app.core.research.gold_store import GoldStore
+from app.core.research.runs import ComparisonPlan
+from app.ui.main_window import MainWindow
+
+Shoot = Callable[[QWidget, str], None]
+Wait = Callable[[Callable[[], bool]], None]
+_CHOICES = ("positive", "neutral", "negative")
+
+
+def _gold_sentiment(stars: str) -> str:
+    value = int(stars)
+    return "positive" if value >= 4 else "neutral" if value == 3 else "negative"
+
+
+def shoot_research(window: MainWindow, job_id: str, shoot: Shoot, wait: Wait, size: tuple[int, int]) -> None:
+    """Screens 10–13: hand coding, the Validation tab, the Comparison tab and the methods report."""
+    window.open_job(job_id)
+    detail = window.job_detail
+    research = detail.research
+    engine = window.controller.engine
+
+    panel = research.hand_coding
+    panel.coder.setText("Ana")
+    research.open(panel)
+    wait(lambda: panel.data is not None)
+    panel.size.setValue(20)
+    panel.seed.setValue(7)
+    panel.draw()
+    wait(lambda: panel.sample is not None)
+    stars = dict(zip(panel.data.ids, panel.data.column("stars")))
+
+    def answer() -> None:
+        panel.controls.pick(_CHOICES.index(_gold_sentiment(stars[panel.current_row()])) + 1)
+
+    rows = panel.sample.row_ids
+    for _ in rows[:14]:  # the screen as in the middle of a session
+        answer()
+        panel.save_and_next()
+    answer()
+    shoot(window, "10-hand-coding")
+    for _ in rows[14:]:
+        answer()
+        panel.save_and_next()
+    store = GoldStore(engine.store)
+    wait(lambda: len(store.labels(job_id, "Ana").get("Ana", {})) == 20)
+    # A second coder who reads two of the reviews differently, for human–human agreement
+    second = {r: dict(v) for r, v in store.labels(job_id, "Ana")["Ana"].items()}
+    for row_id in list(second)[:2]:
+        second[row_id]["sentiment"] = "neutral" if second[row_id]["sentiment"] != "neutral" else "positive"
+    store.save_labels(job_id, "Ben", second, "hand coding")
+
+    tab = research.validation
+    research.open(tab)
+    wait(lambda: tab.validation is not None and tab.confusion.has_figure() and tab.f1.has_figure())
+    shoot(window, "11-validation")
+
+    view = research.comparison
+    research.open(view)
+    view.start(ComparisonPlan(kind="repeat", runs=3))
+    wait(lambda: view.agreement is not None and view.chart.has_figure())
+    shoot(window, "12-comparison")
+
+    with tempfile.TemporaryDirectory(prefix="batchlab-report-") as folder:
+        path = Path(folder) / "methods-report.html"
+        view.save_report(path)
+        wait(lambda: path.exists() and view.report_button.isEnabled())
+        browser = QTextBrowser()
+        browser.setHtml(path.read_text(encoding="utf-8"))
+        browser.resize(*size)
+        browser.show()
+        shoot(browser, "13-report")
+        browser.close()
+        browser.deleteLater()

@@ -1,0 +1,68 @@
+"""Comparison runs through the screens: a 3-run repeat of the sample project, its agreement, the report.
+
+Only the native Save dialog is stepped over (``save_report`` stands for it). The share of rows on
+which all runs agree is recomputed here from the runs' own rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.core.spec import load_spec
+from app.ui.main_window import MainWindow
+from app.ui.research.comparison_dialog import ComparisonDialog
+from tests.ui.test_full_flow import click, open_job, wait_for, window  # noqa: F401
+from tests.ui.test_jobs_window import fast_demo, submit  # noqa: F401
+from tests.ui.test_research_validation import SAMPLE_SPEC, open_tab
+
+
+def test_a_three_run_repeat_is_compared_and_reported(qtbot, fast_demo, window: MainWindow, tmp_path: Path) -> None:  # noqa: ANN001, F811
+    controller = window.controller
+    job_id = submit(qtbot, controller, load_spec(SAMPLE_SPEC))
+    wait_for(qtbot, lambda: (job := controller.job(job_id)) is not None and job.state == "done", 30_000)
+    open_job(qtbot, window, job_id)
+    detail = window.job_detail
+    view = detail.research.comparison
+    open_tab(qtbot, detail.tabs, view)
+    wait_for(qtbot, lambda: "No comparison runs yet" in view.facts.text())
+
+    # New comparison: a repeat, 3 runs, with its cost shown before anything starts
+    click(qtbot, view.new_button)
+    dialog = next(d for d in view.findChildren(ComparisonDialog) if d.isVisible())
+    assert dialog.kind() == "repeat" and dialog.runs.value() == 3
+    wait_for(qtbot, dialog.start_button.isEnabled)
+    assert dialog.cost.text().startswith("3 runs × 40 rows: about $")
+    dialog.set_kind("instructions")
+    assert dialog.wording.isVisible() and not dialog.start_button.isEnabled()
+    dialog.instructions.setPlainText(dialog.spec.instructions + " Be brief.")
+    assert "+" in dialog.diff.toPlainText() and "Be brief." in dialog.diff.toPlainText()
+    dialog.set_kind("repeat")
+    wait_for(qtbot, dialog.start_button.isEnabled)
+    click(qtbot, dialog.start_button)
+
+    # The runs are ordinary jobs the controller sends; once they finish the agreement shows
+    wait_for(qtbot, lambda: view.agreement is not None, 60_000)
+    runs = view.agreement.runs
+    assert runs[0] == job_id and len(runs) == 4
+    assert all(controller.job(r).state == "done" for r in runs)
+    engine = controller.engine
+    answers = [{r.row_id: r.values for r in engine.rows(run) if r.status == "coded"} for run in runs]
+    common = [r for r in answers[0] if all(r in a for a in answers[1:])]
+    same = sum(len({a[r]["sentiment"] for a in answers}) == 1 for r in common)
+    table = view.fields_model
+    shown = {table.index(i, 0).data(): [table.index(i, c).data() for c in range(table.columnCount())] for i in range(table.rowCount())}
+    assert shown["sentiment"][1] == f"{len(common):,}"
+    assert shown["sentiment"][4] == f"{same / len(common):.1%}"
+    disagreeing = view.rows_model
+    assert disagreeing.columnCount() == 2 + 4
+    assert disagreeing.rowCount() == len(view.agreement.disagreements)
+    wait_for(qtbot, view.chart.has_figure)
+
+    # The methods report, as HTML and as Markdown
+    for name in ("methods.html", "methods.md"):
+        with qtbot.waitSignal(view.report_saved, timeout=30_000):
+            view.save_report(tmp_path / name)
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert "demo-model" in text and job_id in text
+        assert "Krippendorff" in text
+    assert "<html" in (tmp_path / "methods.html").read_text(encoding="utf-8").lower()
