@@ -12,10 +12,10 @@ from sklearn.metrics import cohen_kappa_score, f1_score
 from app.core.research.stats import (
     alpha_reading,
     bootstrap_ci,
-    confusion_accuracy,
-    confusion_kappa,
-    confusion_macro_f1,
+    confusion_figures,
     krippendorff_alpha,
+    percentile_ci,
+    resample_indices,
 )
 
 
@@ -107,20 +107,33 @@ def test_bootstrap_interval_skips_undefined_resamples_and_is_none_when_all_are()
     assert flaky == (2.0, 2.0)
 
 
+def test_resamples_are_seeded_and_drawn_in_blocks_for_big_samples() -> None:
+    blocks = list(resample_indices(3_000_000, resamples=3, seed=1))
+    assert [b.shape for b in blocks] == [(1, 3_000_000)] * 3
+    small = np.vstack(list(resample_indices(50, resamples=200, seed=4)))
+    assert small.shape == (200, 50) and small.min() >= 0 and small.max() < 50
+    assert (small == np.vstack(list(resample_indices(50, resamples=200, seed=4)))).all()
+    assert percentile_ci([None, float("nan")]) is None
+    assert percentile_ci(np.array([1.0, np.nan, 3.0])) == (pytest.approx(1.05), pytest.approx(2.95))
+
+
 @pytest.mark.parametrize("seed", range(20))
-def test_confusion_figures_equal_scikit_learn(seed: int) -> None:
+def test_confusion_figures_equal_scikit_learn_and_krippendorff(seed: int) -> None:
     rng = np.random.default_rng(seed)
     k = int(rng.integers(1, 5))
     n = int(rng.integers(1, 30))
     gold = rng.integers(0, k + 1, n)  # label k may be present or absent
     model = rng.integers(0, k, n)
     cm = np.bincount(gold * (k + 1) + model, minlength=(k + 1) ** 2).reshape(k + 1, k + 1)
-    assert confusion_accuracy(cm) == pytest.approx(float((gold == model).mean()))
-    assert confusion_macro_f1(cm) == pytest.approx(f1_score(gold, model, average="macro", zero_division=0), abs=1e-9)
+    stacked = confusion_figures(np.stack([cm, cm]))  # a stack of resamples gives one figure each
+    figures = {name: values[1] for name, values in stacked.items()}
+    assert figures["accuracy"] == pytest.approx(float((gold == model).mean()))
+    assert figures["macro_f1"] == pytest.approx(f1_score(gold, model, average="macro", zero_division=0), abs=1e-9)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # scikit-learn warns about a single label; we check its NaN below
         kappa = cohen_kappa_score(gold, model)
-    if np.isfinite(kappa):
-        assert confusion_kappa(cm) == pytest.approx(kappa, abs=1e-9)
-    else:
-        assert confusion_kappa(cm) is None
+    for name, expected in (("cohen_kappa", kappa), ("krippendorff_alpha", _reference(np.vstack([gold, model]).astype(float), "nominal"))):
+        if expected is not None and np.isfinite(expected):
+            assert figures[name] == pytest.approx(expected, abs=1e-9)
+        else:
+            assert not np.isfinite(figures[name])

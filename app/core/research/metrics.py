@@ -26,17 +26,17 @@ import numpy as np
 
 from app.core.research.stats import (
     alpha_reading,
-    bootstrap_ci,
-    confusion_accuracy,
-    confusion_kappa,
-    confusion_macro_f1,
+    confusion_figures,
     finite,
     interval_alpha_of_units,
     nominal_alpha_of_counts,
+    percentile_ci,
+    resample_indices,
 )
 from app.core.spec import FieldSpec
 
-Statistic = Callable[[np.ndarray], float | None]
+#: Figures of a block of resamples (rows of unit indices): name -> one value per resample (NaN: undefined).
+Resampled = Callable[[np.ndarray], dict[str, np.ndarray]]
 
 
 def label_text(value: Any) -> str:
@@ -57,11 +57,16 @@ def _ordered_labels(field: FieldSpec, present: set[str]) -> list[str]:
     return [c for c in preferred if c in present] + sorted(present - set(preferred))
 
 
-def _interval(statistic: Statistic, n: int, resamples: int, seed: int) -> list[float] | None:
+def _intervals(figures: Resampled, n: int, resamples: int, seed: int) -> dict[str, list[float] | None]:
+    """Percentile 95% intervals of each figure over seeded bootstrap resamples of the compared rows."""
     if not resamples:
-        return None
-    ci = bootstrap_ci(statistic, n, resamples=resamples, seed=seed)
-    return [ci[0], ci[1]] if ci else None
+        return {}
+    parts: dict[str, list[np.ndarray]] = {}
+    for block in resample_indices(n, resamples, seed):
+        for name, values in figures(block).items():
+            parts.setdefault(name, []).append(values)
+    intervals = {name: percentile_ci(np.concatenate(values)) for name, values in parts.items()}
+    return {name: [ci[0], ci[1]] if ci else None for name, ci in intervals.items()}
 
 
 def _quiet(call: Callable[[], Any]) -> Any:
@@ -96,11 +101,11 @@ def _categorical(field: FieldSpec, gold: list[Any], model: list[Any], resamples:
     gc, mc, k = np.array([code[v] for v in g]), np.array([code[v] for v in m]), len(labels)
     precision, recall, f1, support = _quiet(lambda: precision_recall_fscore_support(g, m, labels=labels, zero_division=0))
     cm = _quiet(lambda: confusion_matrix(g, m, labels=labels))
-    counts = _pair_counts(gc, mc, k)
-    alpha = nominal_alpha_of_counts(counts)
+    alpha = nominal_alpha_of_counts(_pair_counts(gc, mc, k))
 
-    def resampled_cm(idx: np.ndarray) -> np.ndarray:
-        return np.bincount(gc[idx] * k + mc[idx], minlength=k * k).reshape(k, k)
+    def resampled(block: np.ndarray) -> dict[str, np.ndarray]:
+        cells = gc[block] * k + mc[block] + (np.arange(len(block)) * k * k)[:, None]
+        return confusion_figures(np.bincount(cells.ravel(), minlength=len(block) * k * k).reshape(-1, k, k))
 
     n = len(g)
     return {
@@ -116,12 +121,7 @@ def _categorical(field: FieldSpec, gold: list[Any], model: list[Any], resamples:
             for label, p, r, f, s in zip(labels, precision, recall, f1, support)
         },
         "confusion": {gl: {ml: int(cm[i, j]) for j, ml in enumerate(labels)} for i, gl in enumerate(labels)},
-        "ci95": {
-            "accuracy": _interval(lambda idx: confusion_accuracy(resampled_cm(idx)), n, resamples, seed),
-            "cohen_kappa": _interval(lambda idx: confusion_kappa(resampled_cm(idx)), n, resamples, seed),
-            "krippendorff_alpha": _interval(lambda idx: nominal_alpha_of_counts(counts[idx]), n, resamples, seed),
-            "macro_f1": _interval(lambda idx: confusion_macro_f1(resampled_cm(idx)), n, resamples, seed),
-        },
+        "ci95": _intervals(resampled, n, resamples, seed),
     }
 
 
@@ -130,10 +130,21 @@ def _numeric(gold: list[Any], model: list[Any], resamples: int, seed: int) -> di
     from sklearn.metrics import mean_absolute_error, mean_squared_error
 
     g, m = np.asarray(gold, dtype=np.float64), np.asarray(model, dtype=np.float64)
-    units = np.column_stack([g, m])
-    alpha = interval_alpha_of_units(units)
+    alpha = interval_alpha_of_units(np.column_stack([g, m]))
     n = len(g)
     enough = n >= 2
+    # Interval α of two complete coders by its closed form (see stats.interval_alpha_of_units):
+    # per row the squared difference, the sum and the sum of squares are all a resample needs.
+    gap, both, squares = np.abs(g - m), g + m, g * g + m * m
+
+    def resampled(block: np.ndarray) -> dict[str, np.ndarray]:
+        pairable = 2 * block.shape[1]
+        with np.errstate(all="ignore"):
+            expected = pairable * squares[block].sum(axis=1) - both[block].sum(axis=1) ** 2
+            observed = (gap[block] ** 2).sum(axis=1)
+            alpha = np.where(expected > 0, 1 - (pairable - 1) * observed / expected, np.nan)
+        return {"mae": gap[block].mean(axis=1), "krippendorff_alpha": alpha}
+
     return {
         "n": n,
         "mae": float(mean_absolute_error(g, m)),
@@ -142,21 +153,8 @@ def _numeric(gold: list[Any], model: list[Any], resamples: int, seed: int) -> di
         "spearman": finite(_quiet(lambda: spearmanr(g, m).statistic)) if enough else None,
         "krippendorff_alpha": alpha,
         "reading": alpha_reading(alpha),
-        "ci95": {
-            "mae": _interval(lambda idx: float(np.abs(g[idx] - m[idx]).mean()), n, resamples, seed),
-            "krippendorff_alpha": _interval(lambda idx: interval_alpha_of_units(units[idx]), n, resamples, seed),
-        },
+        "ci95": _intervals(resampled, n, resamples, seed),
     }
-
-
-def _multilabel_macro_f1(yg: np.ndarray, ym: np.ndarray) -> float | None:
-    """Macro-F1 over every label column, as scikit-learn computes it for indicator matrices."""
-    if yg.shape[1] == 0:
-        return None
-    tp = (yg & ym).sum(axis=0)
-    denominator = yg.sum(axis=0) + ym.sum(axis=0)
-    f1 = np.divide(2 * tp, denominator, out=np.zeros(len(tp), dtype=np.float64), where=denominator > 0)
-    return float(f1.mean())
 
 
 def _lists(field: FieldSpec, gold: list[Any], model: list[Any], resamples: int, seed: int) -> dict[str, Any]:
@@ -187,17 +185,25 @@ def _lists(field: FieldSpec, gold: list[Any], model: list[Any], resamples: int, 
     out["per_label"] = per_label
     out["macro_f1"] = float(f1_score(yg, ym, average="macro", zero_division=0)) if labels else None
     out["micro_f1"] = float(f1_score(yg, ym, average="micro", zero_division=0)) if labels else None
-    out["ci95"] = {
-        "exact_set_accuracy": _interval(lambda idx: float(exact[idx].mean()), n, resamples, seed),
-        "macro_f1": _interval(lambda idx: _multilabel_macro_f1(yg[idx], ym[idx]), n, resamples, seed) if labels else None,
-    }
+    hits, marked = (yg & ym).astype(np.int64), yg.astype(np.int64) + ym.astype(np.int64)
+
+    def resampled(block: np.ndarray) -> dict[str, np.ndarray]:
+        figures = {"exact_set_accuracy": exact[block].mean(axis=1)}
+        if labels:  # macro-F1 over every label column, as scikit-learn computes it for indicator matrices
+            tp, denominator = hits[block].sum(axis=1), marked[block].sum(axis=1)
+            f1 = np.divide(2 * tp, denominator, out=np.zeros(tp.shape), where=denominator > 0)
+            figures["macro_f1"] = f1.mean(axis=1)
+        return figures
+
+    out["ci95"] = _intervals(resampled, n, resamples, seed)
     return out
 
 
 def _texts(gold: list[Any], model: list[Any], resamples: int, seed: int) -> dict[str, Any]:
     same = np.array([normalise_text(g) == normalise_text(m) for g, m in zip(gold, model)], dtype=bool)
     n = len(same)
-    return {"n": n, "exact_match": float(same.mean()), "ci95": {"exact_match": _interval(lambda idx: float(same[idx].mean()), n, resamples, seed)}}
+    ci95 = _intervals(lambda block: {"exact_match": same[block].mean(axis=1)}, n, resamples, seed)
+    return {"n": n, "exact_match": float(same.mean()), "ci95": ci95}
 
 
 def _empty(field: FieldSpec) -> dict[str, Any]:
