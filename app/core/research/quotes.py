@@ -55,10 +55,10 @@ class RowTexts:
 
 
 def job_texts(spec: JobSpec) -> RowTexts:
-    """The row texts of a job's own copy of its data."""
-    from app.core.data import load_table
+    """The row texts of a job's own copy of its data, read as the job read it."""
+    from app.core.data import load_job_table
 
-    return RowTexts(spec, load_table(spec.data, spec.sheet))
+    return RowTexts(spec, load_job_table(spec))
 
 
 def quote_flags(engine: Engine, job_id: str) -> dict[str, dict[str, bool]]:
