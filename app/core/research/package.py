@@ -130,7 +130,7 @@ def write_package(engine: Engine, job_id: str, out: Path, *, with_data: bool = F
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".part")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive, \
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive, \
             tempfile.TemporaryDirectory(prefix="batchlab-package-") as tmp:
         writer = _Writer(archive)
         rerun = spec.to_dict()

@@ -18,6 +18,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 import app
 from app.core.build.prepare import MANIFEST_FILE
 from app.core.data.provenance import file_sha256
@@ -26,7 +28,6 @@ from app.core.spec import JobSpec, parse_spec
 if TYPE_CHECKING:
     from app.core.run.engine import Engine
 
-RESULT_FILES = ("output.jsonl", "errors.jsonl", "results.jsonl")
 _END_KEYS = ("ended_at", "completed_at", "failed_at", "expired_at", "cancelled_at")
 
 
@@ -117,23 +118,25 @@ def _batch_facts(folder: Path, row: Any) -> BatchFacts:
     )
 
 
+def _answer(line: Any) -> dict[str, Any]:
+    """The provider's answer in a result line (OpenAI: response.body; Anthropic: result.message)."""
+    holder = (line.get("response") or line.get("result")) if isinstance(line, dict) else None
+    answer = (holder.get("body") or holder.get("message")) if isinstance(holder, dict) else None
+    return answer if isinstance(answer, dict) else {}
+
+
 def scan_models(folder: Path) -> tuple[Counter[str], Counter[str]]:
     """How often each model version (and OpenAI system fingerprint) appears in the provider's answers."""
     models: Counter[str] = Counter()
     fingerprints: Counter[str] = Counter()
-    for path in sorted(folder.glob("attempt-*/batch-*/*.jsonl")):
-        if path.name not in RESULT_FILES:
-            continue
+    for path in sorted(folder.glob("attempt-*/batch-*/*.jsonl")):  # batch folders hold only result files
         with path.open("rb") as handle:
             for line in handle:
                 try:
-                    obj = json.loads(line)
-                except ValueError:
+                    answer = _answer(orjson.loads(line))
+                except orjson.JSONDecodeError:
                     continue
-                body = ((obj.get("response") or {}).get("body") or {}) if "response" in obj else {}
-                message = (obj.get("result") or {}).get("message") or {} if "result" in obj else {}
-                answer = body if isinstance(body, dict) and body.get("model") else message
-                if isinstance(answer, dict) and answer.get("model"):
+                if answer.get("model"):
                     models[str(answer["model"])] += 1
                     if answer.get("system_fingerprint"):
                         fingerprints[str(answer["system_fingerprint"])] += 1
