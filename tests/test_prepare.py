@@ -116,3 +116,54 @@ def test_cli_prepare_summary_and_errors(tmp_path: Path) -> None:
     helped = run_cli("--help")
     for command in ("prepare", "run", "status", "cancel", "retry", "pilot", "export", "simulate", "screenshots"):
         assert command in helped.stdout
+
+
+def mixed_encoding_file(tmp_path: Path) -> Path:
+    """UTF-8 rows with two rows saved as Windows-1252 (as when two exports are pasted together)."""
+    lines = [f"r{i},Title,Señor número {i}".encode() for i in range(1, 30)]
+    lines[4] = "r5,Title,Señor from Excel".encode("cp1252")
+    lines[19] = "r20,Title,Café crème".encode("cp1252")
+    data = tmp_path / "mixed.csv"
+    data.write_bytes(b"review_id,title,body\n" + b"\n".join(lines) + b"\n")
+    return data
+
+
+def test_unreadable_letters_stop_prepare_naming_the_rows(tmp_path: Path) -> None:
+    spec = spec_for(mixed_encoding_file(tmp_path), input_template="{title}: {body}")
+    with pytest.raises(DataError) as info:
+        prepare(spec, tmp_path / "out")
+    assert "rows 6 and 21" in info.value.message and "accept_unreadable_rows" in info.value.hint
+    assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_accepted_unreadable_rows_are_sent_and_listed_in_the_manifest(tmp_path: Path) -> None:
+    spec = spec_for(mixed_encoding_file(tmp_path), input_template="{title}: {body}", accept_unreadable_rows=True)
+    manifest = prepare(spec, tmp_path / "out").manifest
+    assert manifest["rows_sent"] == 29
+    assert manifest["data"]["rows_sent_with_unreadable_letters"] == ["r5", "r20"]
+    assert any("as chosen, these rows are sent as they are" in line for line in manifest["data"]["findings"])
+
+
+def test_manifest_records_the_data_file_it_was_built_from(tmp_path: Path) -> None:
+    import hashlib
+
+    data = tmp_path / "d.csv"
+    data.write_text("Survey export\n\nreview_id,title,body\na,T,good\nb,,\nc,T2,bad\n", encoding="utf-8")
+    spec = spec_for(data, input_template="{title} {body}")
+    record = prepare(spec, tmp_path / "out").manifest["data"]
+    assert record["file"] == "d.csv" and record["bytes"] == data.stat().st_size
+    assert record["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert (record["rows_read"], record["rows_excluded"]) == (3, {"blank_text": 1})
+    assert record["layout"] == {"sheet": None, "header_row": 3, "encoding": "utf-8", "delimiter": ","}
+    assert record["findings"][0].startswith("The column names were taken from row 3")
+
+
+def test_spec_load_options_reach_the_reader(tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("note,,\nreview_id,title,body\na,T,good\nb,T,bad\n", encoding="utf-8")
+    spec = spec_for(data, header_row=2, delimiter=",", encoding="utf-8")
+    assert spec.to_dict()["header_row"] == 2
+    manifest = prepare(spec, tmp_path / "out").manifest
+    assert manifest["rows_sent"] == 2 and manifest["data"]["layout"]["header_row"] == 2
+    with pytest.raises(SpecError, match="header_row"):
+        spec_for(data, header_row=0)

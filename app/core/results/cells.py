@@ -11,11 +11,16 @@ XML cannot hold; such cells are cut or cleaned, and counted, never dropped.
 from __future__ import annotations
 
 import locale
+import math
 import os
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -44,6 +49,36 @@ def neutralise_column(values: list[Any]) -> int:
     return changed
 
 
+def neutralise_array(array: pa.Array) -> tuple[pa.Array, int]:
+    """:func:`neutralise_column` for an Arrow array of texts (vectorised: a million cells in a blink)."""
+    import pyarrow.compute as pc
+
+    starts = pc.match_substring_regex(array, "^[=+\\-@\t\r]")
+    mask = pc.and_(starts, pc.invert(pc.match_substring_regex(array, f"^{_NUMBER.pattern}$")))
+    changed = pc.sum(mask).as_py() or 0
+    if not changed:
+        return array, 0
+    return pc.if_else(mask, pc.binary_join_element_wise("'", array, ""), array), changed
+
+
+def text_array(column: pd.Series) -> pa.Array:
+    """An input column (text) as an Arrow array, without copying when pandas keeps it in Arrow already."""
+    import pyarrow as pa
+
+    return pa.array(column, type=pa.string(), from_pandas=True)
+
+
+def to_arrow(values: list[Any]) -> pa.Array:
+    """Values as one Arrow array: numbers stay numbers when the whole column is numbers, else texts."""
+    import pyarrow as pa
+
+    try:
+        array = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    return array if array.type != pa.null() else array.cast(pa.string())
+
+
 def numeric_column(values: Sequence[str]) -> bool:
     """Whether every non-blank text of an input column is a number Excel would write back unchanged."""
     seen = False
@@ -60,22 +95,23 @@ def as_numbers(values: Iterable[str]) -> list[int | float | None]:
     return [None if not v else float(v) if "." in v else int(v) for v in values]
 
 
-def shown(value: Any, whole: bool = False) -> Any:
+def shown(value: Any) -> Any:
     """A coded value as the rows view shows it: yes/no, lists joined by "; ", blanks empty.
 
-    Numbers stay numbers; ``whole`` (an integer field) writes 3.0 as 3.
+    Numbers stay numbers, whole ones as integers (3.0 is written 3).
     """
-    if value is None:
-        return None
-    if type(value) is bool:
+    kind = type(value)
+    if kind is str or kind is int or value is None:  # most values: nothing to do
+        return value
+    if kind is bool:
         return "yes" if value else "no"
-    if type(value) is float and (whole or value.is_integer()) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
+    if kind is float:
+        if not math.isfinite(value):
+            return str(value)  # NaN or inf: no spreadsheet number
+        return int(value) if value.is_integer() else value
+    if kind is list:
         return "; ".join(str(shown(v)) for v in value)
-    if isinstance(value, dict):
-        return str(value)
-    return value
+    return str(value) if kind is dict else value
 
 
 def fit_for_excel(values: list[Any]) -> tuple[int, int]:

@@ -9,8 +9,9 @@ The file appears whole or not at all: it is written under a temporary name and r
 
 from __future__ import annotations
 
+import codecs
 import contextlib
-import csv
+import json
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,9 +24,12 @@ from app.core.data import Table
 from app.core.data.provenance import changed_since
 from app.core.errors import CancelledError, DataError, StorageError
 from app.core.results import cells
+from app.core.results.xlsx import SheetWriter
 from app.core.spec import JobSpec
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from app.core.run.summary import StoredRows
 
 CHUNK = 50_000
@@ -174,15 +178,14 @@ class _Rows:
         self.stored, self.job_id, self.table, self.extra = stored, job_id, table, extra
         self.excel, self.neutralise, self.summary = excel, neutralise, summary
         self.fields, status, reason = output_columns(spec, table.columns)
-        self.whole = {f.name for f in spec.fields if f.type == "integer"}
         taken = set(table.columns) | set(self.fields.values()) | {status, reason}
         self.header = [*table.columns, *self.fields.values(), status, reason, *(_free_name(n, taken) for n in extra)]
         self.ids = table.row_ids(spec.id_column).tolist()
         frame = table.frame
         self.numeric = {c for c in table.columns if excel and cells.numeric_column(frame[c].tolist())}
 
-    def chunks(self) -> Iterator[list[list[Any]]]:
-        """Columns of each chunk of rows, ready to write."""
+    def chunks(self) -> Iterator[list[Any]]:
+        """Columns of each chunk of rows, made safe: Python lists for Excel, Arrow arrays for CSV."""
         frame = self.table.frame
         for start in range(0, len(self.ids), CHUNK):
             ids = self.ids[start : start + CHUNK]
@@ -193,28 +196,43 @@ class _Rows:
                     "The copy of the data in the job folder was changed or replaced; restore it and export again.",
                 )
             part = frame.iloc[start : start + len(ids)]
-            columns: list[list[Any]] = [
-                cells.as_numbers(part[c].tolist()) if c in self.numeric else part[c].tolist() for c in self.table.columns
-            ]
-            values = [orjson.loads(r["values_json"]) if r["values_json"] and r["status"] == "coded" else {} for r in stored]
-            for name in self.fields:
-                whole = name in self.whole
-                columns.append([cells.shown(v.get(name), whole) for v in values])
-            columns.append([r["status"] for r in stored])
-            columns.append([r["reason"] for r in stored])
-            for by_id in self.extra.values():
-                columns.append([cells.shown(by_id.get(i)) for i in ids])
-            for column in columns:
-                self._make_safe(column)
-            yield columns
+            values = [_values(r["values_json"]) if r["values_json"] and r["status"] == "coded" else {} for r in stored]
+            added = [[cells.shown(v.get(name)) for v in values] for name in self.fields]
+            added.append([r["status"] for r in stored])
+            added.append([r["reason"] for r in stored])
+            added += [[cells.shown(by_id.get(i)) for i in ids] for by_id in self.extra.values()]
+            if self.excel:
+                inputs = [cells.as_numbers(part[c].tolist()) if c in self.numeric else part[c].tolist() for c in self.table.columns]
+                yield [self._excel_safe(column) for column in inputs + added]
+            else:
+                inputs = [self._csv_safe_input(part[c]) for c in self.table.columns]
+                yield inputs + [cells.to_arrow(self._csv_safe(column)) for column in added]
 
-    def _make_safe(self, column: list[Any]) -> None:
+    def _csv_safe_input(self, column: pd.Series) -> Any:
+        array = cells.text_array(column)
+        if self.neutralise:
+            array, changed = cells.neutralise_array(array)
+            self.summary.cells_neutralised += changed
+        return array
+
+    def _csv_safe(self, column: list[Any]) -> list[Any]:
         if self.neutralise:
             self.summary.cells_neutralised += cells.neutralise_column(column)
-        if self.excel:
-            cut, cleaned = cells.fit_for_excel(column)
-            self.summary.cells_cut += cut
-            self.summary.cells_cleaned += cleaned
+        return column
+
+    def _excel_safe(self, column: list[Any]) -> list[Any]:
+        self._csv_safe(column)
+        cut, cleaned = cells.fit_for_excel(column)
+        self.summary.cells_cut += cut
+        self.summary.cells_cleaned += cleaned
+        return column
+
+
+def _values(text: str) -> dict[str, Any]:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # NaN or Infinity, which Python's json module writes and orjson refuses
+        return json.loads(text)
 
 
 def _write(kind: str, partial: Path, builder: _Rows, summary: ExportSummary, stop: _Stopper) -> None:
@@ -225,46 +243,39 @@ def _write(kind: str, partial: Path, builder: _Rows, summary: ExportSummary, sto
 
 
 def _write_csv(partial: Path, builder: _Rows, separator: str, bom: bool, stop: _Stopper) -> None:
-    """RFC 4180 CSV: a cell holding the separator, a quote, a line feed or a lone carriage return is
-    quoted (the csv module's minimal quoting with "\\r\\n" line ends), so the file reads back cell for cell."""
+    """RFC 4180 CSV through Arrow's writer: every text is quoted (quotes inside doubled), so a cell
+    holding the separator, a line feed or a lone carriage return reads back as the same one cell."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     done = 0
     stop(done)
-    with partial.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=separator, quotechar='"', lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-        writer.writerow(builder.header)
+    with partial.open("wb") as handle:
+        if bom:
+            handle.write(codecs.BOM_UTF8)
         for columns in builder.chunks():
-            writer.writerows(zip(*columns, strict=True))
-            done += len(columns[0])
+            table = pa.table(columns, names=builder.header)
+            pacsv.write_csv(table, handle, pacsv.WriteOptions(include_header=done == 0, delimiter=separator, eol="\r\n"))
+            done += len(table)
             stop(done)
+        if done == 0:
+            handle.write((separator.join(f'"{name}"' for name in builder.header) + "\r\n").encode("utf-8"))
 
 
 def _write_xlsx(partial: Path, builder: _Rows, stop: _Stopper) -> None:
-    """Excel through XlsxWriter's constant-memory mode (rows go to disk as they are written).
-    Texts are always written as texts: nothing is turned into a formula, a number or a link."""
-    import xlsxwriter
-    import xlsxwriter.exceptions
-
+    """Excel, streamed a chunk of rows at a time (memory stays flat); texts stay texts."""
     done = 0
     stop(done)
-    book = xlsxwriter.Workbook(
-        str(partial),
-        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
-    )
-    sheet = book.add_worksheet("Export")
-    sheet.write_row(0, 0, builder.header, book.add_format({"bold": True}))
-    sheet.freeze_panes(1, 0)
-    row = 1
-    write_row = sheet.write_row
-    for columns in builder.chunks():  # a failure here leaves only temporary files, which close themselves
-        for values in zip(*columns, strict=True):
-            write_row(row, 0, values)
-            row += 1
-        done += len(columns[0])
-        stop(done)
+    sheet = SheetWriter(partial, builder.header)
     try:
-        book.close()
-    except xlsxwriter.exceptions.FileCreateError as exc:  # it wraps the OSError that says why
-        raise (exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))) from None
+        for columns in builder.chunks():
+            sheet.write_rows(zip(*columns, strict=True))
+            done += len(columns[0])
+            stop(done)
+    except BaseException:
+        sheet.abandon()
+        raise
+    sheet.close()
 
 
 def _write_whole(path: Path, write: Callable[[Path], None]) -> None:
