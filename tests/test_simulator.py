@@ -110,12 +110,16 @@ def responses_body(text: str, schema: dict[str, Any] = SCHEMA) -> dict[str, Any]
     }
 
 
+#: Long enough to be cached: Anthropic caches nothing below the model's minimum (1,024 tokens for Sonnet 4.6).
+CACHEABLE_INSTRUCTIONS = "Code the review, carefully and briefly. " * 120
+
+
 def claude_params(text: str, schema: dict[str, Any] = SCHEMA) -> dict[str, Any]:
     return {
         "model": "claude-sonnet-4-6",
         "max_tokens": 300,
         "system": [
-            {"type": "text", "text": "Code the review, carefully and briefly.", "cache_control": {"type": "ephemeral"}}
+            {"type": "text", "text": CACHEABLE_INSTRUCTIONS, "cache_control": {"type": "ephemeral"}}
         ],
         "messages": [{"role": "user", "content": text}],
         "tools": [{"name": "record_coding", "description": "Record the coding.", "input_schema": schema}],

@@ -69,16 +69,22 @@ class ModelRules:
     #: Whether the model takes temperature/top_p, and why not when it does not (shown in the preview).
     sampling: bool = True
     no_sampling_reason: str = ""
+    #: Set when the API version BatchLab sends has no sampling parameters for any model: why.
+    api_drops_sampling: str = ""
     #: Reasoning-model rules (OpenAI): temperature only at this effort (gpt-5.1+: "none") …
     sampling_at_effort: str | None = None
     #: … and otherwise only this value, the default ("Only the default (1) value is supported", A.10).
     fixed_temperature: float | None = None
     #: Accepted effort values, lowest first; empty: no effort setting.
     efforts: tuple[str, ...] = ()
-    #: The effort BatchLab sends by default (the lowest the model accepts).
+    #: The effort BatchLab sends by default (the lowest the model accepts) …
     default_effort: str | None = None
-    #: Anthropic: the ``thinking`` field sent at the lowest setting (None: leave it out).
+    #: … and the one the provider uses when a request names none (for the simulated service).
+    provider_default_effort: str | None = None
+    #: Anthropic: the ``thinking`` field sent at the lowest setting (None: leave it out) …
     lowest_thinking: dict[str, str] | None = None
+    #: … and the ``thinking`` types the model accepts at all (None: every type).
+    thinking_types: tuple[str, ...] | None = None
     #: Whether a request at BatchLab's lowest setting still thinks (hidden tokens billed as output).
     thinks_at_lowest: bool = False
     forced_tool: bool = True
@@ -100,6 +106,8 @@ class ModelRules:
 
     def accepts_temperature(self, temperature: float, effort: str | None) -> bool:
         """Whether this temperature may be sent at this effort."""
+        if self.api_drops_sampling:
+            return False
         return (
             self.sampling
             or (self.sampling_at_effort is not None and effort == self.sampling_at_effort)
@@ -135,13 +143,15 @@ _OPENAI_BASE = ModelRules("openai", "", STRICT_SCHEMA, schema_limits=OPENAI_SCHE
 _OPENAI_REASONING = replace(_OPENAI_BASE, sampling=False, no_sampling_reason=_NO_FIXED_TEMPERATURE,
                             fixed_temperature=1.0)
 _CLAUDE_BASE = ModelRules(
-    "anthropic", "", JSON_OUTPUTS, sampling=False, no_sampling_reason=_API_2026,
-    schema_limits=ANTHROPIC_JSON_LIMITS, budget_key="max_tokens",
+    "anthropic", "", JSON_OUTPUTS, api_drops_sampling=_API_2026, schema_limits=ANTHROPIC_JSON_LIMITS,
+    budget_key="max_tokens",
 )
 # Claude 4.7 and later use the newer tokenizer: "the same text counts as about 30% more tokens than on
 # Claude Haiku 4.5" (Anthropic, "What's new in Claude Haiku 5.5" / Haiku 5.5 overview).
 _CLAUDE5 = replace(
-    _CLAUDE_BASE, no_sampling_reason=_CLAUDE5_SAMPLING, efforts=_CLAUDE_EFFORTS, default_effort="low",
+    _CLAUDE_BASE, sampling=False, no_sampling_reason=_CLAUDE5_SAMPLING, api_drops_sampling="",
+    efforts=_CLAUDE_EFFORTS, default_effort="low", provider_default_effort="medium",
+    thinking_types=("adaptive",),
     forced_tool=False, max_output=128_000, context=1_000_000, tokenizer_factor=1.3, min_cacheable=512,
 )
 
@@ -160,16 +170,16 @@ FAMILIES: list[tuple[re.Pattern[str], ModelRules]] = [
         # o-series: low/medium/high, no temperature, max_completion_tokens only (openai-tools docs.rs
         # ReasoningEffort "o1, o3, o4 series: low, medium, high"; batch-apis.md A.10/A.11).
         (r"(o1|o3|o3-mini|o4-mini)" + _DATE, replace(_OPENAI_REASONING, family="o-series", efforts=_O_EFFORTS,
-                                                     default_effort="low", thinks_at_lowest=True,
+                                                     default_effort="low", provider_default_effort="medium", thinks_at_lowest=True,
                                                      max_output=100_000, context=200_000)),
         # gpt-5 / -mini / -nano: "All models before gpt-5.1 default to medium and do not support none";
         # minimal is the lowest (OpenAI ReasoningEffort docs, mirrored on learn.microsoft.com).
         (r"gpt-5(-mini|-nano)?" + _DATE, replace(_OPENAI_REASONING, family="GPT-5", efforts=_GPT5_EFFORTS,
-                                                 default_effort="minimal", thinks_at_lowest=True,
+                                                 default_effort="minimal", provider_default_effort="medium", thinks_at_lowest=True,
                                                  max_output=128_000, context=400_000)),
         # gpt-5.1: none, low, medium, high; temperature allowed at effort none (same page; vercel/ai#10932).
         (r"gpt-5\.1" + _DATE, replace(_OPENAI_REASONING, family="GPT-5.1", efforts=_GPT51_EFFORTS,
-                                      default_effort="none", sampling_at_effort="none",
+                                      default_effort="none", provider_default_effort="none", sampling_at_effort="none",
                                       max_output=128_000, context=400_000)),
         # gpt-5.2 … 5.x: none … xhigh (openai-tools docs.rs "GPT-5.2: none, low, medium, high, xhigh");
         # gpt-5.4 and gpt-5.4-mini: "Supported values are none, low, medium, high, and xhigh. The default
@@ -177,11 +187,13 @@ FAMILIES: list[tuple[re.Pattern[str], ModelRules]] = [
         # #1497 citing OpenAI "GPT-5.4 parameter compatibility").
         (r"gpt-5\.[2-9](-mini|-nano|-pro)?" + _DATE, replace(
             _OPENAI_REASONING, family="GPT-5.2+", efforts=_GPT52_EFFORTS, default_effort="none",
+            provider_default_effort="none",
             sampling_at_effort="none", max_output=128_000)),
         # gpt-6 families: treated like gpt-5.1+ ("skip the temperature check when reasoning_effort is
         # none on gpt-5.1+", batch-apis.md Part D item 4); no provider page found for their effort list.
         (r"gpt-6(\.\d)?(-[a-z]+)?" + _DATE, replace(
             _OPENAI_REASONING, family="GPT-6", efforts=_GPT52_EFFORTS, default_effort="none",
+            provider_default_effort="none",
             sampling_at_effort="none", max_output=128_000)),
         # ---- Anthropic ---------------------------------------------------------------------------
         # Claude 5.5: forced tool choice, thinking {"type": "disabled"}, thinking budgets and sampling
@@ -191,7 +203,9 @@ FAMILIES: list[tuple[re.Pattern[str], ModelRules]] = [
         # overview, apidog "How to use the Claude Haiku 5.5 API"). Minimum cacheable prompt 512
         # (batch-apis.md B.7). Max output 128K, context 1M (model overviews).
         (r"claude-sonnet-5-5" + _ADATE, replace(_CLAUDE5, family="Claude Sonnet 5.5",
-                                              lowest_thinking={"type": "between_tools"})),
+                                              lowest_thinking={"type": "between_tools"},
+                                              provider_default_effort="high",
+                                              thinking_types=("adaptive", "between_tools"))),
         (r"claude-opus-5-5" + _ADATE, replace(_CLAUDE5, family="Claude Opus 5.5", thinks_at_lowest=True)),
         (r"claude-haiku-5-5" + _ADATE, replace(_CLAUDE5, family="Claude Haiku 5.5", thinks_at_lowest=True)),
         # Other Claude 5.x (Fable, Mythos, Opus/Sonnet 5): same 5.x rules, thinking left to the model;

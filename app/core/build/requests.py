@@ -126,7 +126,7 @@ class RequestBuilder:
                     f'effort "{self.effort}", which this job uses.'
                 )
             return temperature
-        reason = rules.no_sampling_reason
+        reason = rules.api_drops_sampling or rules.no_sampling_reason
         if rules.sampling_at_effort is not None:
             reason = (f'takes a temperature only at reasoning effort "{rules.sampling_at_effort}"; this job uses '
                       f'"{self.effort}"')

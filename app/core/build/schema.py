@@ -9,6 +9,7 @@ as is. How large a schema each provider compiles is checked before anything is s
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.build.models import SchemaLimits
@@ -143,24 +144,41 @@ def limit_problems(fields: list[FieldSpec], schema: dict[str, Any], limits: Sche
                     f"{provider} accepts at most {limits.large_enum_chars:,} characters in a list of more than "
                     f"{limits.large_enum} choices: shorten the choices, {fix}."
                 )
-    properties, depth = _size(schema)
-    if limits.max_properties is not None and properties > limits.max_properties:
+    size = schema_size(schema)
+    if limits.max_properties is not None and size.properties > limits.max_properties:
         problems.append(
-            f"The answer has {properties:,} fields in all; {provider} accepts at most {limits.max_properties:,}: "
-            "use fewer output fields or fewer rows per request."
+            f"The answer has {size.properties:,} fields in all; {provider} accepts at most "
+            f"{limits.max_properties:,}: use fewer output fields or fewer rows per request."
         )
-    if limits.max_depth is not None and depth > limits.max_depth:
-        problems.append(f"The answer is nested {depth} levels deep; {provider} accepts at most {limits.max_depth}.")
+    if limits.max_depth is not None and size.depth > limits.max_depth:
+        problems.append(f"The answer is nested {size.depth} levels deep; {provider} accepts at most {limits.max_depth}.")
     return problems
 
 
-def _size(schema: Any, depth: int = 1) -> tuple[int, int]:
-    """(object properties in all, deepest object nesting) of a schema."""
+@dataclass
+class SchemaSize:
+    """What a provider's schema limits count: object properties, nesting depth and every enum."""
+
+    properties: int = 0
+    depth: int = 0
+    enums: list[list[Any]] = field(default_factory=list)
+
+
+def schema_size(schema: Any) -> SchemaSize:
+    """Count a schema's properties, objects nested in objects, and collect its enums."""
+    size = SchemaSize()
+    _measure(schema, 1, size)
+    return size
+
+
+def _measure(schema: Any, depth: int, size: SchemaSize) -> None:
     if not isinstance(schema, dict):
-        return 0, 0
+        return
+    if isinstance(schema.get("enum"), list):
+        size.enums.append(schema["enum"])
     properties = schema.get("properties") or {}
-    count, deepest = len(properties), depth if properties else 0
-    for sub in [*properties.values(), schema.get("items")]:
-        n, d = _size(sub, depth + 1 if properties else depth)
-        count, deepest = count + n, max(deepest, d)
-    return count, deepest
+    if properties:
+        size.properties += len(properties)
+        size.depth = max(size.depth, depth)
+    for child in [*properties.values(), schema.get("items"), *(schema.get("anyOf") or [])]:
+        _measure(child, depth + 1 if properties else depth, size)

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.build.models import REASONING_TOKENS, rules_for
+from app.core.simulator import request_rules
 from app.core.simulator.schema_values import (
     generate,
     generate_rows,
@@ -173,30 +175,64 @@ def outcome_error(outcome: str) -> ApiError:
     return ApiError(500, "[simulated] The server had an error while processing your request. Sorry about that!")
 
 
+def _reasoning_tokens(shape: str, body: dict[str, Any]) -> int:
+    """Hidden reasoning (OpenAI) or thinking (Claude) tokens the request spends, from the registry."""
+    provider = "anthropic" if shape == MESSAGES else "openai"
+    rules = rules_for(provider, str(body.get("model", "")))
+    if rules.unknown_note or not rules.reasoning:
+        return 0
+    if shape == MESSAGES:
+        if (body.get("thinking") or {}).get("type") == "between_tools":
+            return 0  # thinking turned off (Claude Sonnet 5.5 overview)
+        effort = (body.get("output_config") or {}).get("effort")
+    elif shape == RESPONSES:
+        effort = (body.get("reasoning") or {}).get("effort")
+    else:
+        effort = body.get("reasoning_effort")
+    return REASONING_TOKENS.get(effort or rules.provider_default_effort or "medium", 0)
+
+
 def respond(shape: str, body: dict[str, Any], outcome: str, call: Call) -> dict[str, Any]:
-    """The provider's answer body for ``outcome``; raises :class:`ApiError` for error outcomes."""
+    """The provider's answer body for ``outcome``; raises :class:`ApiError` for error outcomes.
+
+    A body the model does not accept (request_rules) is a 400 whatever the scripted outcome.
+    """
+    request_rules.check(shape, body)
     if outcome in ("error_400", "server_error"):
         raise outcome_error(outcome)
     prompt = read_prompt(shape, body)
     value = answer_value(prompt, outcome)
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    reasoning = _reasoning_tokens(shape, body)
+    if prompt.max_output and outcome == "success" and reasoning + _tokens(text) > prompt.max_output:
+        outcome = "truncated"  # the budget did not cover thinking plus the answer
     if outcome == "truncated":
         text = text[: max(1, len(text) // 2)]
     elif outcome == "malformed" and prompt.tool is None:
         text = "Sure! " + text.replace('"', "'")
     input_tokens = _tokens(prompt.user + json.dumps(prompt.schema or {})) + 8
-    output_tokens = _tokens(REFUSAL if outcome == "refusal" else text)
+    output_tokens = _tokens(REFUSAL if outcome == "refusal" else text) + reasoning
     if outcome == "truncated" and prompt.max_output:
         output_tokens = prompt.max_output
+    tokens = Tokens(input_tokens, output_tokens, min(reasoning, output_tokens))
     if shape == MESSAGES:
-        return _message(prompt, outcome, value, text, call, input_tokens, output_tokens)
-    input_tokens += _tokens(prompt.system) if prompt.system else 0
+        return _message(prompt, outcome, value, text, call, tokens, body)
+    tokens.input += _tokens(prompt.system) if prompt.system else 0
     if shape == RESPONSES:
-        return _response(prompt, outcome, text, call, input_tokens, output_tokens)
-    return _chat(prompt, outcome, text, call, input_tokens, output_tokens)
+        return _response(prompt, outcome, text, call, tokens)
+    return _chat(prompt, outcome, text, call, tokens)
 
 
-def _chat(prompt: Prompt, outcome: str, text: str, call: Call, tokens_in: int, tokens_out: int) -> dict[str, Any]:
+@dataclass
+class Tokens:
+    """Usage of one answer: input, output (reasoning included) and the reasoning part."""
+
+    input: int
+    output: int
+    reasoning: int
+
+
+def _chat(prompt: Prompt, outcome: str, text: str, call: Call, tokens: Tokens) -> dict[str, Any]:
     refused = outcome == "refusal"
     message: dict[str, Any] = {
         "role": "assistant",
@@ -212,11 +248,11 @@ def _chat(prompt: Prompt, outcome: str, text: str, call: Call, tokens_in: int, t
         "choices": [{"index": 0, "message": message, "logprobs": None,
                      "finish_reason": "length" if outcome == "truncated" else "stop"}],
         "usage": {
-            "prompt_tokens": tokens_in,
-            "completion_tokens": tokens_out,
-            "total_tokens": tokens_in + tokens_out,
+            "prompt_tokens": tokens.input,
+            "completion_tokens": tokens.output,
+            "total_tokens": tokens.input + tokens.output,
             "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+            "completion_tokens_details": {"reasoning_tokens": tokens.reasoning, "audio_tokens": 0,
                                           "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
         },
         "service_tier": "default",
@@ -224,7 +260,7 @@ def _chat(prompt: Prompt, outcome: str, text: str, call: Call, tokens_in: int, t
     }
 
 
-def _response(prompt: Prompt, outcome: str, text: str, call: Call, tokens_in: int, tokens_out: int) -> dict[str, Any]:
+def _response(prompt: Prompt, outcome: str, text: str, call: Call, tokens: Tokens) -> dict[str, Any]:
     truncated = outcome == "truncated"
     part = ({"type": "refusal", "refusal": REFUSAL} if outcome == "refusal"
             else {"type": "output_text", "text": text, "annotations": []})
@@ -245,32 +281,36 @@ def _response(prompt: Prompt, outcome: str, text: str, call: Call, tokens_in: in
         "tool_choice": "auto",
         "tools": [],
         "usage": {
-            "input_tokens": tokens_in,
+            "input_tokens": tokens.input,
             "input_tokens_details": {"cached_tokens": 0},
-            "output_tokens": tokens_out,
-            "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": tokens_in + tokens_out,
+            "output_tokens": tokens.output,
+            "output_tokens_details": {"reasoning_tokens": tokens.reasoning},
+            "total_tokens": tokens.input + tokens.output,
         },
     }
 
 
 def _message(
-    prompt: Prompt, outcome: str, value: Any, text: str, call: Call, tokens_in: int, tokens_out: int
+    prompt: Prompt, outcome: str, value: Any, text: str, call: Call, tokens: Tokens, body: dict[str, Any]
 ) -> dict[str, Any]:
     stop = {"refusal": "refusal", "truncated": "max_tokens"}.get(outcome)
-    content: list[dict[str, Any]]
+    content: list[dict[str, Any]] = []
+    if tokens.reasoning:
+        # Thinking comes first; with display omitted it is empty and carries a signature
+        # (batch-apis.md B.7; Claude Haiku 5.5 migration guide: responses may start with thinking).
+        content.append({"type": "thinking", "thinking": "", "signature": call.id("sig_")})
     if outcome == "refusal":
-        content = [{"type": "text", "text": REFUSAL}]
+        content.append({"type": "text", "text": REFUSAL})
     elif prompt.tool is not None:
         if outcome == "truncated" and isinstance(value, dict):
             value = dict(list(value.items())[: len(value) // 2])
         elif outcome == "malformed":
             value = _drop_field(value)
-        content = [{"type": "tool_use", "id": call.id("toolu_"), "name": prompt.tool, "input": value}]
+        content.append({"type": "tool_use", "id": call.id("toolu_"), "name": prompt.tool, "input": value})
         stop = stop or "tool_use"
     else:
-        content = [{"type": "text", "text": text}]
-    system_tokens = _tokens(prompt.system) if prompt.system else 0
+        content.append({"type": "text", "text": text})
+    cache, uncached_system = _cache_usage(prompt, call, body)
     return {
         "id": call.id("msg_"),
         "type": "message",
@@ -280,10 +320,36 @@ def _message(
         "stop_reason": stop or "end_turn",
         "stop_sequence": None,
         "usage": {
-            "input_tokens": tokens_in,
-            "output_tokens": tokens_out,
-            "cache_creation_input_tokens": 0 if call.cache_hit else system_tokens,
-            "cache_read_input_tokens": system_tokens if call.cache_hit else 0,
+            "input_tokens": tokens.input + uncached_system,
+            "output_tokens": tokens.output,
+            **cache,
             "service_tier": "batch" if call.batch else "standard",
         },
     }
+
+
+def _cache_usage(prompt: Prompt, call: Call, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Anthropic's cache fields, and the system tokens billed as plain input.
+
+    A system block marked with ``cache_control`` and at least the model's minimum cacheable length
+    is written by the first request and read by later ones (5-minute or 1-hour TTL as marked);
+    below the minimum nothing is cached and no error is raised (Anthropic prompt-caching page, as
+    quoted by dev.to "Claude's prompt cache fails silently").
+    """
+    system = body.get("system")
+    blocks = system if isinstance(system, list) else []
+    control = next((b.get("cache_control") for b in blocks if isinstance(b, dict) and b.get("cache_control")), None)
+    tokens = _tokens(prompt.system) if prompt.system else 0
+    minimum = rules_for("anthropic", prompt.model).min_cacheable or 0
+    ttl = control.get("ttl", "5m") if isinstance(control, dict) and tokens >= minimum else None
+    written = tokens if ttl is not None and not call.cache_hit else 0
+    read = tokens if ttl is not None and call.cache_hit else 0
+    fields = {
+        "cache_creation_input_tokens": written,
+        "cache_read_input_tokens": read,
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": written if ttl == "5m" else 0,
+            "ephemeral_1h_input_tokens": written if ttl == "1h" else 0,
+        },
+    }
+    return fields, 0 if ttl is not None else tokens
