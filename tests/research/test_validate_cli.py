@@ -222,3 +222,25 @@ def test_pilot_answers_on_gold_rows_are_validated_the_same_way() -> None:
     assert result.unknown_ids == ["R077"]
     assert result.fields["sentiment"]["accuracy"] == 0.5
     assert [(d["row_id"], d["gold"], d["model"]) for d in result.disagreements] == [("R002", "negative", "neutral")]
+
+
+@pytest.mark.slow
+def test_a_demo_job_validated_against_twenty_hand_coded_rows(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BATCHLAB_POLL_SECONDS", "0.2")
+    code, out, err = run_cli(capsys, "run", str(ROOT / "examples" / "demo-reviews.json"), "--wait")
+    assert code == 0, err
+    engine = Engine(Path(os.environ["BATCHLAB_HOME"]), KeyStore())
+    [job] = engine.jobs()
+    frame = load_table(SAMPLE / "reviews.csv").frame.head(20)
+    store = GoldStore(engine.store)
+    for row_id, stars in zip(frame["review_id"], frame["stars"]):  # a person codes 20 rows, one at a time
+        store.set_label(job.id, "alice", row_id, {"sentiment": _sentiment(stars), "mentions_price": False})
+    code, out, err = run_cli(capsys, "validate", job.id, "--json", "--resamples", "100")
+    assert code == 0, err
+    result = json.loads(out)
+    model = {r.row_id: r.values for r in engine.rows(job.id)}
+    gold = [_sentiment(s) for s in frame["stars"]]
+    answered = [model[r]["sentiment"] for r in frame["review_id"]]
+    assert result["rows_with_gold"] == result["rows_compared"] == 20 and result["not_coded"] == {}
+    assert result["fields"]["sentiment"]["accuracy"] == pytest.approx(accuracy_score(gold, answered), abs=1e-6)
+    assert result["fields"]["mentions_price"]["n"] == 20

@@ -121,7 +121,10 @@ def human_agreement(
     from app.core.research.agreement import agreement_of
 
     result = agreement_of(fields, by_coder, resamples=resamples, seed=seed)
-    return {name: {"coders": coders, "n": result.rows_compared, **figures} for name, figures in result.fields.items()}
+    return {
+        name: {"coders": coders, "n": result.rows_compared, **figures, "ci95": {"krippendorff_alpha": figures["ci95"]}}
+        for name, figures in result.fields.items()
+    }
 
 
 def validate_rows(
