@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import zipfile
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from app.cli import main
 from app.core.errors import ImportFileError, JobError
 from app.core.keys import KeyStore
+from app.core.research.gold_store import GoldStore
 from app.core.research.links import read_only_source
 from app.core.research.package import import_package, write_package
 from app.core.research.provider_import import import_results_file
@@ -34,14 +36,27 @@ def _report_text(engine: Engine, job_id: str) -> str:
     return "\n".join(line for line in text.splitlines() if "report written" not in line)
 
 
+def hand_code(engine: Engine, job_id: str, rows: int = 16) -> None:
+    """Gold labels for some rows: the model's answers, with every third sentiment changed."""
+    flip = {"positive": "negative", "negative": "neutral", "neutral": "positive"}
+    labels = {
+        r.row_id: {**r.values, "sentiment": flip[r.values["sentiment"]] if i % 3 == 0 else r.values["sentiment"]}
+        for i, r in enumerate(engine.rows(job_id, "coded", 0, rows))
+    }
+    GoldStore(engine.store).save_labels(job_id, "Ana", labels, "test")
+
+
 def test_package_without_data_imports_read_only_with_the_same_rows_and_report(engine: Engine, tmp_path: Path) -> None:  # noqa: F811
     job_id = run_sample(engine)
+    hand_code(engine, job_id)
     package = write_package(engine, job_id, tmp_path / "package.zip")
     with zipfile.ZipFile(package) as archive:
         names = set(archive.namelist())
         sums = archive.read("SHA256SUMS").decode()
         coded = pd.read_csv(archive.open("coded.csv"), dtype=str, keep_default_na=False)
         readme = archive.read("README.md").decode()
+        validation = json.loads(archive.read("validation.json"))
+        gold = pd.read_csv(archive.open("gold/labels.csv"), dtype=str, keep_default_na=False)
         for line in sums.splitlines():
             if not line.startswith("#"):
                 digest, _, name = line.partition("  ")
@@ -54,6 +69,8 @@ def test_package_without_data_imports_read_only_with_the_same_rows_and_report(en
     assert f"# not included: {data_sha}  data/reviews.csv" in sums  # … but its checksum goes
     assert list(coded.columns) == ["review_id", "sentiment", "confidence", "mentions_price", "topics", "quote", "batchlab_status", "batchlab_reason"]
     assert "python -m app run spec.json --wait" in readme
+    assert validation["rows_compared"] == 16 and len(gold) == 16
+    assert validation["disagreements"] and all(d["text"] is None for d in validation["disagreements"])
 
     reviewer = Engine(tmp_path / "reviewer-home", KeyStore())
     imported = import_package(reviewer, package)
@@ -61,7 +78,9 @@ def test_package_without_data_imports_read_only_with_the_same_rows_and_report(en
     assert _rows(reviewer, imported) == _rows(engine, job_id)
     assert reviewer.job(imported).status_counts == engine.job(job_id).status_counts
     assert reviewer.job(imported).state == "done"
-    assert _report_text(reviewer, imported) == _report_text(engine, job_id)
+    report = _report_text(reviewer, imported)
+    assert report == _report_text(engine, job_id)
+    assert "16 were compared" in report and "sentiment: confusion matrix" in report
     assert reviewer.raw_response(imported, "R001") == engine.raw_response(job_id, "R001")
     assert read_only_source(reviewer.store, imported) == "package.zip"
     with pytest.raises(JobError, match="read-only"):

@@ -81,6 +81,8 @@ python -m app import {{this file}}.zip   # restores the job read-only: every row
   provenance, lifecycle, cost, validation, stability, software, GUIDE-LLM checklist).
 - `spec.json`: the job spec; `codebook.md`: instructions, row template and fields verbatim.
 {data_line}
+- `validation.json`, `gold/labels.csv` (when the job has hand-coded rows): the validation
+  figures and every coder's labels.
 - `coded.csv`: the coded rows (ID, one column per field, status and reason{", with the input columns" if with_data else ""}).
 - `job/`: the job folder: request files exactly as sent, the index that maps answers to rows,
   manifests (token and cost estimates), each batch's provider object and raw output.
@@ -111,7 +113,8 @@ class _Writer:
 
 def write_package(engine: Engine, job_id: str, out: Path, *, with_data: bool = False, progress: Progress | None = None) -> Path:
     """Write the job's replication package to ``out`` (a .zip); the path written."""
-    from app.core.research.report import build_report, codebook_markdown, write_report
+    from app.core.research.gold_store import GoldStore
+    from app.core.research.report import build_report, codebook_markdown, validation_json, write_report
     from app.core.research.report_facts import job_spec
 
     job, spec = engine.job(job_id), job_spec(engine, job_id)
@@ -126,7 +129,7 @@ def write_package(engine: Engine, job_id: str, out: Path, *, with_data: bool = F
         p for p in sorted(job.folder.rglob("*"))
         if p.is_file() and (with_data or not p.relative_to(job.folder).as_posix().startswith("input/"))
     ]
-    total, done = len(job_files) + 8, 0
+    total, done = len(job_files) + 10, 0
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".part")
@@ -143,12 +146,18 @@ def write_package(engine: Engine, job_id: str, out: Path, *, with_data: bool = F
         writer.add_file("coded.csv", _coded_export(engine, job_id, spec, Path(tmp), with_data))
         if with_data:
             writer.add_file(f"data/{spec.data.name}", spec.data)
+        validation = validation_json(engine, job_id, job.folder)
+        if validation:
+            if not with_data:  # a disagreement shows the row's text: that stays home with the data
+                validation["disagreements"] = [{**d, "text": None} for d in validation.get("disagreements", [])]
+            writer.add("validation.json", json.dumps(validation, indent=2, ensure_ascii=False).encode())
+            writer.add_file("gold/labels.csv", GoldStore(engine.store).export_csv(job_id, Path(tmp) / "labels.csv", [f.name for f in spec.fields]))
         meta = {"format": FORMAT, "job_id": job_id, "data_file": spec.data.name, "data_sha256": data_sha,
                 "with_data": with_data, "link": link_of(engine.store, job_id)}
         writer.add("history/package.json", json.dumps(meta, indent=2).encode())
         for table, records in _history(engine, job_id).items():
             writer.add(f"history/{table}.json", json.dumps(records, ensure_ascii=False, default=str).encode())
-        done = 8
+        done = 10
         for path in job_files:
             writer.add_file(f"job/{path.relative_to(job.folder).as_posix()}", path)
             done += 1
@@ -217,6 +226,7 @@ def _zip_sha256(archive: zipfile.ZipFile, name: str) -> str:
 def import_package(engine: Engine, path: Path) -> str:
     """Restore a package as a read-only job; its job id (the original one when it is free here)."""
     from app.core.research.gold_store import GoldStore
+    from app.core.research.report import PACKAGED_VALIDATION
 
     path = Path(path)
     with zipfile.ZipFile(_checked(path)) as archive:
@@ -239,6 +249,9 @@ def import_package(engine: Engine, path: Path) -> str:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     with archive.open(name) as source, target.open("wb") as sink:
                         shutil.copyfileobj(source, sink, 1 << 20)
+            folder.mkdir(parents=True, exist_ok=True)
+            if "validation.json" in names and not meta.get("with_data"):  # no texts here to check quotes again
+                (folder / PACKAGED_VALIDATION).write_bytes(archive.read("validation.json"))
             GoldStore(engine.store)  # creates the gold tables, so gold labels have somewhere to go
             _restore_history(engine, history, old_id, job_id, folder)
         except BaseException:

@@ -12,17 +12,23 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.research.report_facts import JobFacts, job_facts, software_versions
+from app.core.research.stats import alpha_reading
 
 if TYPE_CHECKING:
     from app.core.research.agreement import Agreement
     from app.core.run.engine import Engine
 
+#: Where an imported job keeps the validation its package carried.
+PACKAGED_VALIDATION = "packaged-validation.json"
+_VALIDATION_FIGURES = (("accuracy", "accuracy"), ("cohen_kappa", "Cohen's κ"), ("macro_f1", "macro-F1"),
+                       ("mae", "MAE"), ("pearson", "Pearson r"), ("spearman", "Spearman ρ"))
 API_NAMES = {
     "openai": "OpenAI Batch API",
     "anthropic": "Anthropic Message Batches API",
@@ -275,36 +281,31 @@ def _checklist(f: JobFacts, validation: dict[str, Any] | None, agreement: Agreem
     return Section("GUIDE-LLM checklist (items for annotation)", [Table(["item", "status"], rows)])
 
 
-def _validation_section(engine: Engine, job_id: str, validation: dict[str, Any] | None) -> Section:
+def _validation_section(validation: dict[str, Any] | None) -> Section:
+    from app.core.research.figures import confusion_figure, f1_figure
+
     if not validation:
         return Section("Validation", ["No validation against hand-coded rows yet."])
-    rows = []
+    rows, images = [], []
     for name, m in validation.get("fields", {}).items():
         ci = m.get("ci95") or {}
-        main = [("accuracy", m.get("accuracy")), ("Cohen's κ", m.get("cohen_kappa")), ("macro-F1", m.get("macro_f1")),
-                ("MAE", m.get("mae")), ("Pearson r", m.get("pearson"))]
-        shown = "; ".join(f"{k} {figure(v, ci.get(key))}" for (k, v), key in zip(main, ("accuracy", "cohen_kappa", "macro_f1", "mae", "pearson")) if v is not None)
-        alpha = m.get("krippendorff_alpha")
-        rows.append([name, m.get("type", ""), f"{m.get('n', 0):,}", figure(alpha, ci.get("krippendorff_alpha")), shown])
+        shown = "; ".join(
+            f"{label} {figure(m[key], ci.get(key))}" for key, label in _VALIDATION_FIGURES if m.get(key) is not None
+        )
+        rows.append([name, m.get("type", ""), f"{m.get('n', 0):,}", figure(m.get("krippendorff_alpha"), ci.get("krippendorff_alpha")),
+                     alpha_reading(m.get("krippendorff_alpha")), shown])
+        if m.get("confusion"):
+            images.append(Image(_png(lambda path, m=m, name=name: confusion_figure(m, path, f"{name}: confusion matrix")), f"{name}: confusion matrix"))
+        if m.get("per_label"):
+            images.append(Image(_png(lambda path, m=m, name=name: f1_figure(m, path, f"{name}: F1 per label")), f"{name}: F1 per label"))
     not_coded = ", ".join(f"{n:,} {k}" for k, n in (validation.get("not_coded") or {}).items() if n) or "none"
     blocks: list[Block] = [
-        f"{validation.get('rows_with_gold', 0):,} rows have gold labels; {validation.get('rows_compared', 0):,} were compared "
-        f"(gold rows the model did not code: {not_coded}).",
-        Table(["field", "type", "rows", "Krippendorff's α", "other figures"], rows),
+        f"{validation.get('rows_with_gold', 0):,} rows have hand-coded (gold) labels; {validation.get('rows_compared', 0):,} "
+        f"were compared (gold rows the model did not code: {not_coded}). 95% bootstrap intervals (1,000 resamples, seed 0).",
+        Table(["field", "type", "rows", "Krippendorff's α", "reading", "other figures"], rows),
+        *images,
     ]
-    blocks += _validation_figures(engine, job_id)
     return Section("Validation", blocks)
-
-
-def _validation_figures(engine: Engine, job_id: str) -> list[Block]:
-    from app.core.research import figures
-    from app.core.research.validate import validate_job
-
-    result = validate_job(engine, job_id)
-    out: list[Block] = []
-    for name, draw in figures.report_figures(result):
-        out.append(Image(_png(draw), name))
-    return out
 
 
 def _stability(engine: Engine, job_id: str, agreement: Agreement | None) -> Section:
@@ -353,14 +354,14 @@ def build_report(engine: Engine, job_id: str, *, example_rows: int = 0) -> Repor
     from app.core.research.runs import linked_runs
 
     facts = job_facts(engine, job_id)
-    validation = _validation_json(engine, job_id)
+    validation = validation_json(engine, job_id, facts.summary.folder)
     family = linked_runs(engine, job_id)
     finished = [r for r in family if engine.job(r).finished]
     agreement = run_agreement(engine, finished) if len(finished) > 1 else None
     sections = [
         Section("For the methods section", [paragraph(facts, validation, agreement)]),
         _codebook(facts.spec), _data(facts), _model(facts), _lifecycle(facts), _cost(facts),
-        _validation_section(engine, job_id, validation), _stability(engine, job_id, agreement),
+        _validation_section(validation), _stability(engine, job_id, agreement),
     ]
     if example_rows > 0:
         sections.append(_examples(engine, facts, example_rows))
@@ -370,9 +371,14 @@ def build_report(engine: Engine, job_id: str, *, example_rows: int = 0) -> Repor
     return Report(f"Methods report: {facts.spec.name}", subtitle, sections, facts)
 
 
-def _validation_json(engine: Engine, job_id: str) -> dict[str, Any] | None:
+def validation_json(engine: Engine, job_id: str, folder: Path) -> dict[str, Any] | None:
+    """The job's validation against its gold labels, if it has any; for a job imported without its
+    data (the quote checks need the texts) the validation that came in its package."""
     from app.core.research.gold_store import GoldStore
 
+    packaged = folder / PACKAGED_VALIDATION
+    if packaged.is_file():
+        return json.loads(packaged.read_text(encoding="utf-8"))
     if not GoldStore(engine.store).labels(job_id):
         return None
     from app.core.research.validate import validate_job
