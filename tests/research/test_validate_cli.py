@@ -244,3 +244,31 @@ def test_a_demo_job_validated_against_twenty_hand_coded_rows(capsys: pytest.Capt
     assert result["rows_with_gold"] == result["rows_compared"] == 20 and result["not_coded"] == {}
     assert result["fields"]["sentiment"]["accuracy"] == pytest.approx(accuracy_score(gold, answered), abs=1e-6)
     assert result["fields"]["mentions_price"]["n"] == 20
+
+
+def test_pilot_on_the_development_rows_validates_the_instructions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core.research.validate import pilot_on_gold
+    from app.core.simulator import Scenario, SimulatedService
+    from app.core.simulator.scenario import TextRule
+
+    key = "sk-test-pilot-gold-000000000000"
+    sim = SimulatedService(scenario=Scenario(text_rules=[TextRule("Motor burnt out", "refusal")]), api_key=key)
+    sim.start()
+    try:
+        monkeypatch.setenv("OPENAI_BASE_URL", sim.openai_base_url)
+        keys = KeyStore()
+        keys.set("openai", key)
+        spec = load_spec(SAMPLE / "reviews-demo.json")
+        spec.provider, spec.model, spec.rows_per_request = "openai", "gpt-5.4-mini", 1
+        table = load_table(SAMPLE / "reviews.csv")
+        gold = {r: {"sentiment": _sentiment(s)} for r, s in zip(table.frame["review_id"], table.frame["stars"])}
+        rows = [r for r in draw_sample(list(gold), 12, seed=1).part("dev") if r != "R002"] + ["R002"]
+        result = pilot_on_gold(spec, table, gold, rows=rows, keys=keys, resamples=0)
+        assert sim.stats()["direct_calls"] == len(rows)  # only the chosen rows were sent
+        assert result.rows_with_gold == len(rows)
+        assert result.not_coded == {"refused": 1} and result.rows_compared == len(rows) - 1  # R002's text is refused
+        assert result.disagreements  # the simulator's answers are not the hand coding
+        for entry in result.disagreements:
+            assert entry["row"] == int(entry["row_id"][1:]) + 1 and entry["text"].startswith("Title: ")
+    finally:
+        sim.stop()

@@ -9,11 +9,14 @@ as reliable as a second coder.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
 
 from app.core.errors import JobError
 from app.core.research.metrics import field_metrics, normalise_text
@@ -21,6 +24,8 @@ from app.core.research.quotes import RowTexts, job_texts, quote_fields, quote_in
 from app.core.spec import FieldSpec, JobSpec
 
 if TYPE_CHECKING:
+    from app.core.data import Table
+    from app.core.keys import KeyStore
     from app.core.run.engine import Engine
 
 Labels = dict[str, dict[str, Any]]  # row_id -> field -> value
@@ -246,3 +251,33 @@ def validate_job(
     if len(by_coder) >= 2:
         result.human = human_agreement(spec.fields, by_coder, resamples=resamples, seed=seed)
     return result
+
+
+def pilot_on_gold(
+    spec: JobSpec,
+    table: Table,
+    gold: Labels,
+    *,
+    rows: Iterable[str] | None = None,
+    keys: KeyStore | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> Validation:
+    """Pilot the instructions on hand-coded rows (``rows``: e.g. the development part) and validate them.
+
+    The pilot sends these rows exactly as the batch would (see :mod:`app.core.run.pilot`), so a
+    person can tune the instructions on part of the gold rows before paying for every row.
+    """
+    from app.core.run.pilot import run_pilot
+
+    wanted = set(gold) if rows is None else set(rows) & set(gold)
+    keep = table.row_ids(spec.id_column).astype(str).isin(wanted).to_numpy()
+    numbers = np.array([table.row_number(int(p)) for p in np.flatnonzero(keep)], dtype=np.int64)  # as in the file
+    subset = dataclasses.replace(table, frame=table.frame[keep].reset_index(drop=True), row_numbers=numbers)
+    answers = run_pilot(spec, subset, rows=len(subset), keys=keys, should_cancel=should_cancel)
+    texts = RowTexts(spec, subset)
+    return validate_rows(
+        spec, {r: v for r, v in gold.items() if r in wanted}, {a.row_id: a for a in answers},
+        texts=texts, resamples=resamples, seed=seed,
+    )
