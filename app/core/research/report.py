@@ -95,6 +95,15 @@ def figure(value: float | None, ci: list[float] | None = None) -> str:
     return text + (f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else "")
 
 
+def _value(value: Any) -> str:
+    """A coded value as a person writes it (lists joined, yes/no in words)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value)
+
+
 def _share(n: int, total: int) -> str:
     return f"{n:,} ({n / total:.1%})" if total else f"{n:,}"
 
@@ -244,14 +253,11 @@ def _cost(f: JobFacts) -> Section:
         tokens, cost = m.get("tokens", {}), m.get("cost", {})
         rows.append([f"estimate, attempt {i}", f"{tokens.get('input_total', 0):,}", f"{tokens.get('output_estimate_total', 0):,}",
                      money(cost.get("total"), cost.get("currency", "USD"))])
-    currency = (f.manifests[0].get("cost", {}) if f.manifests else {}).get("currency", "USD")
-    rows.append(["actual (as billed in the responses)", f"{f.input_tokens:,}", f"{f.output_tokens:,}", money(f.summary.actual_cost, currency)])
-    notes = [m.get("cost", {}).get("note") or m.get("cost", {}).get("source") for m in f.manifests[:1]]
-    source = f.manifests[0].get("cost", {}).get("source") if f.manifests else None
+    first = f.manifests[0].get("cost", {}) if f.manifests else {}
+    rows.append(["actual (from the usage in the responses)", f"{f.input_tokens:,}", f"{f.output_tokens:,}",
+                 money(f.summary.actual_cost, first.get("currency", "USD"))])
     blocks: list[Block] = [Table(["", "input tokens", "output tokens", "cost"], rows)]
-    blocks += [n for n in notes if n]
-    if source:
-        blocks.append(f"Prices: {source}.")
+    blocks += [text for text in (first.get("note"), f"Prices: {first['source']}." if first.get("source") else None) if text]
     return Section("Cost and tokens", blocks)
 
 
@@ -264,7 +270,9 @@ def _software(f: JobFacts) -> Section:
 
 def _checklist(f: JobFacts, validation: dict[str, Any] | None, agreement: Agreement | None, examples: int) -> Section:
     """The GUIDE-LLM items that apply to annotation, marked reported or not yet done."""
-    status = lambda ok, missing: "reported" if ok else f"not yet done: {missing}"  # noqa: E731
+    def status(ok: bool, missing: str) -> str:
+        return "reported" if ok else f"not yet done: {missing}"
+
     rows = [
         ["Model name and exact version", status(bool(f.models), "the provider's responses are not in the job folder")],
         ["Access mode, provider and dates", status(f.first_created is not None, "no batch reached the provider")],
@@ -324,12 +332,22 @@ def _stability(engine: Engine, job_id: str, agreement: Agreement | None) -> Sect
          f"{info['all_agree']:.1%}" if info["all_agree"] is not None else "—"]
         for name, info in agreement.fields.items()
     ]
-    return Section("Stability across runs", [
+    blocks: list[Block] = [
         Table(["run", "kind", "model", "rows coded", "cost"], rows),
         f"Compared on the {agreement.rows_compared:,} rows every run coded; 95% bootstrap intervals (1,000 resamples, seed 0).",
         Table(["field", "level", "Krippendorff's α", "reading", "all runs agree"], fields),
         Image(_png(lambda path: alpha_chart(agreement, path)), "Krippendorff's α per field across runs"),
-    ])
+    ]
+    if agreement.validations:
+        names = list(next(iter(agreement.validations.values())).get("fields", {}))
+        blocks += [
+            "Each run against the hand-coded rows (Krippendorff's α, model vs. people):",
+            Table(["run", "rows compared", *names], [
+                [run, f"{v.get('rows_compared', 0):,}", *[figure(v["fields"][n].get("krippendorff_alpha")) for n in names]]
+                for run, v in agreement.validations.items()
+            ]),
+        ]
+    return Section("Stability across runs", blocks)
 
 
 def _examples(engine: Engine, f: JobFacts, count: int) -> Section:
@@ -343,7 +361,7 @@ def _examples(engine: Engine, f: JobFacts, count: int) -> Section:
     rows = []
     for r in engine.rows(f.job_id, "coded", 0, count):
         cells = [str(table.frame[c].iloc[position[r.row_id]]) for c in template.columns]
-        values = "; ".join(f"{k}: {v}" for k, v in r.values.items())
+        values = "; ".join(f"{k}: {_value(v)}" for k, v in r.values.items())
         rows.append([r.row_id, template.render(cells), values])
     return Section(f"Example rows ({len(rows)})", [Table(["ID", "text as sent", "coding"], rows)])
 
