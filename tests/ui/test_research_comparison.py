@@ -66,3 +66,24 @@ def test_a_three_run_repeat_is_compared_and_reported(qtbot, fast_demo, window: M
         assert "demo-model" in text and job_id in text
         assert "Krippendorff" in text
     assert "<html" in (tmp_path / "methods.html").read_text(encoding="utf-8").lower()
+
+
+def test_file_import_restores_a_replication_package_and_opens_it(  # noqa: ANN001
+    qtbot, fast_demo, window: MainWindow, tmp_path: Path  # noqa: F811
+) -> None:
+    from app.core.research.package import write_package
+    from tests.ui.test_full_flow import menu_action
+
+    controller = window.controller
+    job_id = submit(qtbot, controller, load_spec(SAMPLE_SPEC))
+    wait_for(qtbot, lambda: (job := controller.job(job_id)) is not None and job.state == "done", 30_000)
+    package = write_package(controller.engine, job_id, tmp_path / "package.zip", with_data=True)
+    assert menu_action(window, "&Import…") is not None  # File → Import… asks for this file, then:
+    with qtbot.waitSignal(window.importer.imported, timeout=30_000) as imported:
+        window.importer.import_package(package)
+    restored = imported.args[0]
+    assert restored != job_id
+    wait_for(qtbot, lambda: window.job_detail.job_id == restored)
+    assert window.jobs_stack.currentWidget() is window.job_detail
+    before = {(r.row_id, r.status) for r in controller.engine.rows(job_id)}
+    assert {(r.row_id, r.status) for r in controller.engine.rows(restored)} == before

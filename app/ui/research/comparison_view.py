@@ -107,18 +107,18 @@ class ComparisonView(QWidget):
         self.rows_view = _table(self.rows_model, "runDisagreements")
         self.chart = FigureView("Krippendorff's α per field", "alpha-per-field")
 
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(_titled("Agreement across runs", self.fields_view))
-        top.addWidget(self.chart)
-        top.setStretchFactor(0, 3)
-        top.setStretchFactor(1, 2)
         self.gold_box = _titled("Each run against the gold labels", self.gold_view)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(_titled("Rows on which the runs disagree", self.rows_view))
+        bottom.addWidget(self.chart)
+        bottom.setStretchFactor(0, 3)
+        bottom.setStretchFactor(1, 2)
         body = QSplitter(Qt.Orientation.Vertical)
-        for part in (top, self.gold_box, _titled("Rows on which the runs disagree", self.rows_view)):
+        for part in (_titled("Agreement across runs", self.fields_view), self.gold_box, bottom):
             body.addWidget(part)
-        body.setStretchFactor(0, 3)
+        body.setStretchFactor(0, 2)
         body.setStretchFactor(1, 2)
-        body.setStretchFactor(2, 2)
+        body.setStretchFactor(2, 3)
         body.setChildrenCollapsible(False)
         self.body = body
 
@@ -191,7 +191,10 @@ class ComparisonView(QWidget):
         names = run_names(agreement.runs)
         self.fields_model.set_frame(agreement_frame(agreement.fields, agreement.rows_compared))
         self.fields_view.horizontalHeader().resizeSections(QHeaderView.ResizeMode.ResizeToContents)
-        validations = agreement.validations or {}
+        # each run's validation, when the gold rows were compared at all
+        validations = {
+            run: v for run, v in (agreement.validations or {}).items() if v.get("rows_compared")
+        }
         self.gold_box.setVisible(bool(validations))
         self.gold_model.set_frame(runs_validation_frame(validations, names) if validations else None)
         rows = [

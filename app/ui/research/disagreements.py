@@ -65,13 +65,13 @@ class DisagreementsList(QWidget):
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.doubleClicked.connect(lambda index: self.open_row(index.row()))
         filters = QHBoxLayout()
-        filters.addWidget(section_title("Disagreements"))
         filters.addWidget(self.field)
         filters.addWidget(self.label)
         filters.addWidget(self.count, 1)
         filters.addWidget(open_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(section_title("Disagreements"))
         layout.addLayout(filters)
         layout.addWidget(self.view, 1)
 
@@ -112,6 +112,8 @@ class DisagreementsList(QWidget):
             columns=COLUMNS,
         )
         self.model.set_frame(frame)
+        for column in range(len(COLUMNS) - 1):
+            self.view.resizeColumnToContents(column)
         self.count.setText(f"{len(self.shown):,} of {len(self.items):,}")
 
     def open_selected(self) -> None:

@@ -79,7 +79,9 @@ def shoot_research(window: MainWindow, job_id: str, shoot: Shoot, wait: Wait, si
     with tempfile.TemporaryDirectory(prefix="batchlab-report-") as folder:
         path = Path(folder) / "methods-report.html"
         view.save_report(path)
-        wait(lambda: path.exists() and view.report_button.isEnabled())
+        wait(view.report_button.isEnabled)  # enabled again once the report is written, or failed
+        if not path.exists():
+            raise RuntimeError(f"The methods report was not written: {view.panel.plain_text()}")
         browser = QTextBrowser()
         browser.setHtml(path.read_text(encoding="utf-8"))
         browser.resize(*size)
