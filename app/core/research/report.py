@@ -33,7 +33,7 @@ API_NAMES = {
     "openai": "OpenAI Batch API",
     "anthropic": "Anthropic Message Batches API",
     "compatible": "an OpenAI-compatible batch API",
-    "demo": "BatchLab's offline Demo provider (a simulated OpenAI Batch API; its answers are invented)",
+    "demo": "BatchLab's offline Demo provider, a simulated OpenAI Batch API whose answers are invented,",
 }
 
 
@@ -148,11 +148,11 @@ def paragraph(f: JobFacts, validation: dict[str, Any] | None, agreement: Agreeme
     text = (
         f"We coded {f.provenance.get('rows_read') or s.rows_total:,} texts from the file {f.provenance['file']} "
         f"with {spec.model} ({_versions(f)}) through {API_NAMES.get(spec.provider, spec.provider)} "
-        f"(endpoint {manifest.get('endpoint', spec.endpoint)}), {_dates(f)}. "
+        f"at the endpoint {manifest.get('endpoint', spec.endpoint)}, {_dates(f)}. "
         f"Each request carried {spec.rows_per_request} text{'s' if spec.rows_per_request != 1 else ''} with the same "
         f"instructions, and answers were constrained to a JSON schema with {len(spec.fields)} fields ({fields}); "
         f"we used {' and '.join(settings)}. "
-        f"{_share(coded, s.rows_total)} texts were coded" + (f"; {others}" if others else "") + ". "
+        f"Of {s.rows_total:,} texts, {_share(coded, s.rows_total)} were coded" + (f"; {others}" if others else "") + ". "
         f"The job cost {money(s.actual_cost, currency)} (estimated beforehand: {money(s.estimated_cost, currency)}) "
         f"for {f.input_tokens:,} input and {f.output_tokens:,} output tokens."
     )
@@ -183,8 +183,8 @@ def _stability_sentence(a: Agreement) -> str:
     ]
     return (
         f"Across {len(a.runs)} runs on the same {a.rows_compared:,} texts, Krippendorff's α between runs was "
-        + ("; ".join(parts) if parts else "undefined (the answers did not vary)")
-        + " (95% bootstrap intervals)."
+        + ("; ".join(parts) + " (95% bootstrap intervals)" if parts else "undefined (the answers did not vary)")
+        + "."
     )
 
 
@@ -216,7 +216,7 @@ def _model(f: JobFacts) -> Section:
     spec, manifest = f.spec, (f.manifests[0] if f.manifests else {})
     versions = ", ".join(f"{m} ({n:,} answers)" for m, n in f.models.most_common()) or "not recorded"
     rows = [
-        ["provider and API", API_NAMES.get(spec.provider, spec.provider)],
+        ["provider and API", API_NAMES.get(spec.provider, spec.provider).rstrip(",")],
         ["endpoint", str(manifest.get("endpoint", spec.endpoint))],
         ["model requested", spec.model],
         ["model version reported by the provider", versions],
