@@ -121,3 +121,22 @@ def test_ids_with_surrounding_spaces_still_match_when_unambiguous() -> None:
     outcomes, anomalies = map_answer(FIELDS, [" b ", "x "], Answer("ok", data={"results": items}), multi=True)
     assert [(o.row_id, o.status) for o in outcomes] == [(" b ", "coded"), ("x ", "coded")]
     assert anomalies == []
+
+
+def test_anthropic_json_outputs_are_read_after_thinking_and_still_checked() -> None:
+    message = {
+        "content": [
+            {"type": "thinking", "thinking": "", "signature": "sig"},
+            {"type": "text", "text": json.dumps(GOOD | {"score": 3})},
+        ],
+        "stop_reason": "end_turn",
+        "usage": {"input_tokens": 50, "cache_creation_input_tokens": 900, "cache_read_input_tokens": 0,
+                  "output_tokens": 300},
+    }
+    answer = from_anthropic_message(message)
+    assert answer.status == "ok" and answer.data["score"] == 3
+    assert (answer.usage.input_tokens, answer.usage.cache_write_tokens) == (950, 900)
+    assert answer.usage.raw is message["usage"]
+    # JSON outputs cannot enforce the bound (it travels in the description): BatchLab's check does.
+    outcomes, _ = map_answer(FIELDS, ["r1"], answer, False)
+    assert outcomes[0].status == "invalid" and "score: 3 is above the maximum 1" in outcomes[0].reason
