@@ -19,6 +19,7 @@ from app.core.research.gold_store import GoldStore
 from app.core.research.sampling import draw_sample
 from app.core.research.validate import validate_rows
 from app.core.run.engine import Engine, RowResult
+from app.core.run.store import Store
 from app.core.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,8 +123,15 @@ def test_validate_json_has_the_issue_shape_and_library_figures(tmp_path: Path, c
     assert len(wrong) == sum(a != b for a, b in zip(g, m))
     first = wrong[0]
     assert first["gold"] != first["model"] and first["row"] == int(first["row_id"][1:]) + 1 and "Review:" in first["text"]
-    # the import was saved with the job, under the file's name
-    assert GoldStore(engine.store).coders(job_id) == ["alice"]
+    # the import was saved with the job, under the file's name, and the result kept for these instructions
+    store = GoldStore(engine.store)
+    assert store.coders(job_id) == ["alice"]
+    last = store.last_result(engine.spec(job_id))
+    assert last is not None and last["kind"] == "job" and last["job_id"] == job_id
+    assert last["result"]["fields"] == result["fields"] and last["result"]["disagreement_count"] == len(result["disagreements"])
+    changed = engine.spec(job_id)
+    changed.instructions += " Be strict."
+    assert store.last_result(changed) is None
 
 
 def test_validate_plain_summary_then_with_stored_labels_and_a_second_coder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -246,7 +254,7 @@ def test_a_demo_job_validated_against_twenty_hand_coded_rows(capsys: pytest.Capt
     assert result["fields"]["mentions_price"]["n"] == 20
 
 
-def test_pilot_on_the_development_rows_validates_the_instructions(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pilot_on_the_development_rows_validates_the_instructions(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from app.core.research.validate import pilot_on_gold
     from app.core.simulator import Scenario, SimulatedService
     from app.core.simulator.scenario import TextRule
@@ -263,11 +271,14 @@ def test_pilot_on_the_development_rows_validates_the_instructions(monkeypatch: p
         table = load_table(SAMPLE / "reviews.csv")
         gold = {r: {"sentiment": _sentiment(s)} for r, s in zip(table.frame["review_id"], table.frame["stars"])}
         rows = [r for r in draw_sample(list(gold), 12, seed=1).part("dev") if r != "R002"] + ["R002"]
-        result = pilot_on_gold(spec, table, gold, rows=rows, keys=keys, resamples=0)
+        store = GoldStore(Store(tmp_path / "history.sqlite3"))
+        result = pilot_on_gold(spec, table, gold, rows=rows, keys=keys, resamples=0, store=store)
         assert sim.stats()["direct_calls"] == len(rows)  # only the chosen rows were sent
         assert result.rows_with_gold == len(rows)
         assert result.not_coded == {"refused": 1} and result.rows_compared == len(rows) - 1  # R002's text is refused
         assert result.disagreements  # the simulator's answers are not the hand coding
+        last = store.last_result(spec)
+        assert last is not None and last["kind"] == "pilot" and last["result"]["rows_compared"] == len(rows) - 1
         for entry in result.disagreements:
             assert entry["row"] == int(entry["row_id"][1:]) + 1 and entry["text"].startswith("Title: ")
     finally:

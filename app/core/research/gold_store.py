@@ -3,10 +3,15 @@
 One row per job, coder and data row, its field values as JSON; hand coding saves each row as
 it is coded, so a session can stop and resume anywhere. The tables belong to this module and
 are created on first use; deleting a job deletes its gold labels and sample with it.
+
+Validation results are kept too, keyed by a fingerprint of the instructions (instructions,
+template, fields, model), so the Review step can show how the instructions it is about to send
+last did against the gold labels, whether in a pilot or a full job.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +19,7 @@ from typing import Any
 from app.core.errors import JobError
 from app.core.research.sampling import Sample
 from app.core.run.store import Store, now
+from app.core.spec import JobSpec
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS gold_labels (
@@ -31,7 +37,17 @@ CREATE TABLE IF NOT EXISTS gold_samples (
     sample_json TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS validation_results (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    fingerprint TEXT NOT NULL,
+    job_id TEXT,
+    kind TEXT NOT NULL,
+    result_json TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS validation_results_by_fingerprint ON validation_results (fingerprint, id);
 """
+_TABLES = ("gold_labels", "gold_samples", "validation_results")
 HAND_CODED = "hand coding"
 
 
@@ -40,10 +56,11 @@ class GoldStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        marks = ", ".join("?" for _ in _TABLES)
         found = store.db.execute(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('gold_labels', 'gold_samples')"
+            f"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", _TABLES
         ).fetchone()[0]
-        if found < 2:  # creating only when missing keeps a read-only history readable
+        if found < len(_TABLES):  # creating only when missing keeps a read-only history readable
             store.db.executescript(_SCHEMA)
 
     def _check_job(self, job_id: str) -> None:
@@ -125,6 +142,27 @@ class GoldStore:
         row = self.store.db.execute("SELECT sample_json FROM gold_samples WHERE job_id = ?", (job_id,)).fetchone()
         return Sample.from_dict(json.loads(row[0])) if row else None
 
+    def save_result(self, spec: JobSpec, result: dict[str, Any], kind: str, job_id: str | None = None) -> None:
+        """Keep a validation result (``Validation.to_json()``; the disagreements are left out) for these instructions."""
+        figures = {k: v for k, v in result.items() if k != "disagreements"}
+        figures["disagreement_count"] = len(result.get("disagreements") or [])
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT INTO validation_results (fingerprint, job_id, kind, result_json, created_at) VALUES (?, ?, ?, ?, ?)",
+                (instructions_fingerprint(spec), job_id, kind, json.dumps(figures, ensure_ascii=False), now()),
+            )
+
+    def last_result(self, spec: JobSpec) -> dict[str, Any] | None:
+        """The latest validation of these exact instructions: {"kind", "job_id", "at", "result"}, or None."""
+        row = self.store.db.execute(
+            "SELECT job_id, kind, result_json, created_at FROM validation_results WHERE fingerprint = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (instructions_fingerprint(spec),),
+        ).fetchone()
+        if row is None:
+            return None
+        return {"kind": row["kind"], "job_id": row["job_id"], "at": row["created_at"], "result": json.loads(row["result_json"])}
+
     def export_csv(self, job_id: str, path: Path, fields: list[str] | None = None) -> Path:
         """Write every coder's labels as CSV: coder, row_id, one column per field, source, saved at.
 
@@ -156,3 +194,15 @@ class GoldStore:
             writer.writerow(["coder", "row_id", *names, "source", "saved_at"])
             writer.writerows(zip(*columns))
         return path
+
+
+def instructions_fingerprint(spec: JobSpec) -> str:
+    """Identifies what the model is asked: instructions, row template, fields and model."""
+    what = {
+        "instructions": spec.instructions,
+        "input_template": spec.input_template,
+        "fields": [f.to_dict() for f in spec.fields],
+        "provider": spec.provider,
+        "model": spec.model,
+    }
+    return hashlib.sha256(json.dumps(what, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()

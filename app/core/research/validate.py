@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from app.core.errors import JobError
+from app.core.research.gold_store import GoldStore
 from app.core.research.metrics import field_metrics, normalise_text
 from app.core.research.quotes import RowTexts, job_texts, quote_fields, quote_in_text
 from app.core.spec import FieldSpec, JobSpec
@@ -199,8 +200,6 @@ def _model_rows(engine: Engine, job_id: str, ids: Iterable[str]) -> dict[str, _R
 
 def _gold_of(engine: Engine, job_id: str, spec: JobSpec, coder: str | None) -> tuple[Labels, dict[str, Labels], str | None]:
     """The gold to compare with, every coder's labels, and whose labels the gold is."""
-    from app.core.research.gold_store import GoldStore
-
     store = GoldStore(engine.store)
     by_coder = {name: store.labels(job_id, name).get(name, {}) for name in store.coders(job_id)}
     if not by_coder:
@@ -250,6 +249,7 @@ def validate_job(
     result.coders = list(by_coder)
     if len(by_coder) >= 2:
         result.human = human_agreement(spec.fields, by_coder, resamples=resamples, seed=seed)
+    GoldStore(engine.store).save_result(spec, result.to_json(), "job", job_id)
     return result
 
 
@@ -263,11 +263,13 @@ def pilot_on_gold(
     should_cancel: Callable[[], bool] | None = None,
     resamples: int = 1000,
     seed: int = 0,
+    store: GoldStore | None = None,
 ) -> Validation:
     """Pilot the instructions on hand-coded rows (``rows``: e.g. the development part) and validate them.
 
     The pilot sends these rows exactly as the batch would (see :mod:`app.core.run.pilot`), so a
-    person can tune the instructions on part of the gold rows before paying for every row.
+    person can tune the instructions on part of the gold rows before paying for every row. With
+    ``store``, the result is kept for the Review step (:meth:`GoldStore.last_result`).
     """
     from app.core.run.pilot import run_pilot
 
@@ -277,7 +279,10 @@ def pilot_on_gold(
     subset = dataclasses.replace(table, frame=table.frame[keep].reset_index(drop=True), row_numbers=numbers)
     answers = run_pilot(spec, subset, rows=len(subset), keys=keys, should_cancel=should_cancel)
     texts = RowTexts(spec, subset)
-    return validate_rows(
+    result = validate_rows(
         spec, {r: v for r, v in gold.items() if r in wanted}, {a.row_id: a for a in answers},
         texts=texts, resamples=resamples, seed=seed,
     )
+    if store is not None:
+        store.save_result(spec, result.to_json(), "pilot")
+    return result
