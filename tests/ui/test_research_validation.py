@@ -151,3 +151,82 @@ def test_hand_coding_then_validating_the_demo_job_through_the_screens(  # noqa: 
     wait_for(qtbot, lambda: (tmp_path / "gold.csv").exists() and "saved" in tab.panel.text())
     rows = list(csv.DictReader((tmp_path / "gold.csv").open(encoding="utf-8")))
     assert len(rows) == 40 and {r["coder"] for r in rows} == {"ana", "ben"}
+
+
+def _panel_for(qtbot, batchlab_home: Path, keys, data: Path | None = None):  # noqa: ANN001, ANN202
+    """A hand-coding panel on a (not yet sent) job of the sample project, its data read."""
+    from dataclasses import replace
+
+    from app.core.run.engine import Engine
+    from app.ui.research.hand_coding import HandCodingPanel
+
+    engine = Engine(batchlab_home, keys)
+    spec = load_spec(SAMPLE_SPEC)
+    job_id = engine.create_job(replace(spec, data=data) if data else spec)
+    panel = HandCodingPanel(engine)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_job(job_id)
+    wait_for(qtbot, lambda: panel.data is not None)
+    return engine, job_id, panel
+
+
+def test_gold_file_import_lists_problems_by_row_and_keeps_the_good_labels(  # noqa: ANN001
+    qtbot, batchlab_home: Path, keys, tmp_path: Path
+) -> None:
+    from app.ui.research.gold_dialogs import GoldImportDialog
+
+    gold = tmp_path / "gold.csv"
+    gold.write_text(
+        "review_id,Human Sentiment,price\nR001, Positive ,yes\nR002,furious,no\nR999,neutral,no\nR004,negative,1\n",
+        encoding="utf-8",
+    )
+    engine, job_id, panel = _panel_for(qtbot, batchlab_home, keys)
+    click(qtbot, panel.import_button)
+    dialog = next(d for d in panel.findChildren(GoldImportDialog) if d.isVisible())
+    dialog.load_file(gold)  # the Open dialog's answer
+    wait_for(qtbot, lambda: dialog.result_ is not None)  # read at once with the columns matched by name
+    assert dialog.id_column.currentText() == "review_id" and dialog.coder.text() == "gold"
+    assert dialog.combos["sentiment"].currentText() == "Human Sentiment"  # matched by name
+    assert dialog.combos["mentions_price"].currentText() == "— not used —"  # no column named like it
+    choose(qtbot, dialog.combos["mentions_price"], "price")
+    assert dialog.result_ is None and not dialog.import_button.isEnabled()  # a new mapping is checked again
+    click(qtbot, dialog.check_button)
+    wait_for(qtbot, lambda: dialog.result_ is not None)
+    problems = [
+        [dialog.problems.index(r, c).data() for c in range(3)] for r in range(dialog.problems.rowCount())
+    ]
+    assert {p[0] for p in problems} == {"3", "4"}  # "furious" on row 3, the unknown ID on row 4
+    assert any("furious" in p[2] for p in problems) and any("R999" in p[2] for p in problems)
+    assert "3 rows with gold labels can be imported" in dialog.panel.text()  # R002 keeps its price answer
+    with qtbot.waitSignal(panel.labels_changed, timeout=10_000):
+        click(qtbot, dialog.import_button)
+    labels = GoldStore(engine.store).labels(job_id)["gold"]
+    assert labels["R001"] == {"sentiment": "positive", "mentions_price": True}
+    assert labels["R004"] == {"sentiment": "negative", "mentions_price": True}
+    assert "R002" in labels and "sentiment" not in labels["R002"]  # its bad value is reported, not kept
+    engine.store.close()
+
+
+def test_gold_from_a_data_column(qtbot, batchlab_home: Path, keys, tmp_path: Path) -> None:  # noqa: ANN001
+    from app.ui.research.gold_dialogs import GoldColumnDialog
+
+    rows = list(csv.DictReader(SAMPLE.open(encoding="utf-8")))
+    data = tmp_path / "reviews.csv"
+    with data.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, [*rows[0], "gold_sentiment"])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "gold_sentiment": sentiment_of(row["review_id"])})
+    engine, job_id, panel = _panel_for(qtbot, batchlab_home, keys, data)
+    click(qtbot, panel.column_button)
+    dialog = next(d for d in panel.findChildren(GoldColumnDialog) if d.isVisible())
+    assert dialog.combos["sentiment"].currentText() == "gold_sentiment"  # matched by name
+    click(qtbot, dialog.check_button)
+    wait_for(qtbot, lambda: dialog.import_button.isEnabled())
+    assert "40 rows with gold labels" in dialog.panel.text()
+    with qtbot.waitSignal(panel.labels_changed, timeout=10_000):
+        click(qtbot, dialog.import_button)
+    labels = GoldStore(engine.store).labels(job_id)["data column"]
+    assert {r: v["sentiment"] for r, v in labels.items()} == {r: sentiment_of(r) for r in STARS}
+    engine.store.close()
