@@ -112,6 +112,21 @@ def test_anthropic_and_unknown_models_use_a_stated_byte_estimate() -> None:
     assert not token_counter("openai", "some-new-model").exact
 
 
+def test_claude_5_counts_carry_the_newer_tokenizer_factor() -> None:
+    # Anthropic: Claude 4.7 and later count the same text as about 30% more tokens than Claude Haiku 4.5.
+    newer, older = token_counter("anthropic", "claude-sonnet-5-5"), token_counter("anthropic", "claude-haiku-4-5")
+    assert newer.count("a" * 350) == 130 and older.count("a" * 350) == 100
+    assert "×1.3" in newer.method and "×" not in older.method
+
+
+def test_count_json_includes_anthropic_json_outputs_schema() -> None:
+    counter = token_counter("openai", "gpt-4")
+    fmt = {"type": "json_schema", "schema": SCHEMA}
+    body = {"system": "Code it.", "messages": [{"role": "user", "content": "Fine"}], "output_config": {"format": fmt}}
+    compact = json.dumps(fmt, separators=(",", ":"))
+    assert counter.count_json(body) == _framed(counter, ["Code it.", "Fine", compact], 2)
+
+
 def test_demo_uses_cl100k_but_does_not_claim_exactness() -> None:
     counter = token_counter("demo", "demo-model")
     assert not counter.exact and "simulated" in counter.method

@@ -15,7 +15,7 @@ from app.core.run.engine import RowResult
 from app.core.errors import CancelledError, ProviderError
 from app.core.keys import KeyStore
 from app.core.build.prepare import iter_requests, plan_rows, sample_rows
-from app.core.build.pricing import actual_cost
+from app.core.build.pricing import usage_cost
 from app.core.run.providers import connect
 from app.core.build.requests import RequestBuilder, RowInput
 from app.core.results.rowmap import map_answer
@@ -55,7 +55,7 @@ def run_pilot(
         outcomes, _ = map_answer(spec.fields, [r.row_id for r in batch_rows], answer, spec.rows_per_request > 1)
         usage = answer.usage
         # The pilot runs at direct (not batch) prices: twice the batch price.
-        cost = actual_cost(spec.provider, spec.model, usage.input_tokens, usage.cached_input_tokens, usage.output_tokens)
+        cost = usage_cost(spec.model, usage.raw, spec.provider)
         share = len(outcomes) or 1
         results += [
             RowResult(

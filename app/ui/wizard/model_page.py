@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import BatchLabError
 from app.core.keys import KeyStore
+from app.core.build.models import FORCED_TOOL, JSON_OUTPUTS, ModelRules, can_code, rules_for
 from app.core.build.pricing import batch_price, default_models, describe_missing_price
 from app.core.run.providers import LABELS, key_account, list_models
 from app.ui import preferences
@@ -52,6 +53,34 @@ _KEY_SOURCES = {
     "keyring": "saved in the system keyring",
     "this session only": "typed in this session only; forgotten when BatchLab closes",
 }
+
+
+EFFORT_WORDS = {
+    "none": "none (no reasoning)",
+    "minimal": "minimal",
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+    "xhigh": "extra high",
+    "max": "maximum",
+}
+
+
+def model_notes(provider: str, model: str, rules: ModelRules) -> str:
+    """What BatchLab does differently for this model, in plain words (empty when nothing is special)."""
+    if provider == "demo" or not model:
+        return ""
+    notes = [rules.unknown_note] if rules.unknown_note else []
+    if rules.structured == JSON_OUTPUTS:
+        notes.append("Answers come back as checked JSON (Anthropic's JSON outputs).")
+    elif rules.structured == FORCED_TOOL:
+        notes.append("Answers come back through a forced tool call (this older model has no JSON outputs).")
+    if rules.api_drops_sampling or not rules.sampling:
+        if rules.sampling_at_effort:
+            notes.append(f'A temperature is only sent at reasoning effort "{rules.sampling_at_effort}".')
+        else:
+            notes.append("This model runs at its default temperature; a temperature you set is left out.")
+    return " ".join(notes)
 
 
 def provider_label(provider: str) -> str:
@@ -139,7 +168,9 @@ class ModelPage(QWidget):
         self.models_note = hint("")
         self.models_note.hide()
         self.price_label = hint("")
-        form.addRow("Model:", self._stack(model_row, self.price_label, self.models_note))
+        self.rules_label = hint("")
+        self.rules_label.setObjectName("modelRules")
+        form.addRow("Model:", self._stack(model_row, self.price_label, self.rules_label, self.models_note))
 
         self.key_label = QLabel()
         self.key_label.setObjectName("keyStatus")
@@ -203,10 +234,20 @@ class ModelPage(QWidget):
                 temperature,
                 hint(
                     "Optional. Lower (e.g. 0) gives more consistent answers; leave it off to use the model's "
-                    "default. Newer reasoning models ignore it (the preview says so)."
+                    "default. Models that do not take one run without it (the preview says why)."
                 ),
             ),
         )
+        self.effort_combo = QComboBox()
+        self.effort_combo.setObjectName("reasoningEffort")
+        self.effort_combo.currentIndexChanged.connect(self._emit_changed)
+        self.effort_hint = hint(
+            "How long the model deliberates before answering. Coding a text rarely needs it, so BatchLab "
+            "uses the lowest setting the model accepts. Higher settings add hidden reasoning, billed as "
+            "output: the preview shows roughly how much it adds."
+        )
+        self.effort_box = self._stack(self._left(self.effort_combo), self.effort_hint)
+        form.addRow("Reasoning effort:", self.effort_box)
 
         self.advanced_toggle = QToolButton()
         self.advanced_toggle.setText("Advanced settings")
@@ -280,6 +321,10 @@ class ModelPage(QWidget):
     def temperature(self) -> float | None:
         return round(self.temperature_spin.value(), 2) if self.temperature_check.isChecked() else None
 
+    def reasoning_effort(self) -> str | None:
+        """The chosen effort, or None for the lowest the model accepts."""
+        return self.effort_combo.currentData() if self.effort_combo.isEnabled() else None
+
     def set_values(
         self,
         provider: str,
@@ -290,6 +335,7 @@ class ModelPage(QWidget):
         rows_per_request: int = 1,
         max_output_tokens: int | None = None,
         temperature: float | None = None,
+        reasoning_effort: str | None = None,
     ) -> None:
         """Fill every control (from a spec being duplicated, or the remembered choice)."""
         self.set_provider(provider)
@@ -303,6 +349,7 @@ class ModelPage(QWidget):
         self.temperature_check.setChecked(temperature is not None)
         self.temperature_spin.setValue(temperature if temperature is not None else 0.0)
         self._update_price()
+        self._set_effort(reasoning_effort)
 
     def set_provider(self, provider: str) -> None:
         index = self.provider_combo.findData(provider)
@@ -372,7 +419,26 @@ class ModelPage(QWidget):
     def _emit_changed(self, *_args: object) -> None:
         self.changed.emit()
 
+    def _set_effort(self, effort: str | None) -> None:
+        """Offer the efforts the model accepts; keep ``effort`` chosen if it is one of them."""
+        rules = rules_for(self.provider(), self.model())
+        self.effort_combo.blockSignals(True)
+        self.effort_combo.clear()
+        if rules.efforts:
+            lowest = EFFORT_WORDS.get(rules.default_effort or "", rules.default_effort)
+            self.effort_combo.addItem(f"Lowest the model accepts ({lowest}) — recommended", None)
+            for level in rules.efforts:
+                self.effort_combo.addItem(EFFORT_WORDS.get(level, level), level)
+            self.effort_combo.setCurrentIndex(max(self.effort_combo.findData(effort), 0))
+        else:
+            self.effort_combo.addItem("Not adjustable for this model", None)
+        self.effort_combo.setEnabled(bool(rules.efforts))
+        self.effort_combo.blockSignals(False)
+        self.rules_label.setText(model_notes(self.provider(), self.model(), rules))
+        self.rules_label.setVisible(bool(self.rules_label.text()))
+
     def _update_price(self) -> None:
+        self._set_effort(self.effort_combo.currentData())
         provider, model = self.provider(), self.model()
         if not model:
             self.price_label.setText("Type or choose a model name.")
@@ -440,6 +506,7 @@ class ModelPage(QWidget):
         if generation != self._refresh_generation:
             return
         current = self.model()
+        models = [m for m in models if can_code(m)]  # no embedding, speech, image or moderation models
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
         self.model_combo.addItems(models)
@@ -450,7 +517,7 @@ class ModelPage(QWidget):
                 f"Could not get the list from {provider_label(provider)}; showing BatchLab's own list."
             )
         else:
-            self._note(f"{len(models)} models available to your account.")
+            self._note(f"{len(models)} models that can code texts are available to your account.")
 
     def _models_failed(self, generation: int, provider: str, error: BatchLabError) -> None:
         if generation != self._refresh_generation:
