@@ -2,23 +2,34 @@
 
 Lines are matched to requests by ``custom_id`` (through the index written at prepare time) and to
 rows by ID inside multi-row answers. Every row the batch carried ends with a status: a request
-with no line at all leaves its rows ``missing``; a batch that failed as a whole fails its rows
-with the provider's reason. Files are streamed, so memory follows one batch's index, not its output.
+with no line at all leaves its rows ``missing`` (with the reason, when a result file could not be
+had); a batch that failed as a whole fails its rows with the provider's reason. Files are
+streamed, so memory follows one batch's index, not its output; rows leave as store-ready tuples
+in chunks. The batch's usage totals and the model names the provider reported are summed on
+the way, for the record of what was billed.
 """
 
 from __future__ import annotations
 
-import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.results.answers import Answer, error_text, from_anthropic_message, from_body
+import orjson
+
+from app.core.build import pricing
 from app.core.build.batchfiles import READ_BUFFER
-from app.core.build.pricing import actual_cost
+from app.core.results.answers import Answer, Usage, error_text, from_anthropic_message, from_body
 from app.core.results.rowmap import RowOutcome, map_answer
 from app.core.spec import JobSpec
+
+#: A row outcome in the store's column order (app.core.run.store.ROW_COLUMNS).
+RowRecord = tuple[Any, ...]
+#: Usage totals kept per batch: every input token (cached included), cache reads and writes, output
+#: (reasoning included) and reasoning tokens.
+USAGE_KEYS = ("input_tokens", "cached_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
 
 _NOT_RUN = {
     "batch_expired": "not run: the batch expired before this request was processed",
@@ -41,17 +52,30 @@ class ParsedRequest:
 class BatchParse:
     """What parsing one batch produced; rows go to the sink in chunks as they are read."""
 
-    sink: Callable[[list[dict[str, Any]]], None]
-    chunk: int = 5_000
+    sink: Callable[[list[RowRecord]], None]
+    chunk: int = 20_000
     rows: int = 0
     anomalies: list[tuple[str, str, str]] = field(default_factory=list)  # (custom_id, kind, detail)
-    _buffer: list[dict[str, Any]] = field(default_factory=list)
+    usage: dict[str, int] = field(default_factory=lambda: dict.fromkeys(USAGE_KEYS, 0))
+    models: Counter[str] = field(default_factory=Counter)  # model name the provider reported → answers
+    _buffer: list[RowRecord] = field(default_factory=list)
 
-    def add(self, records: list[dict[str, Any]]) -> None:
+    def add(self, records: list[RowRecord]) -> None:
         self._buffer += records
         self.rows += len(records)
         if len(self._buffer) >= self.chunk:
             self.flush()
+
+    def count(self, usage: Usage, model: Any) -> None:
+        """Add one answer's usage and reported model to the batch totals."""
+        totals = self.usage
+        totals["input_tokens"] += usage.input_tokens
+        totals["cached_read_tokens"] += usage.cached_input_tokens
+        totals["cache_write_tokens"] += getattr(usage, "cache_write_tokens", 0)
+        totals["output_tokens"] += usage.output_tokens
+        totals["reasoning_tokens"] += getattr(usage, "reasoning_tokens", 0)
+        if isinstance(model, str) and model:
+            self.models[model] += 1
 
     def flush(self) -> None:
         """Hand over the buffered rows (few live objects keep memory flat and GC pauses short)."""
@@ -61,20 +85,25 @@ class BatchParse:
 
 
 def iter_lines(path: Path, relative: str) -> Iterator[tuple[dict[str, Any] | None, str, str]]:
-    """``(object or None, raw line, reference)`` for each line; the reference finds the line again later."""
+    """``(object or None, raw line, reference)`` for each line; the reference finds the line again later.
+
+    The raw text is only decoded for lines that are not a JSON object (they are reported as such).
+    """
     offset = 0
     with path.open("rb", buffering=READ_BUFFER) as handle:
         for raw in handle:
             ref = f"{relative}:{offset}"
             offset += len(raw)
-            text = raw.decode("utf-8", errors="replace").strip()
-            if not text:
+            if not raw.strip():
                 continue
             try:
-                obj = json.loads(text)
-            except json.JSONDecodeError:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError:
                 obj = None
-            yield (obj if isinstance(obj, dict) else None), text, ref
+            if isinstance(obj, dict):
+                yield obj, "", ref
+            else:
+                yield None, raw.decode("utf-8", errors="replace").strip(), ref
 
 
 def interpret_openai_line(obj: dict[str, Any], provider: str, endpoint: str) -> Answer:
@@ -100,6 +129,12 @@ def interpret_anthropic_line(obj: dict[str, Any]) -> Answer:
     return Answer("failed", f"the provider could not answer: {error_text(error)}")
 
 
+def reported_model(obj: dict[str, Any]) -> Any:
+    """The model name in a result line's answer body (either provider's shape)."""
+    body = ((obj.get("response") or {}).get("body")) or ((obj.get("result") or {}).get("message")) or {}
+    return body.get("model") if isinstance(body, dict) else None
+
+
 def parse_batch(
     spec: JobSpec,
     requests: dict[str, list[str]],
@@ -107,11 +142,13 @@ def parse_batch(
     *,
     attempt: int,
     batch_id: int,
-    sink: Callable[[list[dict[str, Any]]], None],
+    sink: Callable[[list[RowRecord]], None],
     batch_error: str | None = None,
+    missing_reason: str | None = None,
 ) -> BatchParse:
     """Outcomes for every row of a batch from its downloaded ``files`` (path, reference prefix),
-    handed to ``sink`` a chunk at a time."""
+    handed to ``sink`` a chunk at a time. ``missing_reason`` says why requests without a line have
+    none (e.g. a result file the provider would not give)."""
     out = BatchParse(sink)
     seen: set[str] = set()
     multi = spec.rows_per_request > 1
@@ -119,7 +156,8 @@ def parse_batch(
         for obj, raw, ref in iter_lines(path, relative):
             custom_id = str(obj.get("custom_id")) if obj else ""
             if custom_id not in requests:
-                out.anomalies.append((custom_id, "unknown_request", f"a result line matched no request: {raw[:200]}"))
+                text = raw or orjson.dumps(obj).decode()
+                out.anomalies.append((custom_id, "unknown_request", f"a result line matched no request: {text[:200]}"))
                 continue
             if custom_id in seen:
                 out.anomalies.append((custom_id, "duplicate_request", "the provider returned this request twice; the first was kept"))
@@ -131,6 +169,7 @@ def parse_batch(
                 if spec.provider == "anthropic"
                 else interpret_openai_line(obj, spec.provider, spec.endpoint)
             )
+            out.count(answer.usage, reported_model(obj))
             outcomes, anomalies = map_answer(spec.fields, requests[custom_id], answer, multi)
             out.add(_records(spec, outcomes, answer, custom_id, ref, attempt, batch_id))
             out.anomalies += [(custom_id, a.kind, a.detail) for a in anomalies]
@@ -140,11 +179,21 @@ def parse_batch(
         if batch_error:
             reason, status = f"the batch failed: {batch_error}", "failed"
         else:
-            reason, status = "no answer came back for this request", "missing"
+            reason, status = f"no answer came back for this request{': ' + missing_reason if missing_reason else ''}", "missing"
         outcomes = [RowOutcome(r, status, reason) for r in row_ids]
         out.add(_records(spec, outcomes, Answer(status, reason), custom_id, None, attempt, batch_id))
     out.flush()
     return out
+
+
+def request_cost(spec: JobSpec, usage: Usage) -> float | None:
+    """What one request cost as billed: the pricing module's full reading of the usage where it
+    has one (cache writes and reads, reasoning), else input, cached input and output."""
+    usage_cost = getattr(pricing, "usage_cost", None)
+    raw = getattr(usage, "raw", None)
+    if usage_cost is not None and raw:
+        return usage_cost(spec.model, raw, spec.provider)
+    return pricing.actual_cost(spec.provider, spec.model, usage.input_tokens, usage.cached_input_tokens, usage.output_tokens)
 
 
 def _records(
@@ -155,26 +204,28 @@ def _records(
     raw_ref: str | None,
     attempt: int,
     batch_id: int,
-) -> list[dict[str, Any]]:
+) -> list[RowRecord]:
     """Store-ready row records; the request's tokens and cost are shared equally among its rows."""
     n = max(len(outcomes), 1)
     usage = answer.usage
-    cost = actual_cost(spec.provider, spec.model, usage.input_tokens, usage.cached_input_tokens, usage.output_tokens)
     billed = usage.input_tokens or usage.output_tokens
+    cost = request_cost(spec, usage) if billed else None
+    input_tokens = round(usage.input_tokens / n) if billed else None
+    output_tokens = round(usage.output_tokens / n) if billed else None
+    share = cost / n if cost is not None else None
     return [
-        {
-            "row_id": o.row_id,
-            "status": o.status,
-            "reason": o.reason,
-            "custom_id": custom_id,
-            "attempt": attempt,
-            "batch_id": batch_id,
-            "values_json": json.dumps(o.values, ensure_ascii=False) if o.values is not None else None,
-            "raw_ref": raw_ref,
-            "input_tokens": round(usage.input_tokens / n) if billed else None,
-            "output_tokens": round(usage.output_tokens / n) if billed else None,
-            "cost": cost / n if (cost is not None and billed) else None,
-        }
+        (
+            o.row_id,
+            o.status,
+            o.reason,
+            custom_id,
+            attempt,
+            batch_id,
+            orjson.dumps(o.values).decode() if o.values is not None else None,
+            raw_ref,
+            input_tokens,
+            output_tokens,
+            share,
+        )
         for o in outcomes
     ]
-

@@ -1,8 +1,12 @@
 """The job history: one SQLite database under the data folder that survives crashes.
 
-WAL journaling with full sync means a committed write is on disk before the next provider call;
+WAL journaling with full sync means a committed intent is on disk before the next provider call;
 the lifecycle engine records each intent here *before* calling the provider, which is what makes
-resuming after a crash safe. Each thread gets its own connection.
+resuming after a crash safe. Row results are merged in bulk with a cheaper sync: they can always
+be read again from the downloaded files. Opening the history writes nothing unless its schema
+is out of date, so reading it works while another process holds it or on a read-only disk.
+SQLite problems surface as :class:`~app.core.errors.JobHistoryError`, never as
+``sqlite3`` exceptions. Each thread gets its own connection.
 """
 
 from __future__ import annotations
@@ -11,12 +15,16 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+from app.core.errors import JobHistoryError
+
+SCHEMA_VERSION = 2
+#: Seconds a call waits for another process's write to finish before giving up with JobHistoryError.
+BUSY_TIMEOUT = 30.0
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
@@ -84,7 +92,41 @@ CREATE TABLE IF NOT EXISTS events (
     at TEXT NOT NULL,
     message TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS locks (
+    job_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    acquired_at REAL NOT NULL
+);
 """
+#: Columns added to ``batches`` in schema 2: provider times, what the provider reported, queueing.
+_BATCH_COLUMNS_V2 = {
+    "created_at": "TEXT",
+    "ended_at": "TEXT",
+    "usage": "TEXT",
+    "models": "TEXT",
+    "input_tokens": "INTEGER",
+    "resubmits": "INTEGER NOT NULL DEFAULT 0",
+    "lost": "TEXT",
+}
+#: The order of a row record's values (see :func:`row_record`).
+ROW_COLUMNS = (
+    "row_id", "status", "reason", "custom_id", "attempt", "batch_id",
+    "values_json", "raw_ref", "input_tokens", "output_tokens", "cost",
+)
+RowRecord = tuple[Any, ...]
+_MERGE_TABLE = "CREATE TEMP TABLE IF NOT EXISTS incoming (" + ", ".join(ROW_COLUMNS) + ")"
+_MERGE = (
+    "UPDATE rows SET " + ", ".join(f"{c} = i.{c}" for c in ROW_COLUMNS[1:])
+    + " FROM incoming AS i WHERE rows.job_id = ? AND rows.row_id = i.row_id"
+)
+
+
+def row_record(row_id: str, status: str, reason: str = "", **values: Any) -> RowRecord:
+    """One row's outcome as :meth:`Store.set_rows` takes it; unnamed columns are empty (attempt 0)."""
+    given = {"row_id": row_id, "status": status, "reason": reason, "attempt": 0} | values
+    return tuple(given.get(column) for column in ROW_COLUMNS)
 
 
 def now() -> str:
@@ -96,39 +138,97 @@ def parse_time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
+@contextmanager
+def plain_sqlite_errors(path: Path) -> Iterator[None]:
+    """SQLite failures as errors a person can act on (the CLI and the GUI print their message)."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            raise JobHistoryError(
+                f"The job history ({path.name}) has been locked by another BatchLab process for over "
+                f"{BUSY_TIMEOUT:.0f} seconds.",
+                "Wait until the other BatchLab window or command has finished, then try again.",
+            ) from exc
+        raise _unreadable(path, exc) from exc
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(path, exc) from exc
+
+
+def _unreadable(path: Path, exc: sqlite3.Error) -> JobHistoryError:
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        reason, hint = "is read-only", "Give your user write permission on the data folder, or choose another one."
+    elif "not a database" in text or "malformed" in text or "corrupt" in text:
+        reason, hint = "is damaged", "Move the file away (BatchLab starts a new, empty history) or restore a backup."
+    else:
+        reason, hint = f"cannot be opened ({exc})", "Check that the data folder is on a disk you can write to."
+    return JobHistoryError(f"The job history at {path} {reason}.", hint)
+
+
 class Store:
-    """Thin, typed access to the job history; every method commits before it returns."""
+    """Thin, typed access to the job history; every write commits before it returns."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        with plain_sqlite_errors(self.path):
+            if self.path.exists() and self.db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Create or bring the schema up to date (the only write opening the history may do)."""
         self.db.executescript(_SCHEMA)  # idempotent; executescript commits on its own
-        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        with self.transaction() as db:
+            present = {r[1] for r in db.execute("PRAGMA table_info(batches)")}
+            for column, kind in _BATCH_COLUMNS_V2.items():
+                if column not in present:
+                    db.execute(f"ALTER TABLE batches ADD COLUMN {column} {kind}")
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @property
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
+            with plain_sqlite_errors(self.path):
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+                conn.row_factory = sqlite3.Row
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
+                conn.execute("PRAGMA foreign_keys = ON")
             self._local.conn = conn
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic, durable unit of change."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def transaction(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of change; ``durable=False`` skips the fsync for data that can be rebuilt."""
+        with plain_sqlite_errors(self.path):
+            db = self.db
+            if not durable:
+                db.execute("PRAGMA synchronous = NORMAL")
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            finally:
+                if not durable:
+                    db.execute("PRAGMA synchronous = FULL")
+
+    def query(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with plain_sqlite_errors(self.path):
+            return self.db.execute(sql, args).fetchall()
+
+    def query_one(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Row | None:
+        with plain_sqlite_errors(self.path):
+            return self.db.execute(sql, args).fetchone()
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -137,13 +237,16 @@ class Store:
             self._local.conn = None
 
     # ---- jobs ---------------------------------------------------------------------------------
-    def add_job(self, job: dict[str, Any]) -> None:
+    def add_job(self, job: dict[str, Any], lock: tuple[str, int, str, float] | None = None) -> None:
+        """Insert a job; with ``lock`` (owner, pid, host, time) the new job is born held by its creator."""
         stamp = now()
         record = {"created_at": stamp, "updated_at": stamp, **job}
         keys = ", ".join(record)
         marks = ", ".join(f":{k}" for k in record)
         with self.transaction() as db:
             db.execute(f"INSERT INTO jobs ({keys}) VALUES ({marks})", record)
+            if lock:
+                db.execute("INSERT INTO locks VALUES (?, ?, ?, ?, ?)", (job["id"], *lock))
 
     def update_job(self, job_id: str, **changes: Any) -> None:
         changes["updated_at"] = now()
@@ -152,14 +255,14 @@ class Store:
             db.execute(f"UPDATE jobs SET {sets} WHERE id = :id", {**changes, "id": job_id})
 
     def job(self, job_id: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return self.query_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
 
     def jobs(self) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC").fetchall()
+        return self.query("SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC")
 
     def delete_job(self, job_id: str) -> None:
         with self.transaction() as db:
-            for table in ("rows", "anomalies", "events", "batches"):
+            for table in ("rows", "anomalies", "events", "batches", "locks"):
                 db.execute(f"DELETE FROM {table} WHERE job_id = ?", (job_id,))
             db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
@@ -168,26 +271,45 @@ class Store:
             db.execute("INSERT INTO events (job_id, at, message) VALUES (?, ?, ?)", (job_id, now(), message))
 
     def events(self, job_id: str) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT at, message FROM events WHERE job_id = ? ORDER BY rowid", (job_id,)).fetchall()
+        return self.query("SELECT at, message FROM events WHERE job_id = ? ORDER BY rowid", (job_id,))
 
     # ---- batches ------------------------------------------------------------------------------
-    def add_batch(self, batch: dict[str, Any]) -> None:
-        record = {"updated_at": now(), **batch}
-        keys = ", ".join(record)
-        marks = ", ".join(f":{k}" for k in record)
+    def add_batches(self, batches: list[dict[str, Any]]) -> None:
+        """Register an attempt's batches in one transaction (all or none)."""
         with self.transaction() as db:
-            db.execute(f"INSERT INTO batches ({keys}) VALUES ({marks})", record)
+            for batch in batches:
+                record = {"updated_at": now(), **batch}
+                keys = ", ".join(record)
+                marks = ", ".join(f":{k}" for k in record)
+                db.execute(f"INSERT INTO batches ({keys}) VALUES ({marks})", record)
 
     def update_batch(self, batch_id: int, **changes: Any) -> None:
-        if "counts" in changes and not isinstance(changes["counts"], str):
-            changes["counts"] = json.dumps(changes["counts"])
+        for key in ("counts", "usage", "models"):
+            if key in changes and changes[key] is not None and not isinstance(changes[key], str):
+                changes[key] = json.dumps(changes[key])
         changes["updated_at"] = now()
         sets = ", ".join(f"{k} = :{k}" for k in changes)
         with self.transaction() as db:
             db.execute(f"UPDATE batches SET {sets} WHERE id = :id", {**changes, "id": batch_id})
 
+    def batch(self, batch_id: int) -> sqlite3.Row | None:
+        return self.query_one("SELECT * FROM batches WHERE id = ?", (batch_id,))
+
     def batches(self, job_id: str) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT * FROM batches WHERE job_id = ? ORDER BY id", (job_id,)).fetchall()
+        return self.query("SELECT * FROM batches WHERE job_id = ? ORDER BY id", (job_id,))
+
+    def batches_in_flight(self, provider: str, model: str) -> list[sqlite3.Row]:
+        """Batches of every job on this provider and model that sit in the provider's queue."""
+        return self.query(
+            "SELECT b.* FROM batches b JOIN jobs j ON j.id = b.job_id WHERE j.provider = ? AND j.model = ? "
+            "AND b.state IN ('creating', 'submitted', 'cancelling')",
+            (provider, model),
+        )
+
+    def known_provider_batches(self) -> set[str]:
+        """Every provider batch id some job of this history already owns."""
+        rows = self.query("SELECT provider_batch_id FROM batches WHERE provider_batch_id IS NOT NULL")
+        return {r[0] for r in rows}
 
     # ---- rows ---------------------------------------------------------------------------------
     def add_rows(self, job_id: str, rows: Iterable[tuple[str, int]]) -> None:
@@ -198,52 +320,60 @@ class Store:
                 ((job_id, rid, pos) for rid, pos in rows),
             )
 
-    def set_rows(self, job_id: str, results: Iterable[dict[str, Any]]) -> None:
-        """Record row outcomes (dicts with row_id, status, reason, … keys) in one transaction."""
-        with self.transaction() as db:
-            db.executemany(
-                "UPDATE rows SET status = :status, reason = :reason, custom_id = :custom_id, attempt = :attempt, "
-                "batch_id = :batch_id, values_json = :values_json, raw_ref = :raw_ref, "
-                "input_tokens = :input_tokens, output_tokens = :output_tokens, cost = :cost "
-                "WHERE job_id = :job_id AND row_id = :row_id",
-                ({"job_id": job_id, **r} for r in results),
-            )
+    def set_rows(self, job_id: str, records: Iterable[RowRecord]) -> None:
+        """Record row outcomes (see :func:`row_record`) in one transaction, as one bulk statement.
+
+        The records go into a temporary table and one ``UPDATE … FROM`` merges them: a statement
+        per row (and its index upkeep) made a 100k-row merge take seconds.
+        """
+        with self.transaction(durable=False) as db:
+            db.execute(_MERGE_TABLE)
+            db.execute("DELETE FROM incoming")
+            db.executemany(f"INSERT INTO incoming VALUES ({', '.join('?' * len(ROW_COLUMNS))})", records)
+            db.execute(_MERGE, (job_id,))
+            db.execute("DELETE FROM incoming")
 
     def status_counts(self, job_id: str) -> dict[str, int]:
-        cursor = self.db.execute("SELECT status, COUNT(*) FROM rows WHERE job_id = ? GROUP BY status", (job_id,))
-        return {status: count for status, count in cursor}
+        rows = self.query("SELECT status, COUNT(*) FROM rows WHERE job_id = ? GROUP BY status", (job_id,))
+        return {status: count for status, count in rows}
 
     def total_cost(self, job_id: str) -> float | None:
-        value = self.db.execute("SELECT SUM(cost) FROM rows WHERE job_id = ?", (job_id,)).fetchone()[0]
+        value = self.query_one("SELECT SUM(cost) FROM rows WHERE job_id = ?", (job_id,))[0]  # type: ignore[index]
         return float(value) if value is not None else None
 
     def rows(self, job_id: str, status: str | None, offset: int, limit: int) -> list[sqlite3.Row]:
         if status:
             query = "SELECT * FROM rows WHERE job_id = ? AND status = ? ORDER BY position LIMIT ? OFFSET ?"
-            return self.db.execute(query, (job_id, status, limit, offset)).fetchall()
+            return self.query(query, (job_id, status, limit, offset))
         query = "SELECT * FROM rows WHERE job_id = ? ORDER BY position LIMIT ? OFFSET ?"
-        return self.db.execute(query, (job_id, limit, offset)).fetchall()
+        return self.query(query, (job_id, limit, offset))
 
     def row_count(self, job_id: str, status: str | None = None) -> int:
         if status:
             query, args = "SELECT COUNT(*) FROM rows WHERE job_id = ? AND status = ?", (job_id, status)
         else:
             query, args = "SELECT COUNT(*) FROM rows WHERE job_id = ?", (job_id,)
-        return int(self.db.execute(query, args).fetchone()[0])
+        return int(self.query_one(query, args)[0])  # type: ignore[index]
 
     def row(self, job_id: str, row_id: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM rows WHERE job_id = ? AND row_id = ?", (job_id, row_id)).fetchone()
+        return self.query_one("SELECT * FROM rows WHERE job_id = ? AND row_id = ?", (job_id, row_id))
 
-    def row_ids_not_coded(self, job_id: str) -> list[str]:
-        query = "SELECT row_id FROM rows WHERE job_id = ? AND status NOT IN ('coded', 'pending') ORDER BY position"
-        return [r[0] for r in self.db.execute(query, (job_id,))]
+    def row_ids_to_retry(self, job_id: str) -> list[str]:
+        """Rows without a usable result: every status but coded, except texts that were blank."""
+        query = (
+            "SELECT row_id FROM rows WHERE job_id = ? AND status != 'coded' "
+            "AND NOT (status = 'invalid' AND reason LIKE 'the text is blank%') ORDER BY position"
+        )
+        return [r[0] for r in self.query(query, (job_id,))]
 
-    def add_anomalies(self, job_id: str, batch_id: int, items: Iterable[tuple[str, str, str]]) -> None:
+    def set_anomalies(self, job_id: str, batch_id: int, items: Iterable[tuple[str, str, str]]) -> None:
+        """A batch's anomalies, replacing any recorded by an earlier (interrupted) read of it."""
         with self.transaction() as db:
+            db.execute("DELETE FROM anomalies WHERE job_id = ? AND batch_id = ?", (job_id, batch_id))
             db.executemany(
                 "INSERT INTO anomalies (job_id, batch_id, custom_id, kind, detail) VALUES (?, ?, ?, ?, ?)",
                 ((job_id, batch_id, cid, kind, detail) for cid, kind, detail in items),
             )
 
     def anomalies(self, job_id: str) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT * FROM anomalies WHERE job_id = ?", (job_id,)).fetchall()
+        return self.query("SELECT * FROM anomalies WHERE job_id = ?", (job_id,))

@@ -257,8 +257,12 @@ class OpenAIApi(BatchBook):
         if self.files.get(file_id, {}).get("purpose") != "batch":
             raise ApiError(400, f"Invalid 'input_file_id': '{file_id}' is not an uploaded file with purpose "
                            "'batch'.", param="input_file_id")
-        requests, errors = read_input(self.store.get_blob(file_id), endpoint)
+        data = self.store.get_blob(file_id)
+        requests, errors = read_input(data, endpoint)
+        model = requests[0]["body"].get("model") if requests else None
         fate = self.scenario().batch_outcome
+        if not errors and self._over_queue_limit(model, len(data) // 4):
+            fate = "token_limit"
         if not errors and fate == "token_limit":
             errors = [_problem("token_limit_exceeded", None, "[simulated] Enqueued token limit reached for "
                                f"{requests[0]['body'].get('model')}. Please try again once some in_progress "
@@ -271,10 +275,24 @@ class OpenAIApi(BatchBook):
             "input_file_id": file_id,
             "completion_window": "24h",
             "metadata": metadata,
-            "model": requests[0]["body"].get("model") if requests else None,
+            "model": model,
+            "enqueued_tokens": len(data) // 4,
         }
         record = self.create([] if errors else requests, fields, errors or None)
         return json_response(self._batch_object(record, self.phase(record, record["created_at"])))
+
+    def _over_queue_limit(self, model: str | None, tokens: int) -> bool:
+        """Whether ``tokens`` more would take the model's unfinished batches over the enqueued-token limit."""
+        limit = self.scenario().enqueued_token_limit
+        if limit is None:
+            return False
+        now = time.time()
+        queued = sum(
+            r.get("enqueued_tokens", 0)
+            for r in self.store.records(self.kind).values()
+            if r["model"] == model and not r["errors"] and not self.phase(r, now).terminal
+        )
+        return queued + tokens > limit
 
     def retrieve_batch(self, req: Request, batch_id: str) -> Response:
         return json_response(self._batch_object(*self.view(batch_id, poll=True)))

@@ -50,7 +50,9 @@ class Fault:
     """A service fault for requests matching ``method``/``path_prefix``, fired ``times`` times.
 
     ``status`` is an HTTP status (429, 500, 529 …) or ``"drop"``: the connection closes mid-upload
-    when the request has a body, otherwise after the headers and half of the response body.
+    when the request has a body, otherwise after the headers and half of the response body; or
+    ``"lost_response"``: the service does the work (e.g. creates the batch) and then closes the
+    connection without answering, as when a create call times out after the provider accepted it.
     ``retry_after`` (seconds) is sent as ``retry-after-ms``/``retry-after`` so SDK retries stay fast.
     """
 
@@ -61,8 +63,8 @@ class Fault:
     retry_after: float | None = 0.05
 
     def __post_init__(self) -> None:
-        if self.status != "drop" and not (isinstance(self.status, int) and 400 <= self.status <= 599):
-            raise ValueError(f"fault status must be an HTTP error status or 'drop', not {self.status!r}")
+        if self.status not in ("drop", "lost_response") and not (isinstance(self.status, int) and 400 <= self.status <= 599):
+            raise ValueError(f"fault status must be an HTTP error status, 'drop' or 'lost_response', not {self.status!r}")
 
     def matches(self, method: str, path: str) -> bool:
         """Whether this fault still has shots left for this request."""
@@ -85,6 +87,10 @@ class Scenario:
     api_key: str | None = None
     #: Reject temperature/top_p/top_k when a request says ``anthropic-version: 2026-10-21``.
     version_checks: bool = True
+    #: OpenAI's enqueued-token limit per model: a batch that would take the unfinished batches of its
+    #: model over it is created and then fails with ``token_limit_exceeded`` (None: no limit).
+    #: Tokens are counted as input-file bytes / 4.
+    enqueued_token_limit: int | None = None
 
     def __post_init__(self) -> None:
         _check(self.progress, PROGRESS_MODES, "progress mode")
@@ -92,6 +98,8 @@ class Scenario:
         _check(self.batch_outcome, BATCH_OUTCOMES, "batch outcome")
         for outcome in self.outcomes.values():
             _check(outcome, OUTCOMES, "outcome")
+        if self.enqueued_token_limit is not None and self.enqueued_token_limit < 1:
+            raise ValueError("enqueued_token_limit must be a positive number of tokens")
         if self.polls_per_step < 1 or self.seconds_per_step <= 0:
             raise ValueError("polls_per_step must be at least 1 and seconds_per_step positive")
 

@@ -164,7 +164,7 @@ class SimulatedService:
         """Answer one request, rendering any error in the caller's provider shape."""
         try:
             with self._lock:
-                if fault is not None and fault.status != "drop":
+                if fault is not None and fault.status not in ("drop", "lost_response"):
                     raise _fault_error(fault, req.flavour)
                 self._authenticate(req)
                 response = self._route(req)
@@ -271,6 +271,9 @@ class _Handler(BaseHTTPRequestHandler):
         base_url = f"http://{self.headers.get('Host') or f'{host!s}:{port}'}"
         req = Request.parse(self.command, self.path, dict(self.headers.items()), body, base_url)
         response = service.handle(req, fault)
+        if fault is not None and fault.status == "lost_response":
+            self._hang_up()  # the work is done, the answer never arrives
+            return
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)

@@ -5,14 +5,21 @@ from __future__ import annotations
 from app.core.errors import ProviderError
 from app.core.keys import KeyStore
 from app.core.build.pricing import default_models
-from app.core.run.providers.base import BatchProvider, BatchStatus
+from app.core.run.providers.base import BatchProvider, BatchStatus, refuse_long_waits
 from app.core.build.requests import OPENAI_URLS
 
-__all__ = ["BatchProvider", "BatchStatus", "connect", "key_account", "list_models", "test_connection", "LABELS"]
+__all__ = ["BatchProvider", "BatchStatus", "retry_settings", "connect", "key_account", "list_models", "test_connection", "LABELS"]
 
 LABELS = {"openai": "OpenAI", "anthropic": "Anthropic", "compatible": "OpenAI-compatible server", "demo": "Demo"}
-#: The SDKs retry connection errors, 408/409/429 and 5xx this many times, honouring retry-after.
+#: The SDKs retry connection errors, 408/409/429 and 5xx this many times, honouring retry-after
+#: up to a minute (longer waits go back to the engine). Calls that create a batch never retry.
 MAX_RETRIES = 3
+
+
+def retry_settings(sdk: object) -> dict[str, object]:
+    """Client arguments: the retry count, and an HTTP client that refuses to wait out long retry-afters."""
+    http_client = sdk.DefaultHttpxClient(event_hooks={"response": [refuse_long_waits]})  # type: ignore[attr-defined]
+    return {"max_retries": MAX_RETRIES, "http_client": http_client}
 
 
 def key_account(provider: str, base_url: str | None = None) -> str | None:
@@ -38,7 +45,7 @@ def connect(
         from app.core.run.providers.anthropic_batches import AnthropicBatches
 
         client = anthropic.Anthropic(
-            api_key=keys.require("anthropic"), base_url=base_url, max_retries=MAX_RETRIES, timeout=timeout
+            api_key=keys.require("anthropic"), base_url=base_url, timeout=timeout, **retry_settings(anthropic)
         )
         return AnthropicBatches(client)
     import openai
@@ -54,7 +61,7 @@ def connect(
         account = key_account(provider, base_url)
         assert account is not None
         key = keys.require(account)
-    client = openai.OpenAI(api_key=key, base_url=base_url, max_retries=MAX_RETRIES, timeout=timeout)
+    client = openai.OpenAI(api_key=key, base_url=base_url, timeout=timeout, **retry_settings(openai))
     return OpenAIBatches(client, url, LABELS[provider])
 
 

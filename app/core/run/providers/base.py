@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from app.core.errors import KeyRejectedError, ProviderError
+from app.core.errors import KeyRejectedError, ProviderBusyError, ProviderError
 
 try:  # the SDKs' HTTP library: httpx2 for openai 3.x / anthropic 2.x, httpx before
     import httpx2 as _http
@@ -18,6 +19,10 @@ except ImportError:  # pragma: no cover - depends on the installed SDK generatio
 
 #: Errors while a response body streams in; the SDKs retry a request, not a half-read body.
 TRANSFER_ERRORS: tuple[type[BaseException], ...] = (_http.TransportError, OSError)
+#: The longest ``retry-after`` a blocking call waits out; longer waits return to the engine, which
+#: polls again after that time without holding a thread or a job lock (issue: SDKs ≥ 1.17 / 2.x
+#: honour any value verbatim — "Retry behaviour of the SDKs" in the reference notes).
+LONGEST_WAIT = 60.0
 
 
 @dataclass
@@ -31,9 +36,43 @@ class BatchStatus:
     failed: int = 0
     total: int = 0
     error: str | None = None  # batch-level failure (validation, token limit)
+    error_code: str | None = None  # the provider's code for it ("token_limit_exceeded", …)
     created_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
     files: dict[str, str] = field(default_factory=dict)  # kind ("output", "errors", "results") → provider file id or URL
     raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Download:
+    """What downloading an ended batch's result files gave: the files saved, and plain sentences
+    about any the provider would not give (a 404: their rows end ``missing`` with that reason)."""
+
+    saved: list[Path] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
+
+    def fetch(self, what: str, save: Callable[[], Path]) -> None:
+        """Save one file; a refusal (4xx) is noted, a temporary problem is raised to retry the step."""
+        try:
+            self.saved.append(save())
+        except ProviderError as exc:
+            if exc.temporary:
+                raise
+            self.lost.append(f"the provider did not give the {what} ({exc.message})")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A provider batch that may be one this job created before a crash.
+
+    ``proven``: the provider's own record of it (OpenAI metadata, Anthropic result custom_ids)
+    says it is; otherwise only its time and size fit, and it cannot be inspected yet.
+    """
+
+    id: str
+    created_at: dt.datetime | None
+    requests: int
+    proven: bool
 
 
 class BatchProvider(Protocol):
@@ -45,17 +84,17 @@ class BatchProvider(Protocol):
     def find_upload(self, filename: str, size: int) -> str | None: ...
     def upload(self, path: Path, filename: str) -> str: ...
     def create(self, tag: str, path: Path, file_id: str | None, metadata: dict[str, str]) -> BatchStatus: ...
-    def find_batch(self, tag: str, since: dt.datetime, requests: int, custom_id_prefix: str) -> str | None: ...
+    def find_batch(self, tag: str, since: dt.datetime, requests: int, custom_ids: frozenset[str]) -> list[Candidate]: ...
     def retrieve(self, batch_id: str) -> BatchStatus: ...
     def cancel(self, batch_id: str) -> None: ...
-    def download(self, status: BatchStatus, folder: Path) -> list[Path]: ...
+    def download(self, status: BatchStatus, folder: Path) -> Download: ...
     def direct(self, body: dict[str, Any]) -> dict[str, Any]: ...
     def models(self) -> list[str]: ...
 
 
 def write_stream(chunks: Iterator[bytes], target: Path) -> Path:
     """Write a download to ``target`` atomically: a cut-off transfer never leaves a partial file behind."""
-    partial = target.with_suffix(target.suffix + ".part")
+    partial = target.with_suffix(f"{target.suffix}.{os.getpid()}.part")
     try:
         with partial.open("wb") as handle:
             for chunk in chunks:
@@ -86,6 +125,13 @@ def plain_errors(provider_label: str, sdk_errors: tuple[type[BaseException], ...
             "Check the key in Settings → API keys (or the environment variable), then try again.",
         ) from exc
     except sdk_errors as exc:
+        wait = retry_after(exc)
+        if wait is not None and wait > LONGEST_WAIT:
+            raise ProviderBusyError(
+                f"{provider_label}: {describe(exc)}; it asked to wait {wait:,.0f} seconds.",
+                "BatchLab tries again after that time; nothing is lost meanwhile.",
+                retry_after=wait,
+            ) from exc
         raise ProviderError(f"{provider_label}: {describe(exc)}", retry_hint(exc), is_temporary(exc)) from exc
 
 
@@ -102,6 +148,31 @@ def describe(exc: BaseException) -> str:
     if "Connection" in name or "Timeout" in name:
         return "could not be reached (no connection, or the connection dropped)"
     return getattr(exc, "message", None) or name
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the provider asked to wait (``retry-after-ms`` or ``retry-after``), if it said."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    return header_wait(headers) if headers is not None else None
+
+
+def header_wait(headers: Any) -> float | None:
+    try:
+        if headers.get("retry-after-ms"):
+            return float(headers["retry-after-ms"]) / 1000
+        if headers.get("retry-after"):
+            return float(headers["retry-after"])
+    except ValueError:
+        return None  # an HTTP date: the SDK's own handling applies
+    return None
+
+
+def refuse_long_waits(response: Any) -> None:
+    """HTTP client hook: a retry-after over a minute turns the SDK's retry off (``x-should-retry``)."""
+    wait = header_wait(response.headers)
+    if wait is not None and wait > LONGEST_WAIT:
+        response.headers["x-should-retry"] = "false"
 
 
 def is_temporary(exc: BaseException) -> bool:

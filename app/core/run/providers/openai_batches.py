@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import openai
 
-from app.core.run.providers.base import BatchStatus, plain_errors, write_stream
+from app.core.run.providers.base import BatchStatus, Candidate, Download, plain_errors, write_stream
 
 _ENDED = {"completed", "failed", "expired", "cancelled"}
+_FILE_KINDS = {"output": "output file", "errors": "error file"}
 _SDK_ERRORS = (openai.APIError,)
 _AUTH_ERRORS = (openai.AuthenticationError, openai.PermissionDeniedError)
 #: How far back to look for a batch created just before a crash (clock skew and slow calls included).
@@ -44,8 +46,10 @@ class OpenAIBatches:
 
     def create(self, tag: str, path: Path, file_id: str | None, metadata: dict[str, str]) -> BatchStatus:
         assert file_id, "OpenAI batches need an uploaded file"
+        # No SDK retry for a call that creates a billed batch: a retried timeout could make a second
+        # one. The engine's recorded intent + find_batch decide after a timeout (batch-apis.md, Part C).
         with self._errors():
-            batch = self.client.batches.create(
+            batch = self.client.with_options(max_retries=0).batches.create(
                 input_file_id=file_id,
                 endpoint=self.endpoint_url,  # type: ignore[arg-type]
                 completion_window="24h",
@@ -53,16 +57,17 @@ class OpenAIBatches:
             )
         return self._status(batch)
 
-    def find_batch(self, tag: str, since: dt.datetime, requests: int, custom_id_prefix: str) -> str | None:
-        """A batch created for ``tag`` before a crash, found by its metadata tag in the newest batches."""
+    def find_batch(self, tag: str, since: dt.datetime, requests: int, custom_ids: frozenset[str]) -> list[Candidate]:
+        """The batch created for ``tag`` before a crash, proven by the metadata tag it carries."""
         oldest = (since - _LOOKBACK).timestamp()
         with self._errors():
             for batch in self.client.batches.list(limit=100):
                 if (batch.metadata or {}).get("batchlab_tag") == tag:
-                    return batch.id
+                    created = dt.datetime.fromtimestamp(batch.created_at, dt.timezone.utc)
+                    return [Candidate(batch.id, created, requests, proven=True)]
                 if batch.created_at < oldest:
                     break
-        return None
+        return []
 
     def retrieve(self, batch_id: str) -> BatchStatus:
         with self._errors():
@@ -72,13 +77,17 @@ class OpenAIBatches:
         with self._errors():
             self.client.batches.cancel(batch_id)
 
-    def download(self, status: BatchStatus, folder: Path) -> list[Path]:
-        """Save the output and error files (present also for failed, expired and cancelled batches)."""
-        saved = []
+    def download(self, status: BatchStatus, folder: Path) -> Download:
+        """Save the output and error files (present also for failed, expired and cancelled batches);
+        one that cannot be had (404) does not stop the other from being read."""
+        result = Download()
         for kind, file_id in status.files.items():
-            with self._errors(), self.client.files.with_streaming_response.content(file_id) as response:
-                saved.append(write_stream(response.iter_bytes(), folder / f"{kind}.jsonl"))
-        return saved
+            result.fetch(_FILE_KINDS[kind], partial(self._save, file_id, folder / f"{kind}.jsonl"))
+        return result
+
+    def _save(self, file_id: str, target: Path) -> Path:
+        with self._errors(), self.client.files.with_streaming_response.content(file_id) as response:
+            return write_stream(response.iter_bytes(), target)
 
     def direct(self, body: dict[str, Any]) -> dict[str, Any]:
         """One request through the direct (non-batch) endpoint, for pilots."""
@@ -94,9 +103,10 @@ class OpenAIBatches:
     @staticmethod
     def _status(batch: Any) -> BatchStatus:
         counts = batch.request_counts
-        error = None
+        error = code = None
         if batch.errors and batch.errors.data:
             first = batch.errors.data[0]
+            code = first.code
             where = f" (line {first.line})" if first.line else ""
             error = f"{first.message or first.code}{where}"
             if len(batch.errors.data) > 1:
@@ -114,7 +124,13 @@ class OpenAIBatches:
             failed=counts.failed if counts else 0,
             total=counts.total if counts else 0,
             error=error,
-            created_at=dt.datetime.fromtimestamp(batch.created_at, dt.timezone.utc),
+            error_code=code,
+            created_at=_time(batch.created_at),
+            ended_at=_time(batch.completed_at or batch.failed_at or batch.expired_at or batch.cancelled_at),
             files=files,
             raw=batch.model_dump(mode="json"),
         )
+
+
+def _time(stamp: int | None) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc) if stamp else None

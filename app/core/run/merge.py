@@ -1,0 +1,112 @@
+"""Reading a downloaded batch into the job history, and the per-batch record of what was billed.
+
+Parsing streams the result files and merges rows in bulk chunks (see ``Store.set_rows``), so a
+100k-row batch is merged in well under a second and the thread never holds Python's lock for
+long. Re-reading a batch after a crash is harmless: rows and anomalies are replaced, not added.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from app.core.build.prepare import read_index
+from app.core.results.parse import parse_batch
+from app.core.run.checkpoints import checkpoint
+from app.core.run.store import Store, row_record
+from app.core.spec import JobSpec
+
+RESULT_FILES = ("output.jsonl", "errors.jsonl", "results.jsonl")
+NO_ANSWER = "no answer came back for this row"
+
+
+def batch_folder(job_folder: Path, batch: Any) -> Path:
+    return job_folder / f"attempt-{batch['attempt']}" / f"batch-{batch['seq']:03d}"
+
+
+def batch_requests(job_folder: Path, batch: Any) -> dict[str, list[str]]:
+    """custom_id → row IDs of the requests one batch carried (from the index written at prepare time)."""
+    folder = job_folder / f"attempt-{batch['attempt']}" / "requests"
+    return {cid: rows for cid, seq, rows in read_index(folder) if seq == batch["seq"]}
+
+
+def first_custom_id(folder: Path) -> str | None:
+    """The custom_id on the first line of a downloaded result file, if any."""
+    for name in RESULT_FILES:
+        path = folder / name
+        if path.exists():
+            with path.open("rb") as handle:
+                line = handle.readline()
+            try:
+                return str(orjson.loads(line).get("custom_id"))
+            except (orjson.JSONDecodeError, AttributeError):
+                return None
+    return None
+
+
+class ResultMerger:
+    """Parses batches into a store and reports on them."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def merge(self, job_id: str, spec: JobSpec, job_folder: Path, batch: Any) -> int:
+        """Read one downloaded batch's files into its rows; how many rows were read back."""
+        requests = batch_requests(job_folder, batch)
+        folder = batch_folder(job_folder, batch)
+        relative = folder.relative_to(job_folder).as_posix()
+        files = [(folder / name, f"{relative}/{name}") for name in RESULT_FILES if (folder / name).exists()]
+        lost = json.loads(batch["lost"]) if batch["lost"] else []
+        parsed = parse_batch(
+            spec,
+            requests,
+            files,
+            attempt=batch["attempt"],
+            batch_id=batch["id"],
+            sink=lambda rows: self.store.set_rows(job_id, rows),
+            batch_error=batch["error"],
+            missing_reason="; ".join(lost) or None,
+        )
+        self.store.set_anomalies(job_id, batch["id"], parsed.anomalies)
+        if parsed.anomalies:
+            self.store.log(job_id, f"Batch {batch['seq']}: {len(parsed.anomalies)} answer(s) matched no row; recorded.")
+        self.store.update_batch(batch["id"], state="parsed", usage=parsed.usage, models=dict(parsed.models))
+        self.store.log(job_id, f"Batch {batch['seq']}: {parsed.rows:,} rows read back.")
+        checkpoint("parsed")
+        return parsed.rows
+
+    def fail_rows(self, job_id: str, job_folder: Path, batch: Any, reason: str) -> None:
+        """Give every row of a batch that never ran the status ``failed`` and the reason."""
+        records = [
+            row_record(rid, "failed", reason, custom_id=cid, attempt=batch["attempt"], batch_id=batch["id"])
+            for cid, rows in batch_requests(job_folder, batch).items()
+            for rid in rows
+        ]
+        self.store.set_rows(job_id, records)
+
+    def settle_leftovers(self, job_id: str) -> None:
+        """Rows of a finished job that no batch answered are ``missing`` with the reason, never ``pending``."""
+        pending = self.store.query("SELECT row_id FROM rows WHERE job_id = ? AND status = 'pending'", (job_id,))
+        self.store.set_rows(job_id, [row_record(r[0], "missing", NO_ANSWER) for r in pending])
+
+    def records(self, job_id: str) -> list[dict[str, Any]]:
+        """Per provider batch: its id, times, status, counts, the models it reported and its usage totals."""
+        return [
+            {
+                "provider_batch_id": b["provider_batch_id"],
+                "attempt": b["attempt"],
+                "seq": b["seq"],
+                "created_at": b["created_at"],
+                "ended_at": b["ended_at"],
+                "status": b["provider_status"] or b["state"],
+                "requests": b["requests"],
+                "counts": json.loads(b["counts"]),
+                "reported_models": json.loads(b["models"]) if b["models"] else {},
+                "usage": json.loads(b["usage"]) if b["usage"] else {},
+            }
+            for b in self.store.batches(job_id)
+            if b["provider_batch_id"]
+        ]
