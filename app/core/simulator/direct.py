@@ -9,13 +9,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from app.core.build.pricing import default_models
 from app.core.simulator.responder import MESSAGES, Call, read_prompt, respond
 from app.core.simulator.scenario import UNRUN_OUTCOMES, Scenario
 from app.core.simulator.store import Store
 from app.core.simulator.wire import ApiError, new_id, rfc3339
 
-OPENAI_MODELS = ("gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4", "gpt-6.1-sol", "gpt-6.1-terra")
-ANTHROPIC_MODELS = ("claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-7", "claude-sonnet-5-5")
+#: BatchLab's default models, then models that cannot code a text (embeddings, speech, moderation,
+#: images), as a real account lists them, so "Refresh from provider" has something to leave out.
+OPENAI_MODELS = (*default_models("openai"), "text-embedding-3-small", "whisper-1", "omni-moderation-latest",
+                 "gpt-image-1")
+ANTHROPIC_MODELS = tuple(default_models("anthropic"))
 #: A fixed creation time for the listed models (2026-01-01), so listings are stable.
 _MODELS_CREATED = 1767225600
 
