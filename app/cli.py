@@ -307,15 +307,18 @@ def _plain(exc: BaseException) -> BatchLabError | None:
     """The errors a broken environment raises from deep inside, in words for people; None for bugs."""
     from app.core.errors import JobHistoryError, StorageError
 
-    if isinstance(exc, OSError):
-        return StorageError.from_os_error(exc, "read or write")
+    if isinstance(exc, OSError) and exc.errno is not None and not isinstance(exc, (TimeoutError, ConnectionError)):
+        if exc.filename:
+            return StorageError.from_os_error(exc, "read or write")
+        return StorageError(f"A file or folder could not be read or written: {StorageError.reason(exc)}.")
     sqlite3 = sys.modules.get("sqlite3")
     if sqlite3 is not None and isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
         return JobHistoryError(
             "The job history is in use by another BatchLab process and stayed locked for too long.",
             "Wait for the other command or window to finish its step, then try again.",
         )
-    if sqlite3 is not None and isinstance(exc, sqlite3.DatabaseError):
+    damaged = ("not a database", "malformed", "disk image")
+    if sqlite3 is not None and isinstance(exc, sqlite3.DatabaseError) and any(w in str(exc) for w in damaged):
         from app.core.paths import database_path
 
         return JobHistoryError(
@@ -390,6 +393,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped early (… | head): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence between a bug and the person
         if os.environ.get("BATCHLAB_DEBUG"):
             raise

@@ -56,7 +56,7 @@ def _package_versions() -> list[tuple[str, str]]:
         try:
             found.append((name, metadata.version(name)))
         except metadata.PackageNotFoundError:
-            found.append((name, "not installed"))
+            found.append((name, "bundled" if getattr(sys, "frozen", False) else "not installed"))
     return found
 
 
