@@ -21,10 +21,10 @@ import numpy as np
 from app.core.errors import JobError
 from app.core.research.stats import (
     alpha_reading,
-    bootstrap_ci,
-    interval_alpha_of_units,
+    finite,
     interval_matrix,
-    nominal_alpha_of_counts,
+    percentile_ci,
+    resample_indices,
     value_counts,
 )
 from app.core.spec import FieldSpec
@@ -74,50 +74,105 @@ def _normalised(kind: str, value: Any) -> Any:
     return value
 
 
-def _alpha_with_interval(
-    alpha_of: Callable[[np.ndarray], float | None], n_units: int, resamples: int, seed: int
-) -> dict[str, Any]:
-    alpha = alpha_of(np.arange(n_units))
-    ci = bootstrap_ci(alpha_of, n_units, resamples=resamples, seed=seed) if alpha is not None else None
-    return {"krippendorff_alpha": alpha, "ci95": list(ci) if ci else None, "reading": alpha_reading(alpha)}
+# ---- α as sums over units, so a thousand bootstrap resamples are a few matrix products ------------------
+# Krippendorff's α = 1 − (n − 1)·D/E, where D (observed disagreement) and E (expected) are built from
+# sums over the pairable units (those with two or more values). Each unit contributes a row of
+# "features" whose weighted sum gives D, n and what E needs; a resample is a weight per unit (how
+# often it was drawn), so every resample of a block is one product W @ F. The tests check every α
+# against the ``krippendorff`` package and every interval against a resample-by-resample bootstrap.
+def _nominal_features(counts: np.ndarray) -> np.ndarray:
+    """Units × values counts → [D_u, m_u, counts…] (zero for units with fewer than two values)."""
+    m = counts.sum(axis=1).astype(np.float64)
+    pairable = m >= 2
+    with np.errstate(all="ignore"):
+        d = np.where(pairable, (m * m - (counts * counts).sum(axis=1)) / (m - 1), 0.0)
+    return np.column_stack([d, m * pairable, counts * pairable[:, None]])
 
 
-def _nominal(matrix: list[list[Any]]) -> Callable[[np.ndarray], float | None]:
-    """α of a resample of the units, from counts built once (rebuilding them per resample is slow)."""
-    counts = value_counts(matrix)[0]
-    return lambda idx: nominal_alpha_of_counts(counts[idx])
+def _nominal_expected(sums: np.ndarray) -> np.ndarray:
+    return sums[:, 1] ** 2 - (sums[:, 2:] ** 2).sum(axis=1)
 
 
-def _field_figures(spec: FieldSpec, matrix: list[list[Any]], resamples: int, seed: int) -> dict[str, Any]:
-    """α, interval and reading of one field (runs × rows of normalised values)."""
-    n = len(matrix[0]) if matrix else 0
-    out: dict[str, Any] = {"type": spec.type, "level": LEVELS[spec.type]}
-    if spec.type in ("category", "boolean"):
-        out |= _alpha_with_interval(_nominal(matrix), n, resamples, seed)
-    elif spec.type in ("number", "integer"):
-        units = interval_matrix(matrix)
-        out |= _alpha_with_interval(lambda idx: interval_alpha_of_units(units[idx]), n, resamples, seed)
-    elif spec.type == "list":
-        labels = list(spec.choices) or sorted({v for row in matrix for s in row if s for v in s})
-        present = {
-            label: [[None if s is None else label in s for s in row] for row in matrix] for label in labels
-        }
-        out["per_label"] = {
-            label: _alpha_with_interval(_nominal(m), n, resamples, seed) for label, m in present.items()
-        }
-        # The field's own α pools every row × label decision; a resample draws rows with all their labels.
-        pooled = _nominal([[m[r][u] for u in range(n) for m in present.values()] for r in range(len(matrix))])
-        width = len(labels)
-        out |= _alpha_with_interval(
-            lambda idx: pooled((idx[:, None] * width + np.arange(width)).ravel()), n, resamples, seed
-        )
-    else:
-        out |= {"krippendorff_alpha": None, "ci95": None, "reading": "not computed for free text"}
+def _interval_features(units: np.ndarray) -> np.ndarray:
+    """Units × runs numbers (NaN missing) → [D_u, m_u, Σv, Σv²] (zero for units with fewer than two values)."""
+    present = ~np.isnan(units)
+    m = present.sum(axis=1).astype(np.float64)
+    v = np.where(present, units, 0.0)
+    s1, s2 = v.sum(axis=1), (v * v).sum(axis=1)
+    pairable = m >= 2
+    with np.errstate(all="ignore"):
+        d = np.where(pairable, (m * s2 - s1 * s1) / (m - 1), 0.0)
+    return np.column_stack([d, m, s1, s2]) * pairable[:, None]
+
+
+def _interval_expected(sums: np.ndarray) -> np.ndarray:
+    return sums[:, 1] * sums[:, 3] - sums[:, 2] ** 2
+
+
+def _alphas(sums: np.ndarray, expected: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """α of each row of unit sums; NaN where undefined (no pairable unit, or no variation at all)."""
+    e = expected(sums)
+    with np.errstate(all="ignore"):
+        return np.where(e > 1e-12 * np.maximum(sums[:, 1] ** 2, 1), 1 - (sums[:, 1] - 1) * sums[:, 0] / e, np.nan)
+
+
+Expected = Callable[[np.ndarray], np.ndarray]
+Key = tuple[str, str | None]  # (field, label of a list field or None for the field itself)
+
+
+def _alpha_figures(targets: dict[Key, tuple[np.ndarray, Expected]], n: int, resamples: int, seed: int) -> dict[Key, dict[str, Any]]:
+    """α, seeded percentile 95% interval and reading of each target (features per unit, its expected form).
+
+    Every target is resampled with the same draws (those of :func:`bootstrap_ci`), so one block of
+    weights serves all fields: a block costs one ``bincount`` and one matrix product.
+    """
+    alphas = {k: finite(_alphas(f.sum(axis=0, keepdims=True), e)[0]) for k, (f, e) in targets.items()}
+    live = [k for k in targets if alphas[k] is not None]
+    draws: dict[Key, list[np.ndarray]] = {k: [] for k in live}
+    if live and resamples > 0:
+        stacked = np.hstack([targets[k][0] for k in live])
+        edges = np.cumsum([0] + [targets[k][0].shape[1] for k in live])
+        for block in resample_indices(n, resamples, seed):
+            r = len(block)
+            weights = np.bincount((block + np.arange(r)[:, None] * n).ravel(), minlength=r * n).reshape(r, n)
+            sums = weights.astype(np.float64) @ stacked
+            for i, k in enumerate(live):
+                draws[k].append(_alphas(sums[:, edges[i] : edges[i + 1]], targets[k][1]))
+    out = {}
+    for k in targets:
+        ci = percentile_ci(np.concatenate(draws[k])) if draws.get(k) else None
+        out[k] = {"krippendorff_alpha": alphas[k], "ci95": list(ci) if ci else None, "reading": alpha_reading(alphas[k])}
     return out
+
+
+def _field_targets(spec: FieldSpec, matrix: list[list[Any]]) -> dict[str | None, tuple[np.ndarray, Expected]]:
+    """What α is computed on for a field (runs × rows of normalised values); nothing for free text."""
+    if spec.type in ("category", "boolean"):
+        return {None: (_nominal_features(value_counts(matrix)[0]), _nominal_expected)}
+    if spec.type in ("number", "integer"):
+        return {None: (_interval_features(interval_matrix(matrix)), _interval_expected)}
+    if spec.type != "list":
+        return {}
+    labels = list(spec.choices) or sorted({v for row in matrix for s in row if s for v in s})
+    targets: dict[str | None, tuple[np.ndarray, Expected]] = {
+        label: (_nominal_features(_presence_counts(matrix, label)), _nominal_expected) for label in labels
+    }
+    # The field's own α pools every row × label decision; a resample draws a row with all its labels,
+    # so a row's features are the sum of its labels'.
+    targets[None] = (sum(f for f, _ in targets.values()), _nominal_expected)
+    return targets
+
+
+def _presence_counts(matrix: list[list[Any]], label: str) -> np.ndarray:
+    """Rows × [absent, present]: how many runs left ``label`` out of a row's answer, and how many chose it."""
+    chosen = np.array([[np.nan if s is None else float(label in s) for s in row] for row in matrix]).T
+    return np.column_stack([(chosen == 0).sum(axis=1), (chosen == 1).sum(axis=1)])
 
 
 def _majority(answers: list[Any]) -> tuple[int | None, float]:
     """Which run gave the most common answer (ties go to the earliest run) and the share of runs that gave it."""
+    if answers[0] is not None and answers.count(answers[0]) == len(answers):  # the usual case, fast
+        return 0, 1.0
     counts = Counter(a for a in answers if a is not None)
     if not counts:
         return None, 0.0
@@ -132,26 +187,41 @@ def agreement_of(fields: list[FieldSpec], runs: dict[str, RunValues], *, resampl
     common = [r for r in first if all(r in runs[other] for other in ids[1:])]
     result = Agreement(ids, len(common), {}, rows_coded={run: len(values) for run, values in runs.items()})
     result.rows = {r: {} for r in common}
+    matrices = {f.name: [[_normalised(f.type, runs[run][r].get(f.name)) for r in common] for run in ids] for f in fields}
+    targets = {
+        (f.name, label): target
+        for f in fields if common
+        for label, target in _field_targets(f, matrices[f.name]).items()
+    }
+    alphas = _alpha_figures(targets, len(common), resamples, seed)
     for spec in fields:
-        matrix = [[_normalised(spec.type, runs[run][r].get(spec.name)) for r in common] for run in ids]
-        figures = _field_figures(spec, matrix, resamples, seed) if common else {
-            "type": spec.type, "level": LEVELS[spec.type], "krippendorff_alpha": None, "ci95": None, "reading": "undefined"}
-        agree = 0
-        for u, row_id in enumerate(common):
-            answers = [matrix[k][u] for k in range(len(ids))]
-            winner, share = _majority(answers)
-            # the majority answer as a run gave it: a list stays a list, a quote keeps its case
-            shown = runs[ids[winner]][row_id].get(spec.name) if winner is not None else None
-            result.rows[row_id][spec.name] = {"majority": shown, "agreement": share}
-            if share == 1.0:
-                agree += 1
-            else:
-                result.disagreements.append(
-                    {"row_id": row_id, "field": spec.name, "answers": {run: runs[run][row_id].get(spec.name) for run in ids}}
-                )
-        figures["all_agree"] = agree / len(common) if common else None
+        figures: dict[str, Any] = {"type": spec.type, "level": LEVELS[spec.type]}
+        figures |= alphas.get((spec.name, None)) or {
+            "krippendorff_alpha": None, "ci95": None, "reading": "not computed for free text" if spec.type == "text" else "undefined"}
+        if spec.type == "list" and common:
+            figures["per_label"] = {label: alphas[(name, label)] for name, label in alphas if name == spec.name and label is not None}
+        figures["all_agree"] = _rows_agreement(result, spec, matrices[spec.name], runs) / len(common) if common else None
         result.fields[spec.name] = figures
     return result
+
+
+def _rows_agreement(result: Agreement, spec: FieldSpec, matrix: list[list[Any]], runs: dict[str, RunValues]) -> int:
+    """Fill in each row's majority answer and its share (and the disagreements); the rows where all runs agree."""
+    ids = result.runs
+    agree = 0
+    for u, row_id in enumerate(result.rows):
+        answers = [column[u] for column in matrix]
+        winner, share = _majority(answers)
+        # the majority answer as a run gave it: a list stays a list, a quote keeps its case
+        shown = runs[ids[winner]][row_id].get(spec.name) if winner is not None else None
+        result.rows[row_id][spec.name] = {"majority": shown, "agreement": share}
+        if share == 1.0:
+            agree += 1
+        else:
+            result.disagreements.append(
+                {"row_id": row_id, "field": spec.name, "answers": {run: runs[run][row_id].get(spec.name) for run in ids}}
+            )
+    return agree
 
 
 def _coded_values(engine: Engine, job_id: str) -> RunValues:
