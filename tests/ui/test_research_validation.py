@@ -230,3 +230,39 @@ def test_gold_from_a_data_column(qtbot, batchlab_home: Path, keys, tmp_path: Pat
     labels = GoldStore(engine.store).labels(job_id)["data column"]
     assert {r: v["sentiment"] for r, v in labels.items()} == {r: sentiment_of(r) for r in STARS}
     engine.store.close()
+
+
+def test_the_review_step_pilots_on_the_development_rows_and_shows_the_last_check(  # noqa: ANN001
+    qtbot, fast_demo, window: MainWindow  # noqa: F811
+) -> None:
+    from app.core.research.sampling import DEV, draw_sample
+
+    controller = window.controller
+    job_id = submit(qtbot, controller, load_spec(SAMPLE_SPEC))
+    store = GoldStore(controller.engine.store)
+    sample = draw_sample(list(STARS), 20, seed=3)
+    store.save_sample(job_id, sample)
+    store.save_labels(job_id, "ana", {r: {"sentiment": sentiment_of(r)} for r in sample.row_ids}, "hand coding")
+    dev = sample.part(DEV)
+
+    wizard = window.wizard
+    window.duplicate(load_spec(SAMPLE_SPEC))  # the same instructions again, as "Duplicate" does
+    wait_for(qtbot, lambda: wizard.table is not None and not wizard.is_busy())
+    wizard.go_to(4)
+    box = wizard.review_page.gold_pilot
+    wait_for(qtbot, lambda: box.source is not None and box.button.isEnabled())
+    assert box.isVisible() and box.source.job_id == job_id and sorted(box.source.dev_rows) == sorted(dev)
+    assert "have not been checked" in box.last.text()
+    with qtbot.waitSignal(box.validated, timeout=30_000) as done:
+        click(qtbot, box.button)
+    validation = done.args[0]
+    assert validation.rows_with_gold == len(dev)
+    shown = validation.fields["sentiment"]
+    assert f"sentiment: accuracy {shown['accuracy']:.3f}" in box.last.text() and "a trial on" in box.last.text()
+
+    # Later, the same instructions show that check, read back from the job history
+    wizard.go_to(3)
+    wizard.go_to(4)
+    box.show_spec(wizard.review_page.spec, wizard.review_page.table)
+    wait_for(qtbot, lambda: box.source is not None)
+    assert "a trial on" in box.last.text() and "UTC" in box.last.text()

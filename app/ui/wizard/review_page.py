@@ -44,6 +44,7 @@ from app.ui.common import (
     while_alive,
 )
 from app.ui.models.table_model import DataFrameModel
+from app.ui.research.gold_pilot import GoldPilotBox
 from app.ui.tasks import Task, TaskContext, is_cancellation
 
 PILOT_ROWS = 5
@@ -268,6 +269,8 @@ class ReviewPage(QWidget):
         self.pilot_view.setMinimumHeight(self.fontMetrics().height() * 9)
         pilot_layout.addWidget(self.pilot_view, 1)
         right_layout.addWidget(pilot, 2)
+        self.gold_pilot = GoldPilotBox(self.keys)  # pilot on hand-coded rows; the last check of these instructions
+        right_layout.addWidget(self.gold_pilot)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 5)
@@ -297,6 +300,7 @@ class ReviewPage(QWidget):
         self._generation += 1
         same_job = spec is not None and self.spec is not None and _comparable(spec) == _comparable(self.spec)
         self.spec, self.table, self._problems = spec, table, list(problems)
+        self.gold_pilot.show_spec(spec, table)
         if not same_job:
             self._clear_pilot()
         self.manifest, self.requests = None, None
@@ -561,6 +565,7 @@ class ReviewPage(QWidget):
         ready = spec is not None and self.table is not None
         consent = self.consent_given()
         self.pilot_button.setEnabled(ready and consent and not self.is_piloting())
+        self.gold_pilot.set_allowed(ready and consent)
         self.submit_button.setEnabled(ready and consent)
         if spec is not None:
             self.submit_button.setText(f"Submit the batch to {LABELS.get(spec.provider, spec.provider)}")
