@@ -7,6 +7,7 @@ anything is sent; Start hands the plan to the Comparison view.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
@@ -43,13 +44,19 @@ KIND_LABELS = {"repeat": "Repeat the same job", "model": "Another model", "instr
 
 
 def plan_cost(engine: Engine, parent_id: str, plan: ComparisonPlan) -> tuple[int, float | None]:
-    """Rows per run and the total cost of the plan's runs (direct runs cost twice the batch price)."""
+    """Rows per run and the total cost of the plan's runs (direct runs cost twice the batch price).
+
+    Runs that differ only in their name (repeats) are estimated once.
+    """
     total: float | None = 0.0
     rows = 0
+    estimates: dict[str, tuple[int, float | None]] = {}
     for spec in plan_specs(engine, parent_id, plan):
-        manifest = estimate(spec, load_table(spec.data, spec.sheet))
-        rows = int(manifest.get("rows_sent") or 0)
-        cost = (manifest.get("cost") or {}).get("total")
+        key = json.dumps({**spec.to_dict(), "name": ""}, sort_keys=True, default=str)
+        if key not in estimates:
+            manifest = estimate(spec, load_table(spec.data, spec.sheet))
+            estimates[key] = int(manifest.get("rows_sent") or 0), (manifest.get("cost") or {}).get("total")
+        rows, cost = estimates[key]
         total = None if cost is None or total is None else total + cost * (2 if plan.direct else 1)
     return rows, total
 

@@ -241,11 +241,13 @@ class HandCodingPanel(QWidget):
             return
         sample, total = self.sample, len(self.sample.row_ids)
         strata = f", stratified by “{sample.stratify_by}”" if sample.stratify_by else ""
-        self.sample_facts.setText(
-            f"Sample of {total:,} rows drawn with seed {sample.seed}{strata}. "
-            "You see the text only, never the model's answers."
-        )
         done = sum(1 for r in sample.row_ids if r in self.coded)
+        status = (
+            "All rows are coded: the Validation tab compares them with the model."
+            if done == total
+            else "You see the text only, never the model's answers."
+        )
+        self.sample_facts.setText(f"Sample of {total:,} rows drawn with seed {sample.seed}{strata}. {status}")
         self.progress.setRange(0, total)
         self.progress.setValue(done)
         self.row_title.setText(f"Row {row_id}  ·  {self.position + 1} of {total}")
