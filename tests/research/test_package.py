@@ -84,6 +84,8 @@ def test_package_without_data_imports_read_only_with_the_same_rows_and_report(en
     assert reviewer.raw_response(imported, "R001") == engine.raw_response(job_id, "R001")
     assert read_only_source(reviewer.store, imported) == "package.zip"
     with pytest.raises(JobError, match="read-only"):
+        reviewer.retry(imported)
+    with pytest.raises(JobError, match="read-only"):
         import_results_file(reviewer, imported, engine.job(job_id).folder / "attempt-1/batch-001/output.jsonl")
     again = import_package(reviewer, package)  # a second copy gets its own id
     assert again != imported and _rows(reviewer, again) == _rows(engine, job_id)

@@ -56,3 +56,18 @@ def test_a_file_of_another_job_or_not_results_is_refused(sim: SimulatedService, 
     with pytest.raises(ImportFileError, match="another provider"):
         import_results_file(engine, job_id, anthropic)
     assert engine.job(job_id).state == "ready" and engine.row_count(job_id, "pending") == 2
+
+
+def test_answers_for_rows_never_sent_are_kept_as_anomalies(sim: SimulatedService, engine: Engine, tmp_path: Path) -> None:  # noqa: F811
+    sim.scenario.text_rules = [TextRule("number 2:", "invented_id")]
+    spec = make_spec(tmp_path, rows=6, rows_per_request=3)
+    ran = engine.create_job(spec)
+    assert engine.run(ran).state == "done"
+    fresh = engine.create_job(spec)
+    [download] = engine.job(ran).folder.glob("attempt-1/batch-001/output.jsonl")
+    console_copy = tmp_path / "console.jsonl"
+    console_copy.write_text(download.read_text(encoding="utf-8").replace(f"{ran}-a1-", f"{fresh}-a1-"), encoding="utf-8")
+    import_results_file(engine, fresh, console_copy)
+    kinds = [(a["kind"], a["detail"]) for a in engine.anomalies(ran)]
+    assert kinds and [(a["kind"], a["detail"]) for a in engine.anomalies(fresh)] == kinds
+    assert _rows(engine, fresh) == _rows(engine, ran)

@@ -32,12 +32,17 @@ _ready: set[str] = set()
 
 
 def _db(store: Store) -> Any:
-    """The store's connection, with this module's tables created on first use per database."""
+    """The store's connection, with this module's tables created the first time a database lacks them
+    (only then is anything written, so a read-only history stays readable)."""
     key = str(store.path.resolve())
     if key not in _ready:
-        with store.transaction() as db:
-            for statement in _SCHEMA:
-                db.execute(statement)
+        found = store.db.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('job_links', 'read_only_jobs')"
+        ).fetchone()[0]
+        if found < 2:
+            with store.transaction() as db:
+                for statement in _SCHEMA:
+                    db.execute(statement)
         _ready.add(key)
     return store.db
 

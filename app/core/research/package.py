@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from app.core.errors import ImportFileError
+from app.core.errors import ImportFileError, JobError
 from app.core.research.links import link_of, mark_read_only
 
 if TYPE_CHECKING:
@@ -118,6 +118,8 @@ def write_package(engine: Engine, job_id: str, out: Path, *, with_data: bool = F
     from app.core.research.report_facts import job_spec
 
     job, spec = engine.job(job_id), job_spec(engine, job_id)
+    if not job.finished:
+        raise JobError("This job has not finished yet; package it once it has.", "Or cancel it first: rows already coded are kept.")
     if not spec.data.is_file():
         raise ImportFileError(
             "This job's data file is not on this computer (it was imported without it), so it cannot be packaged again.",

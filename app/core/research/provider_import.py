@@ -77,8 +77,12 @@ def import_results_file(engine: Engine, job_id: str, path: Path) -> int:
 
     if read_only_source(engine.store, job_id):
         raise JobError("This job was imported from a replication package and is read-only.")
+    with engine.locks.held(job_id):  # never while another process advances the job
+        return _import(engine, job_id, Path(path))
+
+
+def _import(engine: Engine, job_id: str, path: Path) -> int:
     job, spec = engine.job(job_id), engine.spec(job_id)
-    path = Path(path)
     lines = _lines(path)
     index: dict[str, tuple[int, int, list[str]]] = {}  # custom_id → attempt, batch number, rows
     for requests in sorted(job.folder.glob("attempt-*/requests")):
@@ -109,8 +113,10 @@ def import_results_file(engine: Engine, job_id: str, path: Path) -> int:
             sink=lambda records: engine.store.set_rows(job_id, records),
         )
         rows += parsed.rows
-        if parsed.anomalies:
-            engine.store.add_anomalies(job_id, batch_ids[(attempt, seq)], parsed.anomalies)
+        if parsed.anomalies:  # kept beside those an earlier download or import of the batch recorded
+            batch_id = batch_ids[(attempt, seq)]
+            earlier = [(a["custom_id"], a["kind"], a["detail"]) for a in engine.store.anomalies(job_id) if a["batch_id"] == batch_id]
+            engine.store.set_anomalies(job_id, batch_id, earlier + parsed.anomalies)
     unmatched = len(lines) - sum(len(g) for g in groups.values())
     engine.store.log(
         job_id,

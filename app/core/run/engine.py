@@ -180,6 +180,11 @@ class Engine:
             row = self._row(job_id)
             if row["state"] not in FINAL_STATES:
                 raise JobError("This job is still running; retry its rows once it has finished.")
+            from app.core.research.links import read_only_source  # imported jobs are marked there
+
+            if read_only_source(self.store, job_id):
+                raise JobError("This job was imported from a replication package and is read-only.",
+                               "To code its rows again, run the package's spec.json as a new job.")
             self.preparer.retry(job_id, row["attempt"] + 1)
         self._notify(job_id)
 
