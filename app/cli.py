@@ -184,10 +184,11 @@ def cmd_pilot(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from app.core.paths import check_output_file
+    from app.core.research.columns import quote_columns
 
     out = check_output_file(Path(args.out), "the export file")
     engine = _engine(args)
-    path = engine.export(args.job, out, excel_bom=args.excel_bom)
+    path = engine.export(args.job, out, excel_bom=args.excel_bom, extra_columns=quote_columns(engine, args.job))
     print(f"Exported {engine.job(args.job).rows_total:,} rows to {path}")
     return 0
 

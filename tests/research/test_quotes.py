@@ -88,3 +88,16 @@ def test_figures_are_saved_as_png_or_svg(tmp_path: Path) -> None:
         f1_figure(result.fields["sentiment"], tmp_path / "f1.pdf")
     with pytest.raises(UsageError, match="no confusion matrix"):
         confusion_figure(result.fields["confidence"], tmp_path / "c.png")
+
+
+def test_the_export_has_a_quote_flag_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    from app.cli import main
+
+    engine, job_id = make_job()
+    assert main(["export", job_id, "--out", str(tmp_path / "coded.csv")]) == 0, capsys.readouterr().err
+    frame = pd.read_csv(tmp_path / "coded.csv", dtype=str, keep_default_na=False).set_index("review_id")
+    flags = quote_flags(engine, job_id)["quote"]
+    assert {rid: frame.loc[rid, "quote__quote_ok"] for rid in flags} == {rid: "yes" if ok else "no" for rid, ok in flags.items()}
+    assert frame.loc["R005", "quote__quote_ok"] == ""  # refused: nothing to check
