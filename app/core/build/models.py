@@ -114,13 +114,16 @@ class ModelRules:
             or temperature == self.fixed_temperature
         )
 
+    def effective_effort(self, effort: str | None) -> str | None:
+        """The effort a request runs at: the one sent, else the provider's own default."""
+        return effort or self.provider_default_effort
+
     def expected_reasoning_tokens(self, effort: str | None) -> int:
         """Rough hidden tokens per request at this effort (0 where the model does not think)."""
-        if not self.reasoning or effort is None:
+        running = self.effective_effort(effort)
+        if running is None or (self.efforts and running == self.efforts[0] and not self.thinks_at_lowest):
             return 0
-        if effort == self.efforts[0] and not self.thinks_at_lowest:
-            return 0
-        return REASONING_TOKENS.get(effort, 0)
+        return REASONING_TOKENS.get(running, 0)
 
 
 _DATE = r"(-\d{4}-\d{2}-\d{2})?"
@@ -247,7 +250,8 @@ _UNKNOWN = {
                       no_sampling_reason="is not in BatchLab's list; its temperature is left at the default"),
     # An unknown Claude: JSON outputs, no forced tool, no sampling, no thinking field, 5.x tokenizer factor.
     "anthropic": replace(_CLAUDE5, family="unknown Claude model", efforts=(), default_effort=None,
-                         thinks_at_lowest=True, max_output=None, context=None, min_cacheable=4096),
+                         provider_default_effort="high", thinks_at_lowest=True, max_output=None, context=None,
+                         min_cacheable=4096),
     # OpenAI-compatible servers and the demo: plain JSON schema, max_tokens, no limits known.
     "compatible": ModelRules("compatible", "OpenAI-compatible server", PLAIN_SCHEMA, budget_key="max_tokens"),
     "demo": ModelRules("demo", "demo", STRICT_SCHEMA, budget_key="max_tokens"),

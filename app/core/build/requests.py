@@ -137,14 +137,14 @@ class RequestBuilder:
         """The output budget: the job's, or (where one is required) the answer plus reasoning headroom."""
         spec, rules = self.spec, self.rules
         reasoning = rules.expected_reasoning_tokens(self.effort)
-        headroom = REASONING_HEADROOM.get(self.effort or "", 0) if reasoning else 0
+        headroom = REASONING_HEADROOM.get(rules.effective_effort(self.effort) or "", 0) if reasoning else 0
         answer = default_output_budget(spec)
         if spec.max_output_tokens is not None:
-            if reasoning and spec.max_output_tokens < answer // 2 + headroom:
+            if reasoning and spec.max_output_tokens < output_tokens_per_row(spec) * spec.rows_per_request + reasoning:
                 self.notes.append(
                     f"For {spec.model} the output budget ({spec.max_output_tokens:,}) also covers its hidden "
-                    f"reasoning (about {reasoning:,} tokens at effort \"{self.effort}\"); if rows come back "
-                    "truncated, raise it or leave it empty for BatchLab's default."
+                    f"reasoning (about {reasoning:,} tokens per request); if rows come back truncated, raise it "
+                    "or leave it on automatic."
                 )
             return spec.max_output_tokens
         if spec.provider != "anthropic":

@@ -7,9 +7,10 @@ exist only once a batch has ended, and ``results_url`` points back at this serve
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
+
+import orjson
 
 from app.core.simulator import direct
 from app.core.simulator.batches import BatchBook, Phase
@@ -174,9 +175,9 @@ class AnthropicApi(BatchBook):
                 result["message"] = item.body
             elif fate == "errored" and item.error is not None:
                 result["error"] = error_body(item.error, ANTHROPIC, stable_id("req_", record["id"], item.custom_id))
-            lines.append(json.dumps({"custom_id": item.custom_id, "result": result}, ensure_ascii=False))
+            lines.append(orjson.dumps({"custom_id": item.custom_id, "result": result}))
         name = f"{record['id']}.results.jsonl"
-        self.store.put_blob(name, ("\n".join(lines) + "\n").encode())
+        self.store.put_blob(name, b"\n".join(lines) + b"\n")
         return {"results_blob": name}
 
     # ---- direct calls --------------------------------------------------------------------------

@@ -7,7 +7,6 @@ handlers raise one :class:`ApiError` and the server renders it in the caller's f
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import string
 from collections.abc import Callable
@@ -16,6 +15,8 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
+
+import orjson
 
 OPENAI = "openai"
 ANTHROPIC = "anthropic"
@@ -107,7 +108,7 @@ class Request:
         if not self.body.strip():
             return {}
         try:
-            return json.loads(self.body)
+            return orjson.loads(self.body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError(400, f"We could not parse the JSON body of your request. ({exc})") from exc
 
@@ -139,7 +140,7 @@ class Response:
 
 
 def json_response(data: Any, status: int = 200) -> Response:
-    return Response(status, json.dumps(data).encode(), {"Content-Type": "application/json"})
+    return Response(status, orjson.dumps(data), {"Content-Type": "application/json"})
 
 
 def binary_response(data: bytes, content_type: str = "application/octet-stream") -> Response:
