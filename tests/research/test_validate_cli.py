@@ -283,3 +283,21 @@ def test_pilot_on_the_development_rows_validates_the_instructions(monkeypatch: p
             assert entry["row"] == int(entry["row_id"][1:]) + 1 and entry["text"].startswith("Title: ")
     finally:
         sim.stop()
+
+
+def test_three_coders_majority_gold_and_their_alpha() -> None:
+    from app.core.research.stats import krippendorff_alpha
+    from app.core.research.validate import consensus, human_agreement
+
+    spec = load_spec(SAMPLE / "reviews-demo.json")
+    codes = {"ana": "ppnnu", "ben": "pnnnp", "cai": "nnnpn"}  # p/n/u: positive/negative/neutral, per row R001…
+    words = {"p": "positive", "n": "negative", "u": "neutral"}
+    by_coder = {c: {f"R00{i + 1}": {"sentiment": words[k], "topics": ["price"] if k == "p" else []} for i, k in enumerate(v)} for c, v in codes.items()}
+    merged = consensus(spec.fields, list(by_coder.values()))
+    # two or three agree on rows 1-4; row 5 is a tie of three different answers: the earliest coder wins
+    assert [merged[f"R00{i}"]["sentiment"] for i in range(1, 6)] == ["positive", "negative", "negative", "negative", "neutral"]
+    human = human_agreement(spec.fields, by_coder, resamples=100)
+    expected = krippendorff_alpha([[v["sentiment"] for v in labels.values()] for labels in by_coder.values()], "nominal")
+    assert human["sentiment"]["coders"] == ["ana", "ben", "cai"] and human["sentiment"]["n"] == 5
+    assert human["sentiment"]["krippendorff_alpha"] == pytest.approx(expected, abs=1e-9)
+    assert set(human["sentiment"]["ci95"]) == {"krippendorff_alpha"}
