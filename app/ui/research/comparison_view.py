@@ -51,11 +51,14 @@ def _table(model: DataFrameModel, name: str) -> QTableView:
     return view
 
 
-def _titled(title: str, content: QWidget) -> QWidget:
+DISAGREE = "Rows on which the runs disagree"
+
+
+def _titled(title: str | QLabel, content: QWidget) -> QWidget:
     box = QWidget()
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(section_title(title))
+    layout.addWidget(section_title(title) if isinstance(title, str) else title)
     layout.addWidget(content, 1)
     return box
 
@@ -109,7 +112,9 @@ class ComparisonView(QWidget):
 
         self.gold_box = _titled("Each run against the gold labels", self.gold_view)
         bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(_titled("Rows on which the runs disagree", self.rows_view))
+        self.rows_title = section_title(DISAGREE)
+        self.rows_title.setWordWrap(True)
+        bottom.addWidget(_titled(self.rows_title, self.rows_view))
         bottom.addWidget(self.chart)
         bottom.setStretchFactor(0, 3)
         bottom.setStretchFactor(1, 2)
@@ -202,6 +207,8 @@ class ComparisonView(QWidget):
             for d in agreement.disagreements
         ]
         self.rows_model.set_frame(pd.DataFrame(rows, columns=["Row", "Field", *names.values()]))
+        self.rows_view.resizeColumnsToContents()
+        self.rows_title.setText(DISAGREE if rows else f"{DISAGREE}: none")
         self.chart.show_figure(partial(alpha_chart, agreement))
         self.agreement_shown.emit(agreement)
 
