@@ -197,6 +197,7 @@ class BatchSteps:
         self.say(work.id, f"Downloading the results of batch {batch['seq']}…")
         target = batch_folder(work.folder, batch)
         target.mkdir(parents=True, exist_ok=True)
+        checkpoint("download_started")
         try:
             status = work.provider.retrieve(batch["provider_batch_id"])  # fresh file ids / URLs
         except ProviderError as exc:
