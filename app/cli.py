@@ -137,9 +137,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     engine = _engine(args)
+    states = []
     for job_id in engine.unfinished():
-        print(_job_line(engine.run(job_id, wait=args.wait)))
-    return 0
+        job = engine.run(job_id, wait=args.wait)
+        states.append(job.state)
+        print(_job_line(job))
+    return 1 if "failed" in states else 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -159,15 +162,17 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_cancel(args: argparse.Namespace) -> int:
     engine = _engine(args)
     engine.cancel(args.job)
-    print(_job_line(engine.run(args.job, wait=args.wait)))
-    return 0
+    job = engine.run(args.job, wait=args.wait)
+    print(_job_line(job))
+    return 1 if job.state == "failed" else 0
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
     engine = _engine(args)
     engine.retry(args.job)
-    print(_job_line(engine.run(args.job, wait=args.wait)))
-    return 0
+    job = engine.run(args.job, wait=args.wait)
+    print(_job_line(job))
+    return 1 if job.state == "failed" else 0
 
 
 def cmd_pilot(args: argparse.Namespace) -> int:
