@@ -3,7 +3,7 @@
     python benchmarks/report_package.py [--rows 100000] [--rows-per-request 5]
 
 Runs a whole Demo job first (offline, the simulated batch service in a child process), then times
-what a person waits for after it: the report (HTML and Markdown), the package (without and with
+what a person waits for after it: agreement across repeat runs, the report (HTML and Markdown), the package (without and with
 the data file) and importing the package into a fresh data folder. Targets: each under 30 s for
 100,000 rows, so the GUI can run them in a background task with a progress bar and no surprise.
 """
@@ -26,13 +26,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rows-per-request", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=2, help="repeat runs for the agreement timing (0: none)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         os.environ["BATCHLAB_HOME"] = str(folder / "home")
         os.environ["BATCHLAB_DEMO_STEP_SECONDS"] = "0.5"
         from app.core.keys import KeyStore
+        from app.core.research.agreement import run_agreement
         from app.core.research.package import import_package, write_package
+        from app.core.research.runs import ComparisonPlan, linked_runs, start_comparison
         from app.core.research.report import build_report, write_report
         from app.core.run.engine import Engine
         from app.core.run.providers.demo import stop_demo_services
@@ -46,9 +49,12 @@ def main() -> None:
         start = time.perf_counter()
         job_id = engine.create_job(spec)
         job = engine.run(job_id)
+        for run in start_comparison(engine, job_id, ComparisonPlan("repeat", runs=args.repeats)) if args.repeats else []:
+            engine.run(run)
         stop_demo_services()
         print(f"{args.rows:,} rows, {args.rows_per_request} per request, Demo job {job.state} "
-              f"({job.status_counts['coded']:,} coded) in {time.perf_counter() - start:.1f} s; now timing:")
+              f"({job.status_counts['coded']:,} coded) and {args.repeats} repeat runs in "
+              f"{time.perf_counter() - start:.1f} s; now timing:")
 
         def timed(label: str, work):  # noqa: ANN001, ANN202 - a local helper
             begin = time.perf_counter()
@@ -59,7 +65,9 @@ def main() -> None:
             print(f"  {label:<42} {seconds:7.2f} s{size}   (target ≤ {TARGET_SECONDS:.0f} s: {verdict})")
             return result
 
-        report = timed("build the report (facts, model versions)", lambda: build_report(engine, job_id))
+        if args.repeats:
+            timed(f"agreement of {args.repeats + 1} runs (1,000 resamples)", lambda: run_agreement(engine, linked_runs(engine, job_id)))
+        report = timed("build the report (facts, versions, stability)", lambda: build_report(engine, job_id))
         timed("write report.html", lambda: write_report(report, folder / "report.html"))
         timed("write report.md", lambda: write_report(report, folder / "report.md"))
         package = timed("package without the data", lambda: write_package(engine, job_id, folder / "package.zip"))
