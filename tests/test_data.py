@@ -314,6 +314,7 @@ def test_suffixes_are_case_insensitive(tmp_path: Path) -> None:
 
 def test_progress_counts_bytes_and_ends_at_the_file_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(text_files, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(text_files, "ARROW_BLOCK", 16_384)
     path = write(tmp_path, "id,text\n" + "".join(f"{i},some text {i}\n" for i in range(5_000)))
     calls: list[tuple[int, int]] = []
     table = load_table(path, progress=lambda done, total: calls.append((done, total)))
@@ -327,6 +328,7 @@ def test_progress_counts_bytes_and_ends_at_the_file_size(tmp_path: Path, monkeyp
 
 def test_cancel_stops_loading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(text_files, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(text_files, "ARROW_BLOCK", 16_384)
     path = write(tmp_path, "id,text\n" + "".join(f"{i},some text\n" for i in range(5_000)))
     asked = []
 

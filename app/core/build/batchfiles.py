@@ -7,10 +7,11 @@ because a job has one model).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+import orjson
 
 MB = 1_000_000
 
@@ -45,8 +46,9 @@ def limits_for(provider: str) -> BatchLimits:
 
 
 def dumps_line(obj: Any) -> bytes:
-    """One compact JSON line, UTF-8, as it is stored and sent."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    """One compact JSON line, UTF-8, as it is stored and sent. orjson writes the same bytes as the
+    standard library's compact form without ASCII escapes, several times faster."""
+    return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE)
 
 
 @dataclass

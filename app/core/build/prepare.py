@@ -1,8 +1,9 @@
 """From spec + data to request files, an index of which rows each request carries, and a manifest.
 
 This is what ``python -m app prepare`` runs, what the lifecycle engine runs before uploading, and
-(in its preview form) what the GUI shows before anything is sent. One pass over the rows renders,
-builds and writes each request; memory does not grow with the number of rows.
+(in its preview form) what the GUI shows before anything is sent. The rows are checked, then
+rendered, built and written request by request, a chunk of rows at a time: read from a text file,
+memory does not grow with the number of rows.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import orjson
+import pandas as pd
+
 import app
 from app.core.build.batchfiles import (
     READ_BUFFER,
@@ -23,8 +28,9 @@ from app.core.build.batchfiles import (
     dumps_line,
     limits_for,
 )
-from app.core.data import DataIssue, Table, check_table, findings_text, load_job_table
+from app.core.data import DataIssue, Table, TableCheck, check_table, findings_text
 from app.core.data.provenance import data_record
+from app.core.data.stream import FileRows, TableRows, rows_of
 from app.core.errors import CancelledError, DataError, SpecError
 from app.core.build.pricing import describe_missing_price, job_cost, model_limits
 from app.core.build.requests import RequestBuilder, RowInput, output_tokens_per_row
@@ -48,21 +54,11 @@ class RowPlan:
     ids: list[str]
     positions: list[int]  # data positions (0-based) of the rows to send
     blank: list[str] = field(default_factory=list)  # IDs of rows with a blank text (not sent)
-    #: IDs of rows sent with letters that could not be read (the spec accepts them).
-    unreadable: list[str] = field(default_factory=list)
-    findings: list[str] = field(default_factory=list)  # every data finding, in words
 
 
 def plan_rows(spec: JobSpec, table: Table, only_ids: set[str] | None = None) -> RowPlan:
     """Check the template against the data and choose the rows to send; raise on blocking problems."""
-    problems = check_placeholders(spec.input_template, table.columns)
-    if spec.id_column and spec.id_column not in table.columns:
-        problems.append(
-            f'"id_column" is "{spec.id_column}", but the data has no such column. '
-            f"The columns are: {', '.join(table.columns)}."
-        )
-    if problems:
-        raise SpecError(problems, "the job settings")
+    _check_columns(spec, table.columns)
     columns = placeholders(spec.input_template)
     issues = check_table(table, spec.id_column, columns, accept_unreadable=spec.accept_unreadable_rows)
     blocking = [i for i in issues if i.blocking]
@@ -70,20 +66,61 @@ def plan_rows(spec: JobSpec, table: Table, only_ids: set[str] | None = None) -> 
         raise DataError("\n".join(i.message for i in blocking), _fix_hint(blocking))
     ids = table.row_ids(spec.id_column).tolist()
     blank_rows = {row for issue in issues if issue.kind == "blank_text" for row in issue.rows}
-    unreadable_rows = {row for issue in issues if issue.kind == "unreadable" for row in issue.rows}
     wanted = range(len(ids)) if only_ids is None else (p for p, rid in enumerate(ids) if rid in only_ids)
     positions: list[int] = []
     blank: list[str] = []
-    unreadable: list[str] = []
     for pos in wanted:
-        row = table.row_number(pos)
-        if row in blank_rows:
+        if table.row_number(pos) in blank_rows:
             blank.append(ids[pos])
         else:
             positions.append(pos)
-            if row in unreadable_rows:
-                unreadable.append(ids[pos])
-    return RowPlan(table, columns, ids, positions, blank, unreadable, findings_text(table, issues))
+    return RowPlan(table, columns, ids, positions, blank)
+
+
+def _check_columns(spec: JobSpec, columns: list[str]) -> None:
+    """The template's placeholders and the ID column must name columns of the data."""
+    problems = check_placeholders(spec.input_template, columns)
+    if spec.id_column and spec.id_column not in columns:
+        problems.append(
+            f'"id_column" is "{spec.id_column}", but the data has no such column. '
+            f"The columns are: {', '.join(columns)}."
+        )
+    if problems:
+        raise SpecError(problems, "the job settings")
+
+
+class _Selection:
+    """Which rows of each chunk go into requests (not blank; among ``only_ids`` when given), as
+    rendered :class:`RowInput`; the IDs of blank rows and of accepted unreadable ones on the side."""
+
+    def __init__(self, spec: JobSpec, head: Table, issues: list[DataIssue], only_ids: set[str] | None) -> None:
+        self.template = parse_template(spec.input_template, head.columns)
+        self.id_column, self.only_ids = spec.id_column, only_ids
+        self.blank_rows = {row for issue in issues if issue.kind == "blank_text" for row in issue.rows}
+        self.unreadable_rows = {row for issue in issues if issue.kind == "unreadable" for row in issue.rows}
+        self.start([])
+
+    def start(self, _columns: list[str]) -> None:
+        self.blank: list[str] = []
+        self.unreadable: list[str] = []
+        self.read = 0  # data rows seen: without an ID column, a row's ID is its position
+
+    def rows(self, frame: pd.DataFrame, numbers: np.ndarray) -> Iterator[RowInput]:
+        if self.id_column:
+            ids = frame[self.id_column].tolist()
+        else:
+            ids = [str(n) for n in range(self.read + 1, self.read + len(frame) + 1)]
+        self.read += len(frame)
+        cells = [frame[c].tolist() for c in self.template.columns]
+        for i, (row_id, number) in enumerate(zip(ids, numbers.tolist(), strict=True)):
+            if self.only_ids is not None and row_id not in self.only_ids:
+                continue
+            if number in self.blank_rows:
+                self.blank.append(row_id)
+                continue
+            if number in self.unreadable_rows:
+                self.unreadable.append(row_id)
+            yield RowInput(row_id, self.template.render([column[i] for column in cells]))
 
 
 def _fix_hint(blocking: list[DataIssue]) -> str:
@@ -101,20 +138,38 @@ def iter_requests(
 ) -> Iterator[tuple[str, list[RowInput], dict[str, Any]]]:
     """Yield ``(custom_id, rows, batch line)`` for every request, rendering rows lazily."""
     template = parse_template(builder.spec.input_template, plan.table.columns)
-    per_request = builder.spec.rows_per_request
-    chunk: list[RowInput] = []
-    seq = 0
+    requests = _Requests(builder, prefix)
     for pos, values in _cells(plan, template.columns):
-        chunk.append(RowInput(plan.ids[pos], template.render(values)))
-        if len(chunk) == per_request:
-            seq += 1
-            custom_id = f"{prefix}-{seq:06d}"
-            yield custom_id, chunk, builder.batch_line(custom_id, chunk)
-            chunk = []
-    if chunk:
-        seq += 1
-        custom_id = f"{prefix}-{seq:06d}"
-        yield custom_id, chunk, builder.batch_line(custom_id, chunk)
+        if request := requests.add(RowInput(plan.ids[pos], template.render(values))):
+            yield request
+    if request := requests.finish():
+        yield request
+
+
+Request = tuple[str, list[RowInput], dict[str, Any]]
+
+
+class _Requests:
+    """Rows grouped into requests of ``rows_per_request``, each numbered ``{prefix}-000001`` on."""
+
+    def __init__(self, builder: RequestBuilder, prefix: str) -> None:
+        self.builder, self.prefix = builder, prefix
+        self.rows: list[RowInput] = []
+        self.seq = 0
+
+    def add(self, row: RowInput) -> Request | None:
+        """The request this row completes, if it completes one."""
+        self.rows.append(row)
+        return self.finish() if len(self.rows) == self.builder.spec.rows_per_request else None
+
+    def finish(self) -> Request | None:
+        """The last, partly filled request (None when there is none)."""
+        if not self.rows:
+            return None
+        rows, self.rows = self.rows, []
+        self.seq += 1
+        custom_id = f"{self.prefix}-{self.seq:06d}"
+        return custom_id, rows, self.builder.batch_line(custom_id, rows)
 
 
 def _cells(plan: RowPlan, columns: tuple[str, ...], block: int = 10_000) -> Iterator[tuple[int, list[str]]]:
@@ -274,11 +329,25 @@ def prepare(
     progress: Progress | None = None,
     should_cancel: Callable[[], bool] | None = None,
 ) -> Prepared:
-    """Write the request files, ``index.jsonl`` (custom_id → row IDs) and ``manifest.json`` to ``out_dir``."""
-    if table is None:
-        table = load_job_table(spec, progress=progress, should_cancel=should_cancel)
-    plan = plan_rows(spec, table, only_ids)
-    if not plan.positions:
+    """Write the request files, ``index.jsonl`` (custom_id → row IDs) and ``manifest.json`` to ``out_dir``.
+
+    The rows go through twice, a chunk at a time: once to check them (nothing is written when a
+    check fails), once to build and write the requests. Without ``table``, a text file is read from
+    disk each time, so memory stays flat however many rows it has.
+    """
+    if table is not None:
+        source: TableRows | FileRows = TableRows(table)
+    else:
+        source = rows_of(spec.data, spec.load_options(), progress=progress, should_cancel=should_cancel)
+    check = TableCheck(spec.id_column, placeholders(spec.input_template), accept_unreadable=spec.accept_unreadable_rows)
+    head = source.feed(check.start, check.add)
+    _check_columns(spec, head.columns)
+    issues = check.issues(head)
+    if blocking := [i for i in issues if i.blocking]:
+        raise DataError("\n".join(i.message for i in blocking), _fix_hint(blocking))
+    selection = _Selection(spec, head, issues, only_ids)
+    total = check.rows - len(selection.blank_rows) if only_ids is None else min(len(only_ids), check.rows)
+    if not total:
         raise DataError(
             "There are no rows to send: every selected row has a blank text.",
             "Check that the row template uses the columns that hold the texts.",
@@ -288,10 +357,12 @@ def prepare(
     tally = TokenTally(counter, static_tokens=builder.shared_prompt_tokens)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    total = len(plan.positions)
     done = 0
     with SplitWriter(out_dir, limits or limits_for(spec.provider)) as writer, (out_dir / INDEX_FILE).open("wb") as index:
-        for custom_id, rows, line in iter_requests(builder, plan, prefix):
+
+        def write(request: Request) -> None:
+            nonlocal done
+            custom_id, rows, line = request
             writer.write(custom_id, dumps_line(line), len(rows))
             tally.add(custom_id, builder.user_content(rows))
             index.write(dumps_line({"custom_id": custom_id, "file": len(writer.files), "rows": [r.row_id for r in rows]}))
@@ -301,9 +372,20 @@ def prepare(
                     raise CancelledError()
                 if progress:
                     progress(done, total)
+
+        requests = _Requests(builder, prefix)
+
+        def add(frame: pd.DataFrame, numbers: np.ndarray) -> None:
+            for row in selection.rows(frame, numbers):
+                if request := requests.add(row):
+                    write(request)
+
+        source.feed(selection.start, add)
+        if request := requests.finish():
+            write(request)
     tally.finish()
     if progress:
-        progress(total, total)
+        progress(done, done)
     manifest = {
         "batchlab_version": app.__version__,
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -312,15 +394,18 @@ def prepare(
         "model": spec.model,
         "endpoint": builder.url if spec.provider != "anthropic" else "/v1/messages/batches",
         "custom_id_prefix": prefix,
-        "rows_total": len(plan.ids),
-        "rows_sent": total,
-        "rows_not_sent": {"blank_text": plan.blank},
-        "data": data_record(spec.data, table, {"blank_text": len(plan.blank)}, plan.unreadable, plan.findings),
+        "rows_total": check.rows,
+        "rows_sent": done,
+        "rows_not_sent": {"blank_text": selection.blank},
+        "data": data_record(
+            spec.data, head.layout, check.rows, {"blank_text": len(selection.blank)}, selection.unreadable,
+            findings_text(head, issues),
+        ),
         "rows_per_request": spec.rows_per_request,
         "requests": tally.requests,
         "files": [f.to_dict() for f in writer.files],
         "bytes": sum(f.bytes for f in writer.files),
-        **_estimate(spec, builder, tally, total, len(writer.files)),
+        **_estimate(spec, builder, tally, done, len(writer.files)),
         "notes": builder.notes,
         "warnings": _fit_warnings(spec, builder, tally),
     }
@@ -347,7 +432,7 @@ def read_index(folder: Path) -> Iterator[tuple[str, int, list[str]]]:
     """Stream ``(custom_id, file number, row IDs)`` from a prepared folder's index."""
     with (Path(folder) / INDEX_FILE).open("rb", buffering=READ_BUFFER) as handle:
         for line in handle:
-            entry = json.loads(line)
+            entry = orjson.loads(line)
             yield entry["custom_id"], entry["file"], entry["rows"]
 
 

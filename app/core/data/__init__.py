@@ -12,7 +12,7 @@ Modules: ``reading`` (entry points), ``text`` and ``encoding`` (text files), ``s
 (workbooks), ``layout`` (header row and column names), ``checks`` (findings), ``table`` (types).
 """
 
-from app.core.data.checks import check_table, describe_findings, find_id_column, findings_text, unreadable_rows
+from app.core.data.checks import TableCheck, check_table, describe_findings, find_id_column, findings_text
 from app.core.data.encoding import ENCODING_NAMES, encoding_label
 from app.core.data.files import SUPPORTED_SUFFIXES
 from app.core.data.reading import list_sheets, load_job_table, load_table
@@ -28,6 +28,7 @@ __all__ = [
     "LoadOptions",
     "Progress",
     "Table",
+    "TableCheck",
     "check_table",
     "describe_findings",
     "encoding_label",
@@ -36,5 +37,4 @@ __all__ = [
     "list_sheets",
     "load_job_table",
     "load_table",
-    "unreadable_rows",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,41 +25,106 @@ def check_table(
     Rows whose letters could not be read (shown as "\ufffd") block unless ``accept_unreadable``:
     then they are sent as they are and listed in the job's manifest.
     """
-    frame = table.frame
-    wanted = list(dict.fromkeys(([id_column] if id_column else []) + list(text_columns)))
-    issues: list[DataIssue] = []
-    if table.layout.doubtful:
-        issues.append(DataIssue("layout", [], " ".join(table.layout.reasons), False))
-    missing = [c for c in wanted if c not in frame.columns]
-    if missing:
-        message = f"{missing_columns_text(missing, table.columns)} Choose one of these columns."
-        issues.append(DataIssue("missing_column", [], message, True))
-    numbers = table.all_row_numbers()
-    if id_column and id_column in frame.columns:
-        issues.extend(_id_issues(frame[id_column], id_column, numbers))
-    texts = [c for c in dict.fromkeys(text_columns) if c in frame.columns]
-    if texts:
-        blank = np.logical_and.reduce([_is_blank(frame[c]) for c in texts])
-        if blank.any():
-            rows = numbers[blank].tolist()
+    check = TableCheck(id_column, text_columns, accept_unreadable=accept_unreadable)
+    check.start(table.columns)
+    check.add(table.frame, table.all_row_numbers())
+    return check.issues(table)
+
+
+class TableCheck:
+    """:func:`check_table` for a table read a chunk at a time (so a million rows need not be in memory).
+
+    Findings about single rows are gathered chunk by chunk; the ID column is kept (as Arrow text,
+    a few bytes per row) for the duplicate check at the end.
+    """
+
+    def __init__(self, id_column: str | None, text_columns: Sequence[str], *, accept_unreadable: bool = False) -> None:
+        self.wanted_id, self.wanted_texts = id_column, list(dict.fromkeys(text_columns))
+        self.accept_unreadable = accept_unreadable
+        self.start([])
+
+    def start(self, columns: list[str]) -> None:
+        """Begin (or begin again) with a table that has these columns."""
+        self.columns = columns
+        wanted = list(dict.fromkeys(([self.wanted_id] if self.wanted_id else []) + self.wanted_texts))
+        self.missing = [c for c in wanted if c not in columns]
+        self.id_column = self.wanted_id if self.wanted_id in columns else None
+        self.texts = [c for c in self.wanted_texts if c in columns]
+        self.checked = [c for c in wanted if c in columns] or columns
+        self.ids: list[pd.Series] = []
+        self.numbers: list[np.ndarray] = []
+        self.blank: list[np.ndarray] = []
+        self.unreadable: list[np.ndarray] = []
+        self.accented: list[np.ndarray] = []
+        self.rows = 0  # data rows checked
+
+    def add(self, frame: pd.DataFrame, numbers: np.ndarray) -> None:
+        """Check one chunk of rows (``numbers``: their spreadsheet row numbers)."""
+        self.rows += len(frame)
+        if self.id_column:
+            self.ids.append(frame[self.id_column])
+            self.numbers.append(numbers)
+        if self.texts:
+            self.blank.append(numbers[np.logical_and.reduce([_is_blank(frame[c]) for c in self.texts])])
+        self.unreadable.append(numbers[_any_row(frame, self.checked, lambda c: c.str.contains("\ufffd", regex=False))])
+        self.accented.append(numbers[_any_row(frame, self.checked, lambda c: ~c.str.isascii())])
+
+    def issues(self, table: Table) -> list[DataIssue]:
+        """The findings, in the order the Data step lists them; ``table`` says how the file was read."""
+        issues: list[DataIssue] = []
+        if table.layout.doubtful:
+            issues.append(DataIssue("layout", [], " ".join(table.layout.reasons), False))
+        if self.missing:
+            message = f"{missing_columns_text(self.missing, self.columns)} Choose one of these columns."
+            issues.append(DataIssue("missing_column", [], message, True))
+        if self.id_column and self.ids:
+            ids = pd.concat(self.ids, ignore_index=True) if len(self.ids) > 1 else self.ids[0].reset_index(drop=True)
+            issues.extend(_id_issues(ids, self.id_column, np.concatenate(self.numbers)))
+        blank = _joined(self.blank)
+        if blank:
+            texts = self.texts
             where = f'"{texts[0]}"' if len(texts) == 1 else "any of " + and_list([f'"{c}"' for c in texts])
             message = (
-                f"{count(len(rows), 'row')} {'has' if len(rows) == 1 else 'have'} no text in {where}: "
-                f"{rows_text(rows)}. There is nothing to code in {'it' if len(rows) == 1 else 'them'}."
+                f"{count(len(blank), 'row')} {'has' if len(blank) == 1 else 'have'} no text in {where}: "
+                f"{rows_text(blank)}. There is nothing to code in {'it' if len(blank) == 1 else 'them'}."
             )
-            issues.append(DataIssue("blank_text", rows, message, False))
-    checked = [c for c in wanted if c in frame.columns] or list(frame.columns)
-    issues.extend(_encoding_issues(table, checked, numbers, accept_unreadable))
-    return issues
+            issues.append(DataIssue("blank_text", blank, message, False))
+        if unreadable := _joined(self.unreadable):
+            issues.append(_unreadable_issue(unreadable, self.accept_unreadable))
+        if table.encoding_guessed and (accented := _joined(self.accented)):
+            message = (
+                f"The file is not saved as UTF-8, so BatchLab guessed how its letters are stored: "
+                f"{encoding_label(table.encoding)}. "
+                f"Check that accented letters and symbols look right, for example in {rows_text(accented)}. "
+                f'If they look wrong, choose another encoding, or open the file in Excel, save it as "CSV UTF-8", '
+                "and load it again."
+            )
+            issues.append(DataIssue("encoding", accented, message, False))
+        return issues
 
 
-def unreadable_rows(table: Table, columns: Sequence[str]) -> list[int]:
-    """Spreadsheet rows where a letter of these columns could not be read (a "\ufffd" in its place)."""
-    present = [c for c in columns if c in table.frame.columns]
-    if not present:
-        return []
-    replaced = np.logical_or.reduce([table.frame[c].str.contains("\ufffd", regex=False).to_numpy(dtype=bool) for c in present])
-    return table.all_row_numbers()[replaced].tolist()
+def _any_row(frame: pd.DataFrame, columns: Sequence[str], test: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+    """Rows where ``test`` holds in any of the columns."""
+    if not columns:
+        return np.zeros(len(frame), dtype=bool)
+    return np.logical_or.reduce([test(frame[c]).to_numpy(dtype=bool) for c in columns])
+
+
+def _joined(parts: list[np.ndarray]) -> list[int]:
+    return np.concatenate(parts).tolist() if parts else []
+
+
+def _unreadable_issue(rows: list[int], accepted: bool) -> DataIssue:
+    message = (
+        f'Some letters could not be read and show as "\ufffd" in {count(len(rows), "row")}: '
+        f"{rows_text(rows)}. The file mixes encodings or holds damaged bytes. If it came from another "
+        f'program, export it again as "CSV UTF-8" and load it again'
+    )
+    if accepted:
+        message += "; as chosen, these rows are sent as they are and listed in the job's manifest."
+    else:
+        message += ", or choose to send these rows as they are."
+    return DataIssue("unreadable", rows, message, not accepted)
 
 
 def describe_findings(
@@ -99,6 +164,25 @@ def _is_blank(column: pd.Series) -> np.ndarray:
     return (column.str.isspace() | (column == "")).to_numpy(dtype=bool)
 
 
+def _repeated(values: pd.Series) -> np.ndarray:
+    """Which values occur more than once, found by sorting them in Arrow: a few bytes per row,
+    where pandas' ``duplicated`` made a Python object of every ID (about 190 bytes a row)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(values, type=pa.string(), from_pandas=True)
+    order = pc.sort_indices(array)
+    ordered = array.take(order)
+    same = pc.equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)
+    del ordered
+    twice = np.zeros(len(values), dtype=bool)  # in sorted order: equal to a neighbour
+    twice[1:] |= same
+    twice[:-1] |= same
+    repeated = np.zeros(len(values), dtype=bool)
+    repeated[order.to_numpy()] = twice
+    return repeated
+
+
 def _id_issues(ids: pd.Series, name: str, numbers: np.ndarray) -> list[DataIssue]:
     issues: list[DataIssue] = []
     blank = _is_blank(ids)
@@ -109,7 +193,7 @@ def _id_issues(ids: pd.Series, name: str, numbers: np.ndarray) -> list[DataIssue
             f"own ID: fill in the missing IDs, or use no ID column and BatchLab will number the rows itself."
         )
         issues.append(DataIssue("blank_id", rows, message, True))
-    repeated = ids.duplicated(keep=False).to_numpy(dtype=bool) & ~blank
+    repeated = _repeated(ids) & ~blank
     if repeated.any():
         values = ids[repeated].to_numpy(dtype=object)
         rows_of = numbers[repeated]
@@ -132,34 +216,4 @@ def _id_issues(ids: pd.Series, name: str, numbers: np.ndarray) -> list[DataIssue
                 "column as Text before entering them, or export them as CSV from where they came from)."
             )
         issues.append(DataIssue("duplicate_id", rows_of.tolist(), message, True))
-    return issues
-
-
-def _encoding_issues(table: Table, columns: list[str], numbers: np.ndarray, accept_unreadable: bool) -> list[DataIssue]:
-    issues: list[DataIssue] = []
-    frame = table.frame
-    rows = unreadable_rows(table, columns)
-    if rows:
-        message = (
-            f'Some letters could not be read and show as "\ufffd" in {count(len(rows), "row")}: '
-            f"{rows_text(rows)}. The file mixes encodings or holds damaged bytes. If it came from another "
-            f'program, export it again as "CSV UTF-8" and load it again'
-        )
-        if accept_unreadable:
-            message += "; as chosen, these rows are sent as they are and listed in the job's manifest."
-        else:
-            message += ", or choose to send these rows as they are."
-        issues.append(DataIssue("unreadable", rows, message, not accept_unreadable))
-    if table.encoding_guessed:
-        accented = np.logical_or.reduce([(~frame[c].str.isascii()).to_numpy(dtype=bool) for c in columns])
-        if accented.any():
-            rows = numbers[accented].tolist()
-            message = (
-                f"The file is not saved as UTF-8, so BatchLab guessed how its letters are stored: "
-                f"{encoding_label(table.encoding)}. "
-                f"Check that accented letters and symbols look right, for example in {rows_text(rows)}. "
-                f'If they look wrong, choose another encoding, or open the file in Excel, save it as "CSV UTF-8", '
-                "and load it again."
-            )
-            issues.append(DataIssue("encoding", rows, message, False))
     return issues

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.data.files import open_binary
-from app.core.data.table import Table
+from app.core.data.table import Layout
 
 _BLOCK = 1 << 20
 
@@ -27,19 +27,19 @@ def file_sha256(path: Path) -> str:
 
 def data_record(
     path: Path,
-    table: Table,
+    layout: Layout,
+    rows_read: int,
     rows_excluded: Mapping[str, int],
     unreadable_ids: Sequence[str] = (),
     findings: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The manifest's ``data`` section: file, bytes, sha256, rows read and left out, how it was read."""
-    layout = table.layout
     present = path.is_file()
     return {
         "file": path.name,
         "bytes": path.stat().st_size if present else None,
         "sha256": file_sha256(path) if present else None,
-        "rows_read": len(table),
+        "rows_read": rows_read,
         "rows_excluded": {reason: n for reason, n in rows_excluded.items() if n},
         "rows_sent_with_unreadable_letters": list(unreadable_ids),
         "layout": {

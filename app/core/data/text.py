@@ -13,7 +13,9 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,9 @@ from app.core.errors import DataError
 
 #: About this many bytes are parsed between two progress reports (and cancel checks).
 CHUNK_BYTES = 4 * 1024 * 1024
+#: Arrow's reader reads ahead of the rows handed out by some dozens of blocks, so its block size
+#: sets how much of the file is in memory at once (4 MB blocks held ~130 MB; 1 MB blocks ~35 MB).
+ARROW_BLOCK = 1024 * 1024
 #: Files with more columns than this take the pandas path (Arrow needs each column's type named).
 MAX_FAST_COLUMNS = 2_000
 _MAGIC = (
@@ -41,10 +46,64 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # not tab, line breaks, \v o
 _TOO_MANY_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
-Parsed = tuple[list[str], list[pd.DataFrame], list[np.ndarray]]
+class Sink(Protocol):
+    """Receives a text file's rows as they are parsed; ``start`` begins (or, after a change of
+    parser or encoding, restarts) the reading and drops anything received before."""
+
+    def start(self, header: list[str]) -> None: ...
+
+    def add(self, chunk: pd.DataFrame, rows: np.ndarray) -> None: ...
+
+
+@dataclass
+class _Collect:
+    """A sink that keeps every chunk: the whole table in memory."""
+
+    header: list[str] = field(default_factory=list)
+    chunks: list[pd.DataFrame] = field(default_factory=list)
+    numbers: list[np.ndarray] = field(default_factory=list)
+
+    def start(self, header: list[str]) -> None:
+        self.header, self.chunks, self.numbers = header, [], []
+
+    def add(self, chunk: pd.DataFrame, rows: np.ndarray) -> None:
+        self.chunks.append(chunk)
+        self.numbers.append(rows)
+
+
+@dataclass
+class TextRead:
+    """How a text file was read, down to the parser that succeeded: :meth:`again` reads it the same way."""
+
+    path: Path
+    layout: Layout
+    encoding: str
+    delimiter: str
+    guessed: bool
+    errors: str  # "strict", or "replace" when some bytes could not be decoded
+    skip: int
+    chunk_rows: int
+    arrow: bool  # read by Arrow's reader (clean UTF-8), else by pandas'
+
+    def again(self, steps: Steps, sink: Sink) -> None:
+        """Hand the rows to ``sink`` once more, exactly as the first time (no guessing, no restart)."""
+        if not (self.arrow and _parse_utf8_arrow(self.path, self.delimiter, self.skip, steps, sink)):
+            _parse_text(self.path, self.encoding, self.errors, self.delimiter, self.skip, self.chunk_rows, steps, sink)
 
 
 def load_text(path: Path, options: LoadOptions, steps: Steps) -> Table:
+    sink = _Collect()
+    read = read_text(path, options, steps, sink)
+    frame, row_numbers = build_table(path.name, sink.header, sink.chunks, sink.numbers, read.layout)
+    return Table(
+        frame, path, encoding=read.layout.encoding, delimiter=read.delimiter, encoding_guessed=read.guessed,
+        row_numbers=row_numbers, layout=read.layout,
+    )  # fmt: skip
+
+
+def read_text(path: Path, options: LoadOptions, steps: Steps, sink: Sink) -> TextRead:
+    """Find the file's encoding, delimiter and header row (or take them from ``options``), then
+    hand its rows to ``sink`` chunk by chunk; memory holds one chunk at a time."""
     with open_binary(path) as raw:
         head = raw.read(enc.HEAD_BYTES)
     size = path.stat().st_size
@@ -79,21 +138,18 @@ def load_text(path: Path, options: LoadOptions, steps: Steps) -> Table:
     layout.header_row = skip + 1
     chunk_rows = max(1_000, min(200_000, CHUNK_BYTES * max(1, head.count(b"\n")) // len(head)))
     fast = (strict or options.encoding is not None) and layout.encoding in ("utf-8", "utf-8-sig")
+    errors = "strict" if strict else "replace"
+    arrow = fast and _parse_utf8_arrow(path, delimiter, skip, steps, sink)
     try:
-        parsed = _parse_utf8_arrow(path, delimiter, skip, steps) if fast else None
-        if parsed is None:
-            parsed = _parse_text(path, encoding, "strict" if strict else "replace", delimiter, skip, chunk_rows, steps)
+        if not arrow:
+            _parse_text(path, encoding, errors, delimiter, skip, chunk_rows, steps, sink)
     except UnicodeDecodeError:  # valid at the start, not further on
         if encoding == "utf-8":
             encoding, guessed = enc.guess_encoding(path, steps)
             layout.encoding = codecs.lookup(encoding).name
-        parsed = _parse_text(path, encoding, "replace", delimiter, skip, chunk_rows, steps)
-    header, chunks, numbers = parsed
-    frame, row_numbers = build_table(path.name, header, chunks, numbers, layout)
-    return Table(
-        frame, path, encoding=layout.encoding, delimiter=delimiter, encoding_guessed=guessed,
-        row_numbers=row_numbers, layout=layout,
-    )  # fmt: skip
+        errors = "replace"
+        _parse_text(path, encoding, errors, delimiter, skip, chunk_rows, steps, sink)
+    return TextRead(path, layout, encoding, delimiter, guessed, errors, skip, chunk_rows, arrow)
 
 
 def _plausible_text(sample: str) -> bool:
@@ -147,9 +203,10 @@ def _delimiter_score(rows: Sequence[Sequence[str]]) -> tuple[bool, float, int]:
 
 
 def _parse_text(
-    path: Path, encoding: str, errors: str, delimiter: str, skip: int, chunk_rows: int, steps: Steps
-) -> Parsed:
-    """Header, data chunks (column labels 0..n-1) and their spreadsheet row numbers (pandas' parser)."""
+    path: Path, encoding: str, errors: str, delimiter: str, skip: int, chunk_rows: int, steps: Steps, sink: Sink
+) -> None:
+    """The header and data chunks (column labels 0..n-1) with their spreadsheet row numbers, to ``sink``
+    (pandas' parser: every encoding, and ragged rows reported in plain words)."""
     size = path.stat().st_size
     steps(0, size)
     with open_binary(path) as raw:
@@ -159,23 +216,22 @@ def _parse_text(
                 skip_blank_lines=False, skiprows=skip, encoding=encoding, encoding_errors=errors,
                 engine="c", chunksize=chunk_rows,
             ) as reader:  # fmt: skip
-                parsed = _gather(((chunk, raw.tell()) for chunk in reader), skip, size, steps)
+                _feed(((chunk, raw.tell()) for chunk in reader), skip, size, steps, sink)
         except pd.errors.ParserError as exc:
             raise _parser_problem(path, delimiter, exc) from None
     steps(size, size)
-    return parsed
 
 
-def _parse_utf8_arrow(path: Path, delimiter: str, skip: int, steps: Steps) -> Parsed | None:
+def _parse_utf8_arrow(path: Path, delimiter: str, skip: int, steps: Steps, sink: Sink) -> bool:
     """The same as :func:`_parse_text` for a well-formed UTF-8 file, with Arrow's CSV reader.
-    None when the file needs the careful path (bad bytes, ragged rows)."""
+    False when the file needs the careful path (bad bytes, ragged rows)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     size = path.stat().st_size
     steps(0, size)
     if _odd_quotes(path):  # an unclosed quote: Arrow would swallow the rest of the file into one cell
-        return None
+        return False
     as_text = pacsv.ConvertOptions(
         column_types={f"f{i}": pa.string() for i in range(MAX_FAST_COLUMNS)},
         strings_can_be_null=False,
@@ -186,52 +242,51 @@ def _parse_utf8_arrow(path: Path, delimiter: str, skip: int, steps: Steps) -> Pa
         try:
             reader = pacsv.open_csv(
                 raw,
-                read_options=pacsv.ReadOptions(block_size=CHUNK_BYTES, skip_rows=skip, autogenerate_column_names=True),
+                read_options=pacsv.ReadOptions(block_size=ARROW_BLOCK, skip_rows=skip, autogenerate_column_names=True),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
                 convert_options=as_text,
             )
             if len(reader.schema) > MAX_FAST_COLUMNS:
-                return None
+                return False
             frames = (
                 (batch.to_pandas(types_mapper={pa.string(): text_dtype}.get).set_axis(range(batch.num_columns), axis=1), raw.tell())
                 for batch in reader
             )
-            parsed = _gather(frames, skip, size, steps)
+            _feed(frames, skip, size, steps, sink)
         except (pa.ArrowInvalid, UnicodeDecodeError):
-            return None
+            return False
     steps(size, size)
-    return parsed
+    return True
 
 
 def _odd_quotes(path: Path) -> bool:
     """Whether the file holds an odd number of quotation marks (escaped ones come in pairs)."""
     count = 0
     with open_binary(path) as raw:
-        while block := raw.read(16 * CHUNK_BYTES):
+        while block := raw.read(1 << 20):
             count += block.count(b'"')
     return count % 2 == 1
 
 
-def _gather(frames: Iterable[tuple[pd.DataFrame, int]], skip: int, size: int, steps: Steps) -> Parsed:
+def _feed(frames: Iterable[tuple[pd.DataFrame, int]], skip: int, size: int, steps: Steps, sink: Sink) -> None:
     """Split off the header row and drop rows whose every cell is empty; row numbers keep counting them."""
-    header: list[str] = []
-    chunks: list[pd.DataFrame] = []
-    numbers: list[np.ndarray] = []
+    started = False
     row = skip + 1  # spreadsheet row of the next record read (rows before the header count)
     for chunk, position in frames:
         rows = np.arange(row, row + len(chunk), dtype=np.int64)
         row += len(chunk)
-        if not header:
-            header = chunk.iloc[0].tolist()
+        if not started:
+            sink.start(chunk.iloc[0].tolist())
+            started = True
             chunk, rows = chunk.iloc[1:], rows[1:]
         empty = (chunk == "").all(axis=1).to_numpy()
         if empty.any():
             chunk, rows = chunk[~empty], rows[~empty]
         if len(chunk):
-            chunks.append(chunk)
-            numbers.append(rows)
+            sink.add(chunk, rows)
         steps(position, size)
-    return header, chunks, numbers
+    if not started:
+        sink.start([])
 
 
 def _parser_problem(path: Path, delimiter: str, exc: Exception) -> DataError:

@@ -1,0 +1,104 @@
+"""A table's rows handed out a chunk at a time, so that building a job does not hold them all.
+
+A text file is read twice (once to check it, once to build requests), each time one chunk in
+memory; the second reading takes exactly the path the first one settled on (encoding, parser),
+so both see the same rows. A table already in memory (the window has one) is handed out in slices.
+Spreadsheets are read whole first: their reader loads the sheet anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from app.core.data.files import TEXT_SUFFIXES, check_file
+from app.core.data.layout import column_names
+from app.core.data.reading import load_table
+from app.core.data.table import LoadOptions, Progress, Steps, Table
+from app.core.data.text import TextRead, read_text
+
+#: Rows per slice of a table in memory.
+SLICE_ROWS = 50_000
+
+Start = Callable[[list[str]], None]
+Add = Callable[[pd.DataFrame, np.ndarray], None]
+
+
+class TableRows:
+    """The rows of a table in memory, in slices (Arrow-backed slices are views, not copies)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def feed(self, start: Start, add: Add) -> Table:
+        """``start(columns)``, then ``add(frame, row numbers)`` per slice; returns the table."""
+        table = self.table
+        start(table.columns)
+        numbers = table.all_row_numbers()
+        for first in range(0, len(table), SLICE_ROWS):
+            add(table.frame.iloc[first : first + SLICE_ROWS], numbers[first : first + SLICE_ROWS])
+        return table
+
+
+class FileRows:
+    """The rows of a text file, read from disk each time they are fed."""
+
+    def __init__(self, path: Path, options: LoadOptions, steps: Steps) -> None:
+        self.path, self.options, self.steps = path, options, steps
+        self._read: TextRead | None = None
+        self._table: Table | None = None
+
+    def feed(self, start: Start, add: Add) -> Table:
+        """As :meth:`TableRows.feed`; the table returned holds no rows, only how the file was read.
+
+        ``start`` may be called again during the first reading (when the file turns out to need
+        another encoding or parser): whatever was added before is then to be dropped.
+        """
+        sink = _Named(start, add)
+        if self._read is None:
+            self._read = read_text(self.path, self.options, self.steps, sink)
+            read = self._read
+            frame = pd.DataFrame({name: pd.Series([], dtype="str") for name in sink.names})
+            self._table = Table(
+                frame, self.path, encoding=read.layout.encoding, delimiter=read.delimiter,
+                encoding_guessed=read.guessed, layout=read.layout,
+            )  # fmt: skip
+        else:  # progress was reported the first time; now only a cancel is checked
+            self._read.again(Steps(None, self.steps.should_cancel), sink)
+        assert self._table is not None
+        return self._table
+
+
+@dataclass
+class _Named:
+    """Gives the parser's numbered columns their names before passing the chunks on."""
+
+    on_start: Start
+    on_add: Add
+    names: list[str] | None = None
+
+    def start(self, header: list[str]) -> None:
+        self.names = column_names(header)
+        self.on_start(self.names)
+
+    def add(self, chunk: pd.DataFrame, rows: np.ndarray) -> None:
+        self.on_add(chunk.set_axis(self.names, axis=1), rows)
+
+
+def rows_of(
+    path: Path | str,
+    options: LoadOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> TableRows | FileRows:
+    """The rows of a data file, to be fed a chunk at a time (text files are never read whole)."""
+    path = Path(path)
+    options = options or LoadOptions()
+    if check_file(path) in TEXT_SUFFIXES:
+        return FileRows(path, options, Steps(progress, should_cancel))
+    return TableRows(load_table(path, options=options, progress=progress, should_cancel=should_cancel))
