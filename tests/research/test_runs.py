@@ -90,3 +90,19 @@ def test_compare_and_agreement_from_the_command_line(engine: Engine, capsys: pyt
     assert {"krippendorff_alpha", "ci95", "all_agree"} <= set(data["fields"]["sentiment"])
     assert main(["compare", parent, "--model", "other-model", "--runs", "0"]) == 2
     assert "At least one run" in capsys.readouterr().err
+
+
+def test_a_sample_of_a_file_read_with_overrides_keeps_the_rows(engine: Engine, tmp_path: Path) -> None:
+    data = tmp_path / "survey.csv"
+    lines = ["Survey 2026;;", "exported by hand;;", "id;answer;extra"] + [f"00{i};answer number {i};x" for i in range(1, 13)]
+    data.write_text("\n".join(lines) + "\n", encoding="cp1252")
+    raw = json.loads(SAMPLE.read_text(encoding="utf-8")) | {
+        "data": str(data), "id_column": "id", "input_template": "{answer}", "header_row": 3, "delimiter": ";", "encoding": "cp1252",
+    }
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(raw), encoding="utf-8")
+    parent = engine.create_job(load_spec(spec_path))
+    [child] = start_comparison(engine, parent, ComparisonPlan("repeat", runs=1, rows=5, seed=3))
+    child_ids = [r.row_id for r in engine.rows(child)]
+    assert len(child_ids) == 5 and set(child_ids) <= {r.row_id for r in engine.rows(parent)}
+    assert all(rid.startswith("00") for rid in child_ids)  # IDs stay text, read from the right header row

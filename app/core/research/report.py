@@ -351,18 +351,13 @@ def _stability(engine: Engine, job_id: str, agreement: Agreement | None) -> Sect
 
 
 def _examples(engine: Engine, f: JobFacts, count: int) -> Section:
-    from app.core.build.template import parse_template
-    from app.core.data import load_table
+    from app.core.research.quotes import job_texts
 
-    table = load_table(f.spec.data, f.spec.sheet)
-    template = parse_template(f.spec.input_template, table.columns)
-    ids = table.row_ids(f.spec.id_column).tolist()
-    position = {rid: i for i, rid in enumerate(ids)}
-    rows = []
-    for r in engine.rows(f.job_id, "coded", 0, count):
-        cells = [str(table.frame[c].iloc[position[r.row_id]]) for c in template.columns]
-        values = "; ".join(f"{k}: {_value(v)}" for k, v in r.values.items())
-        rows.append([r.row_id, template.render(cells), values])
+    texts = job_texts(f.spec)
+    rows = [
+        [r.row_id, texts.text(r.row_id), "; ".join(f"{k}: {_value(v)}" for k, v in r.values.items())]
+        for r in engine.rows(f.job_id, "coded", 0, count)
+    ]
     return Section(f"Example rows ({len(rows)})", [Table(["ID", "text as sent", "coding"], rows)])
 
 

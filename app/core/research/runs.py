@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.core.build.prepare import plan_rows, sample_rows
 from app.core.build.pricing import default_models
-from app.core.data import load_table
+from app.core.data import load_job_table
 from app.core.errors import JobError, ProviderError
 from app.core.research.provider_import import import_results_file
 from app.core.research.links import add_link, children_of, link_of
@@ -32,6 +32,8 @@ KINDS = ("repeat", "model", "instructions")
 #: Above this many rows the direct path would mean thousands of full-price calls: use a batch.
 DIRECT_MAX_ROWS = 500
 _SAMPLES = "comparisons"
+#: How a sample file (UTF-8 CSV, header in row 1) is read, whatever the parent's file needed.
+_SAMPLE_READING = {"sheet": None, "encoding": "utf-8", "delimiter": ",", "header_row": 1}
 
 
 @dataclass
@@ -75,7 +77,7 @@ def _sample_file(engine: Engine, parent_id: str, spec: JobSpec, plan: Comparison
     folder = engine.job(parent_id).folder / _SAMPLES
     path = folder / f"{spec.data.stem}-sample-{plan.rows}-seed{plan.seed}.csv"
     if not path.exists():
-        table = load_table(spec.data, spec.sheet)
+        table = load_job_table(spec)
         rows = plan_rows(spec, table)
         chosen = set(sample_rows([rows.ids[p] for p in rows.positions], plan.rows, plan.seed))
         keep = [p for p in rows.positions if rows.ids[p] in chosen]
@@ -113,7 +115,7 @@ def plan_specs(engine: Engine, parent_id: str, plan: ComparisonPlan) -> list[Job
     specs = []
     for i in range(1, plan.runs + 1):
         name = f"{parent.name} · {label}" + (f" {i}/{plan.runs}" if plan.runs > 1 else "")
-        spec = replace(parent, name=name, data=data, sheet=None if data != parent.data else parent.sheet, **changes)
+        spec = replace(parent, name=name, data=data, **changes, **({} if data == parent.data else _SAMPLE_READING))
         specs.append(parse_spec(spec.to_dict(), data.parent, "the comparison run"))  # the same checks as any spec
     return specs
 
@@ -125,7 +127,7 @@ def start_comparison(engine: Engine, parent_id: str, plan: ComparisonPlan) -> li
     controller submits them); direct runs are coded here, before this returns.
     """
     specs = plan_specs(engine, parent_id, plan)
-    table = load_table(specs[0].data, specs[0].sheet)
+    table = load_job_table(specs[0])
     if plan.direct and len(table) > DIRECT_MAX_ROWS:
         raise JobError(
             f"The direct path is for small samples (at most {DIRECT_MAX_ROWS} rows); this run has {len(table):,}.",
