@@ -1,4 +1,4 @@
-"""Writing a :class:`~app.core.research.report.Report` as self-contained HTML or as Markdown.
+"""Writing a :class:`~app.core.research.report_blocks.Report` as self-contained HTML or as Markdown.
 
 Both forms carry the same content; figures are embedded as base64 PNG so a single file can be
 mailed, archived with a paper or attached to a replication package. Every text from the job is
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from app.core.research.report import Code, Image, Report, Table, png_data_uri
+from app.core.research.report_blocks import Code, Image, Report, Table, png_data_uri
 
 _STYLE = """
 body { font: 15px/1.5 -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
