@@ -4,7 +4,9 @@ Per field, on the rows every run coded: Krippendorff's α (nominal for categorie
 interval for numbers, present/absent per label for lists) with a seeded bootstrap 95% interval,
 the share of rows on which all runs agree, and per row the majority answer with its share.
 Rows a run did not code are left out rather than counted as disagreement, and the number compared
-is reported with the figures. The statistics are the ones validation uses (:mod:`.stats`).
+is reported with the figures. Each α equals the ``krippendorff`` package's (the tests check it);
+intervals use the same seeded resamples as validation (:func:`.stats.resample_indices`), read off
+sums over units so that many runs × 100,000 rows take seconds.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
 LEVELS = {"category": "nominal", "boolean": "nominal", "number": "interval", "integer": "interval",
           "list": "nominal, per label (present/absent)", "text": "exact match only"}
 RunValues = dict[str, dict[str, Any]]  # row_id → field → value
+Expected = Callable[[np.ndarray], np.ndarray]  # unit sums → α's expected-disagreement term
+Key = tuple[str, str | None]  # (field, label of a list field or None for the field itself)
 
 
 @dataclass
@@ -109,15 +113,11 @@ def _interval_expected(sums: np.ndarray) -> np.ndarray:
     return sums[:, 1] * sums[:, 3] - sums[:, 2] ** 2
 
 
-def _alphas(sums: np.ndarray, expected: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def _alphas(sums: np.ndarray, expected: Expected) -> np.ndarray:
     """α of each row of unit sums; NaN where undefined (no pairable unit, or no variation at all)."""
     e = expected(sums)
     with np.errstate(all="ignore"):
         return np.where(e > 1e-12 * np.maximum(sums[:, 1] ** 2, 1), 1 - (sums[:, 1] - 1) * sums[:, 0] / e, np.nan)
-
-
-Expected = Callable[[np.ndarray], np.ndarray]
-Key = tuple[str, str | None]  # (field, label of a list field or None for the field itself)
 
 
 def _alpha_figures(targets: dict[Key, tuple[np.ndarray, Expected]], n: int, resamples: int, seed: int) -> dict[Key, dict[str, Any]]:
@@ -236,7 +236,9 @@ def run_agreement(engine: Engine, job_ids: list[str], *, resamples: int = 1000, 
             "Agreement needs at least two runs; this job has no comparison runs yet.",
             "Start one with `python -m app compare JOB --runs 3` (or Comparison → New runs in the app).",
         )
-    specs = [engine.spec(j) for j in job_ids]
+    from app.core.research.report_facts import job_spec
+
+    specs = [job_spec(engine, j) for j in job_ids]  # also for a job imported without its data
     names = [f.name for f in specs[0].fields]
     for job_id, spec in zip(job_ids[1:], specs[1:]):
         if [f.name for f in spec.fields] != names:
@@ -264,8 +266,7 @@ def _validations(engine: Engine, job_ids: list[str]) -> dict[str, dict[str, Any]
 def agreement_columns(agreement: Agreement) -> dict[str, dict[str, Any]]:
     """Extra export columns ``<field>__majority`` and ``<field>__agreement`` → {row_id: value}.
 
-    The double underscore keeps them apart from input columns and field columns (a field name
-    cannot contain it twice in a row by accident and export renames any clash anyway).
+    Pass them to the export as ``extra_columns``: it renames any that an input column already uses.
     """
     columns: dict[str, dict[str, Any]] = {}
     for name in agreement.fields:
