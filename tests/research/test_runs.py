@@ -6,11 +6,12 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from app.cli import main
 from app.core.errors import JobError
-from app.core.research.agreement import run_agreement
+from app.core.research.agreement import agreement_columns, run_agreement
 from app.core.research.links import link_of
 from app.core.research.runs import ComparisonPlan, instructions_diff, linked_runs, plan_specs, start_comparison
 from app.core.run.engine import Engine
@@ -36,7 +37,7 @@ def run_sample(engine: Engine, spec_path: Path = SAMPLE) -> str:
     return job_id
 
 
-def test_repeat_runs_on_a_seeded_sample_are_linked_ordinary_jobs(engine: Engine) -> None:
+def test_repeat_runs_on_a_seeded_sample_are_linked_ordinary_jobs(engine: Engine, tmp_path: Path) -> None:
     parent = run_sample(engine)
     plan = ComparisonPlan("repeat", runs=2, rows=10, seed=4)
     specs = plan_specs(engine, parent, plan)
@@ -56,6 +57,13 @@ def test_repeat_runs_on_a_seeded_sample_are_linked_ordinary_jobs(engine: Engine)
     agreement = run_agreement(engine, [parent, *children], resamples=20)
     assert agreement.rows_compared == 10
     assert agreement.fields["sentiment"]["all_agree"] == 1.0  # the Demo model answers the same text the same way
+    exported = engine.export(parent, tmp_path / "coded.csv", extra_columns=agreement_columns(agreement))
+    frame = pd.read_csv(Path(exported), dtype=str, keep_default_na=False).set_index("review_id")
+    coded = {r.row_id: r.values for r in engine.rows(parent)}
+    for row_id in sampled:
+        assert frame.loc[row_id, "sentiment__majority"] == coded[row_id]["sentiment"]
+        assert float(frame.loc[row_id, "sentiment__agreement"]) == 1.0
+    assert (frame.drop(index=list(sampled))["sentiment__majority"] == "").all()  # rows not compared stay empty
 
 
 def test_direct_run_with_reworded_instructions_codes_at_once(engine: Engine) -> None:
