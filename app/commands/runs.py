@@ -57,6 +57,11 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         shown = "—" if alpha is None else f"{alpha:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
         agree = "—" if info["all_agree"] is None else f"{info['all_agree']:.0%}"
         print(f"  {name:<20} α = {shown:<24} all runs agree on {agree} of rows   {info['reading']}")
+    for run, validation in (result.validations or {}).items():
+        alphas = ", ".join(
+            f"{name} {m['krippendorff_alpha']:.3f}" for name, m in validation["fields"].items() if m.get("krippendorff_alpha") is not None
+        )
+        print(f"  {run} against the hand-coded rows ({validation['rows_compared']:,} compared): α {alphas or '—'}")
     return 0
 
 

@@ -13,7 +13,6 @@ import pytest
 from app.cli import main
 from app.core.errors import ImportFileError, JobError
 from app.core.keys import KeyStore
-from app.core.research.gold_store import GoldStore
 from app.core.research.links import read_only_source
 from app.core.research.package import import_package, write_package
 from app.core.research.provider_import import import_results_file
@@ -21,7 +20,7 @@ from app.core.research.report import build_report
 from app.core.research.report_html import render_markdown
 from app.core.run.engine import Engine
 from app.core.spec import load_spec
-from tests.research.test_runs import engine, run_sample  # noqa: F401 - pytest fixture
+from tests.research.test_runs import engine, hand_code, run_sample  # noqa: F401 - pytest fixture
 
 ROW_FIELDS = ("row_id", "status", "reason", "values", "input_tokens", "output_tokens", "cost", "attempt")
 
@@ -34,16 +33,6 @@ def _report_text(engine: Engine, job_id: str) -> str:
     """The Markdown report without its subtitle (which says when it was written)."""
     text = render_markdown(build_report(engine, job_id))
     return "\n".join(line for line in text.splitlines() if "report written" not in line)
-
-
-def hand_code(engine: Engine, job_id: str, rows: int = 16) -> None:
-    """Gold labels for some rows: the model's answers, with every third sentiment changed."""
-    flip = {"positive": "negative", "negative": "neutral", "neutral": "positive"}
-    labels = {
-        r.row_id: {**r.values, "sentiment": flip[r.values["sentiment"]] if i % 3 == 0 else r.values["sentiment"]}
-        for i, r in enumerate(engine.rows(job_id, "coded", 0, rows))
-    }
-    GoldStore(engine.store).save_labels(job_id, "Ana", labels, "test")
 
 
 def test_package_without_data_imports_read_only_with_the_same_rows_and_report(engine: Engine, tmp_path: Path) -> None:  # noqa: F811

@@ -16,8 +16,7 @@ from app.core.research.report import build_report, write_report
 from app.core.research.runs import ComparisonPlan, start_comparison
 from app.core.run.engine import Engine
 from app.core.simulator import SimulatedService
-from tests.research.test_package import hand_code
-from tests.research.test_runs import engine, run_sample  # noqa: F401 - pytest fixture
+from tests.research.test_runs import engine, hand_code, run_sample  # noqa: F401 - pytest fixture
 from tests.test_lifecycle import make_spec, sim  # noqa: F401 - pytest fixture
 
 
@@ -42,7 +41,8 @@ def test_report_of_a_demo_job_states_the_real_figures(engine: Engine, tmp_path: 
     assert "You code customer reviews of a kitchen blender" in md  # the codebook, verbatim
     assert "Across 2 runs on the same 8 texts" in md and "Against 16 hand-coded rows" in md
     assert "| Validation against human coding | reported |" in md
-    assert f"| {run} | " in md.split("Each run against the hand-coded rows")[1]  # each run's validation beside the others
+    runs_table = md.split("Each run against the hand-coded rows")[1]  # each run's validation beside the others
+    assert f"| {job_id} | 16 |" in runs_table and f"| {run} | " in runs_table
     assert "Motor burnt out on day eight" not in md  # no text of the data unless asked for
     html = write_report(build_report(engine, job_id, example_rows=3), tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Motor burnt out on day eight" in html and "Example rows (3)" in html

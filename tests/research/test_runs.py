@@ -12,6 +12,7 @@ import pytest
 from app.cli import main
 from app.core.errors import JobError
 from app.core.research.agreement import agreement_columns, run_agreement
+from app.core.research.gold_store import GoldStore
 from app.core.research.links import link_of
 from app.core.research.runs import ComparisonPlan, instructions_diff, linked_runs, plan_specs, start_comparison
 from app.core.run.engine import Engine
@@ -35,6 +36,16 @@ def run_sample(engine: Engine, spec_path: Path = SAMPLE) -> str:
     job_id = engine.create_job(load_spec(spec_path))
     assert engine.run(job_id).state == "done"
     return job_id
+
+
+def hand_code(engine: Engine, job_id: str, rows: int = 16) -> None:
+    """Gold labels for some rows: the model's answers, with every third sentiment changed."""
+    flip = {"positive": "negative", "negative": "neutral", "neutral": "positive"}
+    labels = {
+        r.row_id: {**r.values, "sentiment": flip[r.values["sentiment"]] if i % 3 == 0 else r.values["sentiment"]}
+        for i, r in enumerate(engine.rows(job_id, "coded", 0, rows))
+    }
+    GoldStore(engine.store).save_labels(job_id, "Ana", labels, "test")
 
 
 def test_repeat_runs_on_a_seeded_sample_are_linked_ordinary_jobs(engine: Engine, tmp_path: Path) -> None:
@@ -96,6 +107,10 @@ def test_compare_and_agreement_from_the_command_line(engine: Engine, capsys: pyt
     assert data["runs"][0] == parent and len(data["runs"]) == 3 and data["rows_compared"] == 8
     assert set(data["fields"]) == {"sentiment", "confidence", "mentions_price", "topics", "quote"}
     assert {"krippendorff_alpha", "ci95", "all_agree"} <= set(data["fields"]["sentiment"])
+    hand_code(engine, parent)
+    assert main(["agreement", parent, "--resamples", "20"]) == 0
+    text = capsys.readouterr().out
+    assert "sentiment" in text and f"{parent} against the hand-coded rows (16 compared)" in text
     assert main(["compare", parent, "--model", "other-model", "--runs", "0"]) == 2
     assert "At least one run" in capsys.readouterr().err
 

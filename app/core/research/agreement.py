@@ -247,19 +247,21 @@ def run_agreement(engine: Engine, job_ids: list[str], *, resamples: int = 1000, 
     if unfinished:
         raise JobError(f"These runs have not finished yet: {', '.join(unfinished)}.", "Compare them once they have finished.")
     result = agreement_of(specs[0].fields, {j: _coded_values(engine, j) for j in job_ids}, resamples=resamples, seed=seed)
-    result.validations = _validations(engine, job_ids)
+    result.validations = _validations(engine, job_ids, specs[0].fields)
     return result
 
 
-def _validations(engine: Engine, job_ids: list[str]) -> dict[str, dict[str, Any]] | None:
-    """Each run's validation figures against the gold labels of the job they compare with, if it has any."""
+def _validations(engine: Engine, job_ids: list[str], fields: list[FieldSpec]) -> dict[str, dict[str, Any]] | None:
+    """Each run's validation figures against the gold labels of the job they compare with, if it has any
+    (one coder's labels, or the coders' majority, as validation itself takes them)."""
     from app.core.research.gold_store import GoldStore
 
-    gold = GoldStore(engine.store).labels(job_ids[0])
-    if not gold:
+    by_coder = GoldStore(engine.store).labels(job_ids[0])
+    if not by_coder:
         return None
-    from app.core.research.validate import validate_job
+    from app.core.research.validate import consensus, validate_job
 
+    gold = next(iter(by_coder.values())) if len(by_coder) == 1 else consensus(fields, list(by_coder.values()))
     return {j: validate_job(engine, j, gold=gold).to_json() for j in job_ids}
 
 
