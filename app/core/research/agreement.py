@@ -255,7 +255,12 @@ def _validations(engine: Engine, job_ids: list[str], fields: list[FieldSpec]) ->
     """Each run's validation figures against the gold labels of the job they compare with, if it has any
     (one coder's labels, or the coders' majority, as validation itself takes them)."""
     from app.core.research.gold_store import GoldStore
+    from app.core.research.report import PACKAGED_RUN_VALIDATIONS
 
+    packaged = engine.job(job_ids[0]).folder / PACKAGED_RUN_VALIDATIONS  # an import without the data
+    if packaged.is_file():
+        figures = json.loads(packaged.read_text(encoding="utf-8"))
+        return {j: figures[j] for j in job_ids if j in figures} or None
     by_coder = GoldStore(engine.store).labels(job_ids[0])
     if not by_coder:
         return None

@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from app.core.errors import ImportFileError, JobError
-from app.core.research.links import link_of, mark_read_only
+from app.core.research.links import add_link, link_of, mark_read_only
 
 if TYPE_CHECKING:
     from app.core.run.engine import Engine
@@ -87,6 +87,8 @@ python -m app import {{this file}}.zip   # restores the job read-only: every row
 - `job/`: the job folder: request files exactly as sent, the index that maps answers to rows,
   manifests (token and cost estimates), each batch's provider object and raw output.
 - `history/`: the job's records (rows and outcomes, batches, events, gold labels) as JSON.
+- `runs/<job id>/` (when the job has comparison runs): each run's job folder and records;
+  `agreement.json`: the agreement figures across the runs.
 - `{SUMS}`: SHA-256 of every file; check with `sha256sum -c {SUMS}`.
 """
 
@@ -111,8 +113,28 @@ class _Writer:
         self.sums[name] = digest.hexdigest()
 
 
+def _job_files(folder: Path, with_data: bool) -> list[Path]:
+    """A job folder's files; without the data, its copy of the data and any samples of it stay out."""
+    private = ("input/", "comparisons/")
+    return [
+        p for p in sorted(folder.rglob("*"))
+        if p.is_file() and (with_data or not p.relative_to(folder).as_posix().startswith(private))
+    ]
+
+
+def _without_texts(validation: dict[str, Any], with_data: bool) -> dict[str, Any]:
+    """A disagreement shows the row's text: without the data, that stays home too."""
+    if with_data:
+        return validation
+    return {**validation, "disagreements": [{**d, "text": None} for d in validation.get("disagreements", [])]}
+
+
 def write_package(engine: Engine, job_id: str, out: Path, *, with_data: bool = False, progress: Progress | None = None) -> Path:
-    """Write the job's replication package to ``out`` (a .zip); the path written."""
+    """Write the job's replication package to ``out`` (a .zip); the path written.
+
+    The job's comparison runs (its whole family, see :func:`linked_runs`) go in too, under
+    ``runs/``, so the agreement figures can be inspected after an import.
+    """
     from app.core.research.gold_store import GoldStore
     from app.core.research.report import build_report, codebook_markdown, validation_json, write_report
     from app.core.research.report_facts import job_spec
@@ -126,12 +148,14 @@ def write_package(engine: Engine, job_id: str, out: Path, *, with_data: bool = F
             "Share the package you imported it from instead.",
         )
     report = build_report(engine, job_id)
+    assert report.facts is not None
     data_sha = report.facts.provenance.get("sha256")
-    job_files = [
-        p for p in sorted(job.folder.rglob("*"))
-        if p.is_file() and (with_data or not p.relative_to(job.folder).as_posix().startswith("input/"))
-    ]
-    total, done = len(job_files) + 10, 0
+    runs = [r for r in report.agreement.runs if r != job_id] if report.agreement else []
+    files = [(f"job/{p.relative_to(job.folder).as_posix()}", p) for p in _job_files(job.folder, with_data)]
+    for run in runs:
+        folder = engine.job(run).folder
+        files += [(f"runs/{run}/job/{p.relative_to(folder).as_posix()}", p) for p in _job_files(folder, with_data)]
+    total = len(files) + 10
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".part")
@@ -150,19 +174,22 @@ def write_package(engine: Engine, job_id: str, out: Path, *, with_data: bool = F
             writer.add_file(f"data/{spec.data.name}", spec.data)
         validation = validation_json(engine, job_id, job.folder)
         if validation:
-            if not with_data:  # a disagreement shows the row's text: that stays home with the data
-                validation["disagreements"] = [{**d, "text": None} for d in validation.get("disagreements", [])]
-            writer.add("validation.json", json.dumps(validation, indent=2, ensure_ascii=False).encode())
+            writer.add("validation.json", json.dumps(_without_texts(validation, with_data), indent=2, ensure_ascii=False).encode())
             writer.add_file("gold/labels.csv", GoldStore(engine.store).export_csv(job_id, Path(tmp) / "labels.csv", [f.name for f in spec.fields]))
-        meta = {"format": FORMAT, "job_id": job_id, "data_file": spec.data.name, "data_sha256": data_sha,
-                "with_data": with_data, "link": link_of(engine.store, job_id)}
+        if report.agreement:
+            agreement = report.agreement.to_json()
+            agreement["validations"] = {r: _without_texts(v, with_data) for r, v in (agreement.get("validations") or {}).items()}
+            writer.add("agreement.json", json.dumps(agreement, indent=2, ensure_ascii=False).encode())
+        family = [job_id, *runs]
+        meta = {"format": FORMAT, "job_id": job_id, "runs": runs, "data_file": spec.data.name, "data_sha256": data_sha,
+                "with_data": with_data, "links": {j: link_of(engine.store, j) for j in family}}
         writer.add("history/package.json", json.dumps(meta, indent=2).encode())
-        for table, records in _history(engine, job_id).items():
-            writer.add(f"history/{table}.json", json.dumps(records, ensure_ascii=False, default=str).encode())
-        done = 10
-        for path in job_files:
-            writer.add_file(f"job/{path.relative_to(job.folder).as_posix()}", path)
-            done += 1
+        for member in family:
+            prefix = "" if member == job_id else f"runs/{member}/"
+            for table, records in _history(engine, member).items():
+                writer.add(f"{prefix}history/{table}.json", json.dumps(records, ensure_ascii=False, default=str).encode())
+        for done, (name, path) in enumerate(files, start=11):
+            writer.add_file(name, path)
             if progress:
                 progress(done, total)
         sums = [f"{digest}  {name}" for name, digest in sorted(writer.sums.items())]
@@ -226,48 +253,83 @@ def _zip_sha256(archive: zipfile.ZipFile, name: str) -> str:
 
 
 def import_package(engine: Engine, path: Path) -> str:
-    """Restore a package as a read-only job; its job id (the original one when it is free here)."""
+    """Restore a package as read-only jobs (the job and its comparison runs, linked as they were);
+    the job's id, the original one when it is free here."""
     from app.core.research.gold_store import GoldStore
-    from app.core.research.report import PACKAGED_VALIDATION
 
     path = Path(path)
     with zipfile.ZipFile(_checked(path)) as archive:
         names = [n for n in archive.namelist() if not n.endswith("/")]
         meta = json.loads(archive.read("history/package.json"))
-        history = {
-            n.removeprefix("history/").removesuffix(".json"): json.loads(archive.read(n))
-            for n in names
-            if n.startswith("history/") and n != "history/package.json"
-        }
-        old_id = meta["job_id"]
-        job_id = old_id if engine.store.job(old_id) is None else _free_id(engine)
-        folder = engine.store.path.parent / "jobs" / job_id  # where the engine keeps its job folders
-        if folder.exists():
-            raise ImportFileError(f"A folder for job {job_id} already exists at {folder}.", "Move it away and import again.")
+        family = [meta["job_id"], *meta.get("runs", [])]
+        new_ids: dict[str, str] = {}
+        for old in family:
+            new_ids[old] = old if engine.store.job(old) is None else _free_id(engine, set(new_ids.values()))
+        folders = {old: engine.store.path.parent / "jobs" / new for old, new in new_ids.items()}  # the engine's job folders
+        taken = [str(f) for f in folders.values() if f.exists()]
+        if taken:
+            raise ImportFileError(f"A job folder already exists at {taken[0]}.", "Move it away and import again.")
+        GoldStore(engine.store)  # creates the gold tables, so gold labels have somewhere to go
+        restored: list[str] = []
         try:
-            for name in names:
-                if name.startswith("job/"):
-                    target = folder / name.removeprefix("job/")
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    with archive.open(name) as source, target.open("wb") as sink:
-                        shutil.copyfileobj(source, sink, 1 << 20)
-            folder.mkdir(parents=True, exist_ok=True)
-            if "validation.json" in names and not meta.get("with_data"):  # no texts here to check quotes again
-                (folder / PACKAGED_VALIDATION).write_bytes(archive.read("validation.json"))
-            GoldStore(engine.store)  # creates the gold tables, so gold labels have somewhere to go
-            _restore_history(engine, history, old_id, job_id, folder)
+            for old in family:
+                prefix = "" if old == meta["job_id"] else f"runs/{old}/"
+                _extract(archive, [n for n in names if n.startswith(f"{prefix}job/")], f"{prefix}job/", folders[old])
+                history = {
+                    n.removeprefix(f"{prefix}history/").removesuffix(".json"): json.loads(archive.read(n))
+                    for n in names
+                    if n.startswith(f"{prefix}history/") and n != "history/package.json"
+                }
+                _restore_history(engine, history, old, new_ids[old], folders[old])
+                restored.append(new_ids[old])
+            _keep_packaged_figures(archive, names, meta, new_ids, folders)
+            for old, link in meta.get("links", {}).items():
+                if link and link["parent_id"] in new_ids and old in new_ids:
+                    add_link(engine.store, new_ids[link["parent_id"]], new_ids[old], link["kind"], link["detail"])
         except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
+            for job_id in restored:
+                engine.store.delete_job(job_id)
+            for folder in folders.values():
+                shutil.rmtree(folder, ignore_errors=True)
             raise
-    mark_read_only(engine.store, job_id, path.name)
-    engine.store.log(job_id, f"Imported read-only from the replication package {path.name}.")
-    return job_id
+    for new in new_ids.values():
+        mark_read_only(engine.store, new, path.name)
+        engine.store.log(new, f"Imported read-only from the replication package {path.name}.")
+    return new_ids[meta["job_id"]]
 
 
-def _free_id(engine: Engine) -> str:
+def _extract(archive: zipfile.ZipFile, names: list[str], prefix: str, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        target = folder / name.removeprefix(prefix)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with archive.open(name) as source, target.open("wb") as sink:
+            shutil.copyfileobj(source, sink, 1 << 20)
+
+
+def _keep_packaged_figures(
+    archive: zipfile.ZipFile, names: list[str], meta: dict[str, Any], new_ids: dict[str, str], folders: dict[str, Path]
+) -> None:
+    """Without the data, validation cannot be computed again here (its quote checks need the texts):
+    the figures the package carried are kept with the jobs for their reports."""
+    from app.core.research.report import PACKAGED_RUN_VALIDATIONS, PACKAGED_VALIDATION
+
+    if meta.get("with_data"):
+        return
+    if "validation.json" in names:
+        (folders[meta["job_id"]] / PACKAGED_VALIDATION).write_bytes(archive.read("validation.json"))
+    if "agreement.json" in names:
+        agreement = json.loads(archive.read("agreement.json"))
+        validations = {new_ids.get(run, run): v for run, v in (agreement.get("validations") or {}).items()}
+        if validations and agreement["runs"][0] in folders:
+            target = folders[agreement["runs"][0]] / PACKAGED_RUN_VALIDATIONS
+            target.write_text(json.dumps(validations, ensure_ascii=False), encoding="utf-8")
+
+
+def _free_id(engine: Engine, chosen: set[str]) -> str:
     while True:
         job_id = secrets.token_hex(4)
-        if engine.store.job(job_id) is None:
+        if job_id not in chosen and engine.store.job(job_id) is None:
             return job_id
 
 

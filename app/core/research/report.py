@@ -22,8 +22,10 @@ from app.core.research.report_facts import job_facts
 if TYPE_CHECKING:
     from app.core.run.engine import Engine
 
-#: Where an imported job keeps the validation its package carried.
+#: Where an imported job keeps the validation its package carried (and, for the job its runs are
+#: compared with, each run's validation), when the data did not come along to compute them again.
 PACKAGED_VALIDATION = "packaged-validation.json"
+PACKAGED_RUN_VALIDATIONS = "packaged-run-validations.json"
 
 
 def build_report(engine: Engine, job_id: str, *, example_rows: int = 0) -> Report:
@@ -46,7 +48,7 @@ def build_report(engine: Engine, job_id: str, *, example_rows: int = 0) -> Repor
     body += [sections.software(facts), sections.checklist(facts, validation, agreement, example_rows)]
     written = dt.datetime.now(dt.timezone.utc)
     subtitle = f"Job {job_id} · {facts.summary.state} · report written {stamp(written)} from the job history"
-    return Report(f"Methods report: {facts.spec.name}", subtitle, body, facts)
+    return Report(f"Methods report: {facts.spec.name}", subtitle, body, facts, agreement)
 
 
 def validation_json(engine: Engine, job_id: str, folder: Path) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from app.core.research.agreement import Agreement
     from app.core.research.report_facts import JobFacts
 
 
@@ -45,12 +46,13 @@ class Section:
 
 @dataclass
 class Report:
-    """A report ready to write; ``facts`` keeps the figures for callers that show them elsewhere."""
+    """A report ready to write; ``facts`` and ``agreement`` keep the figures for callers that use them elsewhere."""
 
     title: str
     subtitle: str
     sections: list[Section]
     facts: JobFacts | None = None
+    agreement: Agreement | None = None
 
 
 # ---- how figures are written ---------------------------------------------------------------------
