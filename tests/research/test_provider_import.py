@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app.cli import main
 from app.core.errors import ImportFileError
 from app.core.research.provider_import import import_results_file
 from app.core.run.engine import Engine
@@ -21,7 +22,10 @@ def _rows(engine: Engine, job_id: str) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
-def test_imported_results_equal_the_engines_parse(sim: SimulatedService, engine: Engine, tmp_path: Path, provider: str) -> None:  # noqa: F811
+def test_imported_results_equal_the_engines_parse(
+    sim: SimulatedService, engine: Engine, tmp_path: Path, provider: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
     sim.scenario.text_rules = [TextRule("number 3:", "refusal"), TextRule("number 5:", "error_400"), TextRule("number 6:", "truncated")]
     spec = make_spec(tmp_path, provider, rows=9)
     ran = engine.create_job(spec)
@@ -33,7 +37,12 @@ def test_imported_results_equal_the_engines_parse(sim: SimulatedService, engine:
     for i, download in enumerate(downloads):
         console_copy = tmp_path / f"console-{i}.jsonl"  # the file as the provider's console gives it for that job
         console_copy.write_text(download.read_text(encoding="utf-8").replace(f"{ran}-a1-", f"{fresh}-a1-"), encoding="utf-8")
-        total += import_results_file(engine, fresh, console_copy)
+        if i == 0:  # the first file through the command line, as a person would
+            monkeypatch.setenv("BATCHLAB_HOME", str(engine.store.path.parent))
+            assert main(["import", str(console_copy), "--job", fresh]) == 0
+            total += int(capsys.readouterr().out.split("Read ")[1].split(" rows")[0])
+        else:
+            total += import_results_file(engine, fresh, console_copy)
     assert total == 9
     assert _rows(engine, fresh) == _rows(engine, ran)
     assert {r[1] for r in _rows(engine, fresh)} >= {"coded", "refused", "failed", "truncated"}
