@@ -69,3 +69,17 @@ def test_canary_key_is_in_no_report_or_package(sim: SimulatedService, tmp_path: 
     assert len(contents) > 10
     for data in contents:
         assert canary.encode() not in data and canary[-10:].encode() not in data
+
+
+def test_report_of_an_anthropic_job_reads_its_results_file(sim: SimulatedService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    engine = Engine(tmp_path / "home", KeyStore(), poll_interval=0.01)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", sim.scenario.api_key or "")
+    job_id = engine.create_job(make_spec(tmp_path, "anthropic", rows=3))
+    assert engine.run(job_id).state == "done"
+    folder = engine.job(job_id).folder
+    line = json.loads((folder / "attempt-1/batch-001/results.jsonl").read_text().splitlines()[0])
+    batch = json.loads((folder / "attempt-1/batch-001/provider-batch.json").read_text())
+    md = write_report(build_report(engine, job_id), tmp_path / "r.md").read_text(encoding="utf-8")
+    assert f"responses: {line['result']['message']['model']})" in md and "Anthropic Message Batches API" in md
+    created = dt.datetime.fromisoformat(batch["created_at"].replace("Z", "+00:00"))
+    assert created.strftime("%Y-%m-%d %H:%M:%S UTC") in md and batch["id"] in md
