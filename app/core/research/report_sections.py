@@ -136,7 +136,8 @@ def model(f: JobFacts) -> Section:
         rows.append(["system fingerprint", ", ".join(f.fingerprints)])
     rows += [
         ["rows per request", str(spec.rows_per_request)],
-        ["temperature", f"{spec.temperature:g}" if spec.temperature is not None else "the model's default"],
+        ["temperature", f"{spec.temperature:g}" + (" (answers can still vary between runs)" if spec.temperature == 0 else "")
+         if spec.temperature is not None else "the model's default"],
         ["output budget", f"{spec.max_output_tokens:,} tokens" if spec.max_output_tokens else "BatchLab's default"],
         ["output format", f"strict JSON schema, {len(spec.fields)} fields"],
     ]
@@ -195,7 +196,7 @@ def checklist(f: JobFacts, validation: dict[str, Any] | None, agreement: Agreeme
         ["Stability across repeated runs, models or prompts", status(agreement is not None, "no comparison runs yet")],
         ["Costs", status(f.summary.actual_cost is not None, "the provider reported no usage")],
         ["Examples of inputs and outputs", status(examples > 0, "no example rows included (an option of the report)")],
-        ["Replication materials", "available: python -m app package JOB --out FILE.zip"],
+        ["Replication materials", f"available: python -m app package {f.job_id} --out FILE.zip"],
     ]
     return Section("GUIDE-LLM checklist (items for annotation)", [Table(["item", "status"], rows)])
 
