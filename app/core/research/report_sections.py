@@ -114,11 +114,17 @@ def codebook(spec: Any) -> Section:
 
 def data(f: JobFacts) -> Section:
     p = f.provenance
-    excluded = p.get("rows_excluded") or {}
+    excluded = {why: n for why, n in (p.get("rows_excluded") or {}).items() if n}
     rows = [["file", p["file"]], ["size", f"{p['bytes']:,} bytes" if p.get("bytes") is not None else "unknown"],
             ["SHA-256", p.get("sha256") or "unknown"], ["rows read", f"{p.get('rows_read') or 0:,}"]]
-    for why, count in excluded.items():
-        rows.append([f"rows left out: {why.replace('_', ' ')}", f"{count:,}"])
+    layout = {k: v for k, v in (p.get("layout") or {}).items() if v not in (None, "")}
+    if layout:
+        rows.append(["read as", ", ".join(f"{k.replace('_', ' ')} {v!r}" if isinstance(v, str) else f"{k.replace('_', ' ')} {v}"
+                                          for k, v in layout.items())])
+    rows += [[f"rows left out: {why.replace('_', ' ')}", f"{n:,}"] for why, n in excluded.items()] or [["rows left out", "none"]]
+    unreadable = p.get("rows_sent_with_unreadable_letters") or []
+    if unreadable:
+        rows.append(["rows sent with letters that could not be read", f"{len(unreadable):,}"])
     rows += [["note on reading the file", text] for text in p.get("findings", [])]
     return Section("Data", [Table(["", ""], rows)])
 
