@@ -18,7 +18,7 @@ from app.core.research.package import import_package, write_package
 from app.core.research.provider_import import import_results_file
 from app.core.research.report import build_report
 from app.core.research.report_html import render_markdown
-from app.core.research.runs import ComparisonPlan, linked_runs, start_comparison
+from app.core.research.runs import ComparisonPlan, linked_runs, plan_specs, start_comparison
 from app.core.run.engine import Engine
 from app.core.spec import load_spec
 from tests.research.test_runs import engine, hand_code, run_sample  # noqa: F401 - pytest fixture
@@ -80,6 +80,8 @@ def test_package_without_data_imports_read_only_with_the_same_rows_and_report(en
     assert read_only_source(reviewer.store, imported) == "package.zip"
     with pytest.raises(JobError, match="read-only"):
         reviewer.retry(imported)
+    with pytest.raises(JobError, match="read-only"):
+        plan_specs(reviewer, imported, ComparisonPlan())
     with pytest.raises(JobError, match="read-only"):
         import_results_file(reviewer, imported, engine.job(job_id).folder / "attempt-1/batch-001/output.jsonl")
     again = import_package(reviewer, package)  # a second copy gets its own ids

@@ -4,8 +4,8 @@ A coding that changes when the same prompt is sent again is not a measurement (R
 Barrie, Palaiologou & Törnberg's prompt stability score), so a person can rerun any job as
 *linked* runs and compare them (see :mod:`app.core.research.agreement`). Each run is an ordinary
 job made by :meth:`Engine.create_job` (half price, crash-safe, retryable), on all the parent's rows
-or on a seeded random sample of them; for small samples the direct (pilot) path gives the answers
-at once, at direct prices.
+or on a seeded random sample of them; small samples can go through the direct endpoints instead,
+answered at once at the full price.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from app.core.build.prepare import plan_rows, sample_rows
 from app.core.build.pricing import default_models
 from app.core.data import load_job_table
 from app.core.errors import JobError, ProviderError
+from app.core.research.links import add_link, children_of, link_of, read_only_source
 from app.core.research.provider_import import import_results_file
-from app.core.research.links import add_link, children_of, link_of
 from app.core.spec import PROVIDERS, JobSpec, parse_spec
 
 if TYPE_CHECKING:
@@ -107,6 +107,9 @@ def _variant(parent: JobSpec, plan: ComparisonPlan) -> dict[str, Any]:
 
 def plan_specs(engine: Engine, parent_id: str, plan: ComparisonPlan) -> list[JobSpec]:
     """The specs of the runs ``plan`` would start (for a cost preview before anything is sent)."""
+    if read_only_source(engine.store, parent_id):
+        raise JobError("This job was imported from a replication package and is read-only.",
+                       "To rerun it, run the package's spec.json as a new job and compare with that.")
     parent = engine.spec(parent_id)
     _check(plan, parent)
     data = _sample_file(engine, parent_id, parent, plan)
