@@ -5,8 +5,8 @@ codebook, the job folder (request files, index, manifests, the provider's batch 
 output), the job's history (rows with their outcomes, batches, events, gold labels) as JSON, the
 coded export, the methods report and SHA-256 checksums of every file. The data file goes in only
 when asked (data may be confidential); its checksum is always recorded. Importing a package
-restores the job as a read-only job, so a co-author or reviewer sees every row, validation and
-report exactly as they were, and nothing can be sent to a provider from it by mistake.
+restores the job (and its comparison runs) read-only, so a co-author or reviewer sees every row,
+validation and report exactly as they were, and nothing can be sent to a provider from it by mistake.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 FORMAT = "batchlab-replication-package/1"
 SUMS = "SHA256SUMS"
-#: History tables copied per job, and how each finds the job's records.
+#: History tables copied per job (``jobs`` by its id, the others by ``job_id``).
 _TABLES = ("jobs", "batches", "rows", "events", "anomalies", "gold_labels", "gold_samples")
 Progress = Callable[[int, int], None]
 
@@ -64,15 +64,15 @@ Job `{job_id}`, written by BatchLab. Everything here comes from the job history,
 ## Rerun the coding
 
 ```bash
-python -m pip install batchlab        # or the BatchLab version named in report.md
-python -m app run spec.json --wait    # needs the data file at data/{data_file} and an API key
-python -m app export JOB_ID --out coded.csv
+# with BatchLab installed (the version is named in report.md, under Software):
+python -m app run spec.json --wait          # needs the data file at data/{data_file} and an API key
+python -m app export NEW_JOB_ID --out coded.csv
 ```
 
 ## Inspect it without rerunning
 
 ```bash
-python -m app import {{this file}}.zip   # restores the job read-only: every row, validation, report
+python -m app import PACKAGE.zip   # restores the job read-only: every row, validation, report
 ```
 
 ## Contents
