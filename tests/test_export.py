@@ -218,3 +218,33 @@ def test_csv_for_excel_takes_the_locale_separator(tmp_path: Path, monkeypatch: p
     stored, spec, table = job(tmp_path, TRICKY, RECORDS)
     summary = export_rows(stored, "j", spec, table, tmp_path / "out.csv", csv_for_excel=True)
     assert summary.separator == ";" and read_csv(summary.path, ";", "utf-8-sig")[1][0] == "u1"
+
+
+def test_xlsx_reads_back_in_batchlab_and_pandas(tmp_path: Path) -> None:
+    from app.core.data import load_table
+
+    texts = ["line\r\nbreak & <tag>", "emoji 😀 𝒳", "  spaced  ", "=1+1"]
+    columns = {"id": ["a", "b", "c", "d"], "text": texts}
+    stored, spec, table = job(tmp_path, columns, [coded(i, count=n) for n, i in enumerate(columns["id"])])
+    summary = export_rows(stored, "j", spec, table, tmp_path / "out.xlsx", neutralise_formulas=False)
+    again = load_table(summary.path)
+    assert again.sheet == "Export" and again.frame["text"].tolist() == texts
+    assert pd.read_excel(summary.path, engine="openpyxl")["count"].tolist() == [0, 1, 2, 3]
+
+
+def test_csv_fields_of_every_kind_and_mixed_kinds(tmp_path: Path) -> None:
+    columns = {"id": ["a", "b", "c"], "text": ["x", "y", "z"]}
+    same_kind = [
+        coded("a", tone="good", count=2, score=3.0, sarcastic=True, topics=[1, 2]),
+        coded("b", tone="bad", count=5, score=0.25, sarcastic=False, topics=[]),
+        {"row_id": "c", "status": "failed", "reason": "refused", "values_json": None},
+    ]
+    mixed = [coded("a", tone=5, score=1), coded("b", tone="bad", score="n/a"), coded("c", tone={"odd": 1})]
+    expected = {
+        "same": [["good", "2", "3", "yes", "1; 2"], ["bad", "5", "0.25", "no", ""], ["", "", "", "", ""]],
+        "mixed": [["5", "", "1", "", ""], ["bad", "", "n/a", "", ""], ["{'odd': 1}", "", "", "", ""]],
+    }
+    for name, records in (("same", same_kind), ("mixed", mixed)):
+        stored, spec, table = job(tmp_path, columns, records)
+        rows = read_csv(export_rows(stored, "j", spec, table, tmp_path / f"{name}.csv").path)
+        assert [r[2:7] for r in rows[1:]] == expected[name], name

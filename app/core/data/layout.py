@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from app.core.data.table import Layout, Table
+from app.core.data.table import Layout
 from app.core.data.words import column_letter, rows_text
 from app.core.errors import DataError
 

@@ -46,6 +46,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # not tab, line breaks, \v o
 _TOO_MANY_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
+
 class Sink(Protocol):
     """Receives a text file's rows as they are parsed; ``start`` begins (or, after a change of
     parser or encoding, restarts) the reading and drops anything received before."""

@@ -10,6 +10,7 @@ XML cannot hold; such cells are cut or cleaned, and counted, never dropped.
 
 from __future__ import annotations
 
+import io
 import locale
 import math
 import os
@@ -59,6 +60,47 @@ def neutralise_array(array: pa.Array) -> tuple[pa.Array, int]:
     if not changed:
         return array, 0
     return pc.if_else(mask, pc.binary_join_element_wise("'", array, ""), array), changed
+
+
+def is_text_array(array: pa.Array) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+
+
+def json_columns(texts: Sequence[str | None], names: Sequence[str]) -> list[pa.Array] | None:
+    """The named fields of JSON objects (None: no object) as Arrow columns, shown as :func:`shown`
+    shows them; parsed by Arrow's JSON reader, several times faster than a Python object per row.
+
+    None when a field cannot be one Arrow type in every row (a text here, a number there; an
+    object), or the JSON is not standard (NaN): then the caller parses row by row.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pajson
+
+    lines = "\n".join(text or "{}" for text in texts).encode("utf-8")
+    try:
+        table = pajson.read_json(io.BytesIO(lines), read_options=pajson.ReadOptions(block_size=max(1 << 20, len(lines) + 1)))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    columns = []
+    for name in names:
+        if name not in table.column_names:
+            columns.append(pa.nulls(len(texts), pa.string()))
+            continue
+        column = table[name].combine_chunks()
+        kind = column.type
+        if pa.types.is_boolean(kind):
+            column = pc.if_else(column, "yes", "no")
+        elif pa.types.is_list(kind) and not pa.types.is_nested(kind.value_type):
+            column = pc.binary_join(column.cast(pa.list_(pa.string())), "; ")
+        elif pa.types.is_null(kind):
+            column = column.cast(pa.string())
+        elif not (pa.types.is_string(kind) or pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+            return None
+        columns.append(column)
+    return columns
 
 
 def text_array(column: pd.Series) -> pa.Array:

@@ -196,32 +196,32 @@ class _Rows:
                     "The copy of the data in the job folder was changed or replaced; restore it and export again.",
                 )
             part = frame.iloc[start : start + len(ids)]
-            values = [_values(r["values_json"]) if r["values_json"] and r["status"] == "coded" else {} for r in stored]
-            added = [[cells.shown(v.get(name)) for v in values] for name in self.fields]
-            added.append([r["status"] for r in stored])
-            added.append([r["reason"] for r in stored])
-            added += [[cells.shown(by_id.get(i)) for i in ids] for by_id in self.extra.values()]
+            coded = [r["values_json"] if r["values_json"] and r["status"] == "coded" else None for r in stored]
+            tail = [[r["status"] for r in stored], [r["reason"] for r in stored]]
+            tail += [[cells.shown(by_id.get(i)) for i in ids] for by_id in self.extra.values()]
             if self.excel:
                 inputs = [cells.as_numbers(part[c].tolist()) if c in self.numeric else part[c].tolist() for c in self.table.columns]
-                yield [self._excel_safe(column) for column in inputs + added]
+                yield [self._excel_safe(column) for column in inputs + self._field_lists(coded) + tail]
             else:
-                inputs = [self._csv_safe_input(part[c]) for c in self.table.columns]
-                yield inputs + [cells.to_arrow(self._csv_safe(column)) for column in added]
+                fields = cells.json_columns(coded, list(self.fields))
+                if fields is None:  # a value Arrow cannot type the same in every row: parse row by row
+                    fields = [cells.to_arrow(column) for column in self._field_lists(coded)]
+                inputs = [cells.text_array(part[c]) for c in self.table.columns]
+                yield [self._csv_safe(column) for column in inputs + fields + [cells.to_arrow(c) for c in tail]]
 
-    def _csv_safe_input(self, column: pd.Series) -> Any:
-        array = cells.text_array(column)
-        if self.neutralise:
-            array, changed = cells.neutralise_array(array)
+    def _field_lists(self, coded: list[str | None]) -> list[list[Any]]:
+        values = [_values(text) if text else {} for text in coded]
+        return [[cells.shown(v.get(name)) for v in values] for name in self.fields]
+
+    def _csv_safe(self, column: Any) -> Any:
+        if self.neutralise and cells.is_text_array(column):
+            column, changed = cells.neutralise_array(column)
             self.summary.cells_neutralised += changed
-        return array
-
-    def _csv_safe(self, column: list[Any]) -> list[Any]:
-        if self.neutralise:
-            self.summary.cells_neutralised += cells.neutralise_column(column)
         return column
 
     def _excel_safe(self, column: list[Any]) -> list[Any]:
-        self._csv_safe(column)
+        if self.neutralise:
+            self.summary.cells_neutralised += cells.neutralise_column(column)
         cut, cleaned = cells.fit_for_excel(column)
         self.summary.cells_cut += cut
         self.summary.cells_cleaned += cleaned
