@@ -80,6 +80,9 @@ def test_alpha_equals_the_krippendorff_package_on_rows_every_run_coded() -> None
         present = [[float(label in runs[j][r]["topics"]) for r in common] for j in ids]
         figure = result.fields["topics"]["per_label"][label]["krippendorff_alpha"]
         assert figure == pytest.approx(_package_alpha(present, "nominal"), abs=1e-6)
+    for k, run in enumerate(ids[1:], start=1):  # each run against the first, for the chart
+        pair = [tone[0], tone[k]]
+        assert result.pairwise[run]["tone"] == pytest.approx(_package_alpha(pair, "nominal"), abs=1e-6)
     pooled = [[float(label in runs[j][r]["topics"]) for r in common for label in FIELDS[3].choices] for j in ids]
     assert result.fields["topics"]["krippendorff_alpha"] == pytest.approx(_package_alpha(pooled, "nominal"), abs=1e-6)
     assert result.fields["quote"]["krippendorff_alpha"] is None
@@ -139,3 +142,4 @@ def test_identical_runs_agree_fully_and_json_has_the_documented_shape(tmp_path: 
     assert {"krippendorff_alpha", "ci95", "all_agree"} <= set(data["fields"]["score"])
     chart = alpha_chart([result, agreement_of(FIELDS, _runs(), resamples=20)], tmp_path / "alpha.png")
     assert chart.read_bytes().startswith(b"\x89PNG")
+    assert alpha_chart(agreement_of(FIELDS, _runs(), resamples=20), tmp_path / "one.svg").read_text().startswith("<?xml")

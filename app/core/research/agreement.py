@@ -53,13 +53,15 @@ class Agreement:
     disagreements: list[dict[str, Any]] = field(default_factory=list)
     validations: dict[str, dict[str, Any]] | None = None
     rows_coded: dict[str, int] = field(default_factory=dict)  # run → rows it coded
+    pairwise: dict[str, dict[str, float | None]] = field(default_factory=dict)  # run → field → α with runs[0]
 
     def to_json(self) -> dict[str, Any]:
         fields = {
             name: {k: v for k, v in info.items() if k in ("type", "level", "krippendorff_alpha", "ci95", "all_agree", "reading", "per_label")}
             for name, info in self.fields.items()
         }
-        out: dict[str, Any] = {"runs": self.runs, "rows_compared": self.rows_compared, "rows_coded": self.rows_coded, "fields": fields}
+        out: dict[str, Any] = {"runs": self.runs, "rows_compared": self.rows_compared, "rows_coded": self.rows_coded,
+                               "fields": fields, "pairwise": self.pairwise}
         if self.validations:
             out["validations"] = self.validations
         return out
@@ -202,7 +204,17 @@ def agreement_of(fields: list[FieldSpec], runs: dict[str, RunValues], *, resampl
             figures["per_label"] = {label: alphas[(name, label)] for name, label in alphas if name == spec.name and label is not None}
         figures["all_agree"] = _rows_agreement(result, spec, matrices[spec.name], runs) / len(common) if common else None
         result.fields[spec.name] = figures
+    result.pairwise = {
+        run: {f.name: _point_alpha(f, [matrices[f.name][0], matrices[f.name][k]]) for f in fields}
+        for k, run in enumerate(ids[1:], start=1)
+    } if common else {}
     return result
+
+
+def _point_alpha(spec: FieldSpec, matrix: list[list[Any]]) -> float | None:
+    """α of one field without an interval (each run against the job, where the chart needs no more)."""
+    target = _field_targets(spec, matrix).get(None)
+    return finite(_alphas(target[0].sum(axis=0, keepdims=True), target[1])[0]) if target else None
 
 
 def _rows_agreement(result: Agreement, spec: FieldSpec, matrix: list[list[Any]], runs: dict[str, RunValues]) -> int:
@@ -283,31 +295,37 @@ def agreement_columns(agreement: Agreement) -> dict[str, dict[str, Any]]:
 
 
 def alpha_chart(agreement_or_list: Agreement | list[Agreement], path: Path) -> Path:
-    """A bar chart of α per field (one bar per comparison when given several), with 95% intervals."""
+    """A bar chart of α per field: all runs together (with the 95% interval) and, for three runs or
+    more, each run against the job; given several agreements, one bar per agreement."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
     items = agreement_or_list if isinstance(agreement_or_list, list) else [agreement_or_list]
-    names = [n for n in items[0].fields if items[0].fields[n]["krippendorff_alpha"] is not None or items[0].fields[n]["type"] != "text"]
-    figure = Figure(figsize=(max(4.0, 1.2 * len(names) + 2), 3.2), dpi=120)
-    axes = figure.subplots()
-    width = 0.8 / len(items)
-    for k, item in enumerate(items):
+    names = [n for n, info in items[0].fields.items() if info["type"] != "text"]
+    series: list[tuple[str, list[float | None], list[list[float]] | None]] = []
+    for item in items:
         alphas = [item.fields[n]["krippendorff_alpha"] for n in names]
-        lows = [a - (item.fields[n]["ci95"] or [a, a])[0] if a is not None else 0 for a, n in zip(alphas, names)]
-        highs = [(item.fields[n]["ci95"] or [a, a])[1] - a if a is not None else 0 for a, n in zip(alphas, names)]
-        positions = [i + (k - (len(items) - 1) / 2) * width for i in range(len(names))]
-        label = f"{len(item.runs)} runs: " + ", ".join(item.runs[1:]) if len(items) > 1 else None
-        axes.bar(positions, [a or 0 for a in alphas], width, yerr=[lows, highs], capsize=3, label=label)
+        cis = [item.fields[n]["ci95"] or [a, a] if a is not None else [0.0, 0.0] for a, n in zip(alphas, names)]
+        errors = [[(a or 0) - lo for a, (lo, _) in zip(alphas, cis)], [hi - (a or 0) for a, (_, hi) in zip(alphas, cis)]]
+        series.append((f"all {len(item.runs)} runs" + (f" ({', '.join(item.runs)})" if len(items) > 1 else ""), alphas, errors))
+    if len(items) == 1 and len(items[0].runs) > 2:
+        first = items[0].runs[0]
+        series += [(f"{run} with {first}", [items[0].pairwise.get(run, {}).get(n) for n in names], None) for run in items[0].runs[1:]]
+    figure = Figure(figsize=(max(4.5, 0.5 * len(names) * len(series) + 2.5), 3.4), dpi=120)
+    axes = figure.subplots()
+    width = 0.8 / len(series)
+    for k, (label, alphas, errors) in enumerate(series):
+        positions = [i + (k - (len(series) - 1) / 2) * width for i in range(len(names))]
+        axes.bar(positions, [a or 0 for a in alphas], width, yerr=errors, capsize=3, label=label)
     axes.axhline(0.800, color="grey", linestyle="--", linewidth=0.8)
     axes.axhline(0.667, color="grey", linestyle=":", linewidth=0.8)
     axes.set_xticks(range(len(names)), names)
-    axes.set_ylim(min(0.0, *[item.fields[n]["krippendorff_alpha"] or 0 for item in items for n in names]), 1.05)
+    axes.set_ylim(min(0.0, *[a or 0 for _, alphas, _ in series for a in alphas]), 1.05)
     axes.set_ylabel("Krippendorff's α")
     axes.set_title("Agreement across runs (95% bootstrap intervals; lines at .800 and .667)", fontsize=9)
-    if len(items) > 1:
+    if len(series) > 1:
         axes.legend(fontsize=7)
     figure.tight_layout()
     path = Path(path)
