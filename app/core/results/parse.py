@@ -53,7 +53,7 @@ class BatchParse:
     """What parsing one batch produced; rows go to the sink in chunks as they are read."""
 
     sink: Callable[[list[RowRecord]], None]
-    chunk: int = 20_000
+    chunk: int = 10_000
     rows: int = 0
     anomalies: list[tuple[str, str, str]] = field(default_factory=list)  # (custom_id, kind, detail)
     usage: dict[str, int] = field(default_factory=lambda: dict.fromkeys(USAGE_KEYS, 0))

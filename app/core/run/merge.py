@@ -1,20 +1,25 @@
 """Reading a downloaded batch into the job history, and the per-batch record of what was billed.
 
-Parsing streams the result files and merges rows in bulk chunks (see ``Store.set_rows``), so a
-100k-row batch is merged in well under a second and the thread never holds Python's lock for
-long. Re-reading a batch after a crash is harmless: rows and anomalies are replaced, not added.
+Parsing streams the result files and merges rows in bulk chunks (see ``Store.set_rows``) on a
+writer thread: SQLite works without Python's lock, so writing one chunk overlaps parsing the next,
+and no thread holds the lock for long. Re-reading a batch after a crash is harmless: rows and
+anomalies are replaced, not added.
 """
 
 from __future__ import annotations
 
 import json
+import queue
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from app.core.build.prepare import read_index
-from app.core.results.parse import parse_batch
+from app.core.results.parse import RowRecord, parse_batch
 from app.core.run.checkpoints import checkpoint
 from app.core.run.store import Store, row_record
 from app.core.spec import JobSpec
@@ -47,6 +52,35 @@ def first_custom_id(folder: Path) -> str | None:
     return None
 
 
+@contextmanager
+def background_writes(store: Store, job_id: str) -> Iterator[queue.Queue[list[RowRecord] | None]]:
+    """A queue whose chunks of row records a writer thread merges into the store, in order.
+
+    At most two chunks wait, so memory stays bounded; a write error is raised here at the end.
+    """
+    chunks: queue.Queue[list[RowRecord] | None] = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+
+    def write() -> None:
+        while (chunk := chunks.get()) is not None:
+            if not failure:
+                try:
+                    store.set_rows(job_id, chunk)
+                except BaseException as exc:  # noqa: BLE001 - handed to the parsing thread below
+                    failure.append(exc)
+        store.close()
+
+    writer = threading.Thread(target=write, name=f"batchlab-merge-{job_id}", daemon=True)
+    writer.start()
+    try:
+        yield chunks
+    finally:
+        chunks.put(None)
+        writer.join()
+    if failure:
+        raise failure[0]
+
+
 class ResultMerger:
     """Parses batches into a store and reports on them."""
 
@@ -60,16 +94,17 @@ class ResultMerger:
         relative = folder.relative_to(job_folder).as_posix()
         files = [(folder / name, f"{relative}/{name}") for name in RESULT_FILES if (folder / name).exists()]
         lost = json.loads(batch["lost"]) if batch["lost"] else []
-        parsed = parse_batch(
-            spec,
-            requests,
-            files,
-            attempt=batch["attempt"],
-            batch_id=batch["id"],
-            sink=lambda rows: self.store.set_rows(job_id, rows),
-            batch_error=batch["error"],
-            missing_reason="; ".join(lost) or None,
-        )
+        with background_writes(self.store, job_id) as chunks:
+            parsed = parse_batch(
+                spec,
+                requests,
+                files,
+                attempt=batch["attempt"],
+                batch_id=batch["id"],
+                sink=chunks.put,
+                batch_error=batch["error"],
+                missing_reason="; ".join(lost) or None,
+            )
         self.store.set_anomalies(job_id, batch["id"], parsed.anomalies)
         if parsed.anomalies:
             self.store.log(job_id, f"Batch {batch['seq']}: {len(parsed.anomalies)} answer(s) matched no row; recorded.")
