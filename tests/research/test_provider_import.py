@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,9 @@ def test_imported_results_equal_the_engines_parse(
     assert {r[1] for r in _rows(engine, fresh)} >= {"coded", "refused", "failed", "truncated"}
     assert engine.job(fresh).state == "done"
     assert f"{fresh}-a1-" in (engine.raw_response(fresh, "d3") or "")
+    for mine, theirs in zip(engine.store.batches(fresh), engine.store.batches(ran)):  # billed usage and models as recorded
+        assert json.loads(mine["usage"]) == {k: v for k, v in json.loads(theirs["usage"]).items() if v}
+        assert json.loads(mine["models"]) == json.loads(theirs["models"])
 
 
 def test_a_file_of_another_job_or_not_results_is_refused(sim: SimulatedService, engine: Engine, tmp_path: Path) -> None:  # noqa: F811

@@ -11,7 +11,7 @@ every row's raw answer can be opened later and the replication package carries i
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,15 +60,17 @@ def _kind(obj: dict[str, Any], provider: str, name: str) -> str:
     return "output" if response.get("status_code") == 200 else "errors"
 
 
-def _save(target_dir: Path, kind: str, data: bytes) -> Path:
-    """Keep the lines in the batch's folder, beside (never over) what was downloaded before."""
+def _save(target_dir: Path, kind: str, data: bytes) -> tuple[Path, bool]:
+    """Keep the lines in the batch's folder, beside (never over) what was downloaded before;
+    the file, and whether it is new there (the same file read twice is billed once)."""
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"{kind}.jsonl"
     n = 2
     while target.exists() and target.read_bytes() != data:
         target, n = target_dir / f"imported-{n}-{kind}.jsonl", n + 1
+    new = not target.exists()
     target.write_bytes(data)
-    return target
+    return target, new
 
 
 def import_results_file(engine: Engine, job_id: str, path: Path) -> int:
@@ -102,7 +104,7 @@ def _import(engine: Engine, job_id: str, path: Path) -> int:
     rows = 0
     for (attempt, seq), group in sorted(groups.items()):
         folder = job.folder / f"attempt-{attempt}" / f"batch-{seq:03d}"
-        saved = _save(folder, _kind(group[0][0], spec.provider, path.name), b"".join(raw for _, raw in group))
+        saved, new = _save(folder, _kind(group[0][0], spec.provider, path.name), b"".join(raw for _, raw in group))
         wanted = {str(obj["custom_id"]) for obj, _ in group}  # requests not in the file keep their outcome
         parsed = parse_batch(
             spec,
@@ -113,10 +115,15 @@ def _import(engine: Engine, job_id: str, path: Path) -> int:
             sink=lambda records: engine.store.set_rows(job_id, records),
         )
         rows += parsed.rows
+        batch_id = batch_ids[(attempt, seq)]
         if parsed.anomalies:  # kept beside those an earlier download or import of the batch recorded
-            batch_id = batch_ids[(attempt, seq)]
             earlier = [(a["custom_id"], a["kind"], a["detail"]) for a in engine.store.anomalies(job_id) if a["batch_id"] == batch_id]
             engine.store.set_anomalies(job_id, batch_id, earlier + parsed.anomalies)
+        if new:  # the batch's usage and reported models, as the engine records them for its downloads
+            batch = engine.store.batch(batch_id)
+            usage = Counter(json.loads(batch["usage"] or "{}")) + Counter(parsed.usage)
+            models = Counter(json.loads(batch["models"] or "{}")) + parsed.models
+            engine.store.update_batch(batch_id, usage=dict(usage), models=dict(models))
     unmatched = len(lines) - sum(len(g) for g in groups.values())
     engine.store.log(
         job_id,

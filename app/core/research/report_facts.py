@@ -45,6 +45,7 @@ class BatchFacts:
     created: dt.datetime | None
     ended: dt.datetime | None
     error: str | None
+    usage: dict[str, int] = field(default_factory=dict)  # what the provider billed for the batch, when recorded
 
 
 @dataclass
@@ -59,7 +60,7 @@ class JobFacts:
     batches: list[BatchFacts]
     models: Counter[str]
     fingerprints: Counter[str]
-    input_tokens: int
+    input_tokens: int  # the batches' totals as the provider reported them; else the rows' shares summed
     output_tokens: int
     retries: list[str]
     events: list[tuple[dt.datetime, str]] = field(default_factory=list)
@@ -68,6 +69,15 @@ class JobFacts:
     def first_created(self) -> dt.datetime | None:
         times = [b.created for b in self.batches if b.created]
         return min(times) if times else None
+
+    @property
+    def billed(self) -> dict[str, int]:
+        """Token totals of every batch as the provider reported them (empty when none were recorded)."""
+        totals: dict[str, int] = {}
+        for batch in self.batches:
+            for key, value in batch.usage.items():
+                totals[key] = totals.get(key, 0) + int(value or 0)
+        return totals
 
     @property
     def last_ended(self) -> dt.datetime | None:
@@ -115,6 +125,7 @@ def _batch_facts(folder: Path, row: Any) -> BatchFacts:
         created=_time(raw.get("created_at")),
         ended=ended,
         error=row["error"],
+        usage=json.loads(row["usage"]) if "usage" in row.keys() and row["usage"] else {},
     )
 
 
@@ -169,13 +180,17 @@ def job_facts(engine: Engine, job_id: str) -> JobFacts:
     ).fetchone()
     models, fingerprints = scan_models(folder)
     events = engine.events(job_id)
+    batches = [_batch_facts(folder, b) for b in engine.store.batches(job_id)]
+    billed = [b.usage for b in batches if b.usage]
+    if billed:
+        tokens = (sum(u.get("input_tokens", 0) for u in billed), sum(u.get("output_tokens", 0) for u in billed))
     return JobFacts(
         job_id=job_id,
         summary=summary,
         spec=spec,
         manifests=manifests,
         provenance=provenance(spec.data, manifests[0] if manifests else {}),
-        batches=[_batch_facts(folder, b) for b in engine.store.batches(job_id)],
+        batches=batches,
         models=models,
         fingerprints=fingerprints,
         input_tokens=int(tokens[0]),

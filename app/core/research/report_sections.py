@@ -172,9 +172,15 @@ def cost(f: JobFacts) -> Section:
         rows.append([f"estimate, attempt {i}", f"{tokens.get('input_total', 0):,}", f"{tokens.get('output_estimate_total', 0):,}",
                      money(cost.get("total"), cost.get("currency", "USD"))])
     first = f.manifests[0].get("cost", {}) if f.manifests else {}
-    rows.append(["actual (from the usage in the responses)", f"{f.input_tokens:,}", f"{f.output_tokens:,}",
+    billed = f.billed
+    rows.append(["actual (the usage the provider reported)", f"{f.input_tokens:,}", f"{f.output_tokens:,}",
                  money(f.summary.actual_cost, first.get("currency", "USD"))])
     blocks: list[Block] = [Table(["", "input tokens", "output tokens", "cost"], rows)]
+    parts = [(billed.get(k, 0), text) for k, text in (("cached_read_tokens", "input tokens read from the prompt cache"),
+                                                      ("cache_write_tokens", "input tokens written to the cache"),
+                                                      ("reasoning_tokens", "output tokens of hidden reasoning"))]
+    if any(n for n, _ in parts):
+        blocks.append("Of these: " + "; ".join(f"{n:,} {text}" for n, text in parts if n) + ".")
     blocks += [text for text in (first.get("note"), f"Prices: {first['source']}." if first.get("source") else None) if text]
     return Section("Cost and tokens", blocks)
 
