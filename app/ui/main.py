@@ -5,19 +5,17 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QThreadPool
-from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.errors import BatchLabError
 from app.ui import preferences
 from app.ui.dialogs import record_bug, show_error
+from app.ui.resources import app_icon
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
-SAMPLE_SPEC = RESOURCES / "sample" / "reviews-demo.json"
 #: Background work is mostly waiting on providers and disks, not computing: allow a few more threads.
 _MIN_THREADS = 8
 
@@ -100,10 +98,6 @@ QMenuBar {{ background: #eef1f5; border-bottom: 1px solid #dde2e9; }}
 QProgressBar {{ border: 1px solid #d6dce4; border-radius: 5px; background: #f3f5f8; text-align: center; color: #111827; }}
 QProgressBar::chunk {{ background: #93b7f7; border-radius: 4px; }}
 """
-
-
-def app_icon() -> QIcon:
-    return QIcon(str(RESOURCES / "icon.svg"))
 
 
 def _light_palette() -> QPalette:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressDialog,
     QStackedWidget,
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.core.data import SUPPORTED_SUFFIXES, Table
+from app.core.drafts import DraftStore
 from app.core.errors import BatchLabError
 from app.core.spec import JobSpec, load_spec
 from app.ui import preferences
@@ -31,8 +35,10 @@ from app.ui.dialogs import show_error
 from app.ui.job_detail import JobDetail
 from app.ui.jobs_controller import JobsController
 from app.ui.jobs_view import JobsView
-from app.ui.main import SAMPLE_SPEC, app_icon
+from app.ui.research.job_import import JobImporter
+from app.ui.resources import SAMPLE_SPEC, app_icon
 from app.ui.settings_page import SettingsPage
+from app.ui.spec_files import SpecFiles
 from app.ui.tasks import is_cancellation
 from app.ui.wizard.wizard import NewJobWizard
 
@@ -52,8 +58,11 @@ class MainWindow(QMainWindow):
 
         keys = controller.engine.keys
         self.wizard = NewJobWizard(keys)
+        self.spec_files = SpecFiles(self, self.wizard, DraftStore(controller.engine.home))
         self.jobs_view = JobsView(controller)
         self.job_detail = JobDetail(controller)
+        self.importer = JobImporter(controller, self)  # File → Import…
+        self.importer.imported.connect(self.open_job)
         self.settings_page = SettingsPage(keys)
 
         self.jobs_stack = QStackedWidget()
@@ -76,6 +85,7 @@ class MainWindow(QMainWindow):
             "New to BatchLab? File → Open sample project runs a whole job offline, without an API key.", 30000
         )
         self.tray = self._tray()
+        self.spec_files.status.connect(lambda text: self.statusBar().showMessage(text, 15000))
 
         self.wizard.submit_requested.connect(self.submit)
         self.wizard.sample_requested.connect(self.open_sample_project)
@@ -86,6 +96,8 @@ class MainWindow(QMainWindow):
         self.settings_page.preference_changed.connect(self._preference_changed)
         controller.error.connect(self._error)
         controller.job_created.connect(self._job_created)
+        controller.jobs_changed.connect(self._jobs_loaded)
+        self._jobs_seen = False
         controller.job_finished.connect(self._job_finished)
         controller.exported.connect(lambda _, path: self.statusBar().showMessage(f"Exported to {path}", 15000))
 
@@ -93,6 +105,7 @@ class MainWindow(QMainWindow):
         if geometry.isEmpty() or not self.restoreGeometry(geometry):
             self.resize(1200, 800)
         self.show_page("new")
+        self.spec_files.restore_draft()
 
     # ---- building --------------------------------------------------------------------------------
     def _sidebar(self) -> QWidget:
@@ -128,26 +141,54 @@ class MainWindow(QMainWindow):
 
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        entries: tuple[tuple[str, QKeySequence | None, object], ...] = (
-            ("&New job", QKeySequence(QKeySequence.StandardKey.New), self.new_job),
-            ("&Open data file…", QKeySequence(QKeySequence.StandardKey.Open), self.choose_data_file),
-            ("Open &sample project", None, self.open_sample_project),
+        standard = QKeySequence.StandardKey
+        self._add_actions(
+            file_menu,
+            ("&New job", standard.New, self.new_job),
+            ("&Open data file…", standard.Open, self.choose_data_file),
+            ("Open job &spec…", QKeySequence("Ctrl+Shift+O"), self.spec_files.choose_spec_to_open),
         )
+        file_menu.addMenu(self.spec_files.recent_menu)
+        self._add_actions(
+            file_menu,
+            ("Save job spec &as…", QKeySequence("Ctrl+Shift+S"), self.spec_files.save_spec_as),
+            ("Open sample &project", None, self.open_sample_project),
+            ("&Import…", None, self.importer.choose),
+        )
+        file_menu.addSeparator()
+        self._add_actions(file_menu, ("&Quit", standard.Quit, self.close))
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self._add_actions(
+            edit_menu,
+            ("&Undo", standard.Undo, lambda: self._edit("undo")),
+            ("&Redo", standard.Redo, lambda: self._edit("redo")),
+        )
+        edit_menu.addSeparator()
+        self._add_actions(
+            edit_menu,
+            ("Cu&t", standard.Cut, lambda: self._edit("cut")),
+            ("&Copy", standard.Copy, lambda: self._edit("copy")),
+            ("&Paste", standard.Paste, lambda: self._edit("paste")),
+            ("Select &all", standard.SelectAll, lambda: self._edit("selectAll")),
+        )
+        help_menu = self.menuBar().addMenu("&Help")
+        self._add_actions(help_menu, ("&About BatchLab", None, self.about))
+
+    def _add_actions(self, menu: QMenu, *entries: tuple[str, object, Callable[[], object]]) -> None:
         for text, shortcut, slot in entries:
             action = QAction(text, self)
             if shortcut is not None:
-                action.setShortcut(shortcut)
+                action.setShortcut(QKeySequence(shortcut))
             action.triggered.connect(slot)
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About BatchLab", self)
-        about.triggered.connect(self.about)
-        help_menu.addAction(about)
+            menu.addAction(action)
+
+    def _edit(self, command: str) -> None:
+        """Edit menu commands go to the focused text box; undo and redo in the fields list go to its history."""
+        focused = QApplication.focusWidget()
+        if focused is not None and hasattr(focused, command) and hasattr(focused, "undo"):
+            getattr(focused, command)()
+        elif command in ("undo", "redo") and self.pages.currentWidget() is self.wizard:
+            getattr(self.wizard.fields_page.undo_stack, command)()
 
     def _tray(self) -> QSystemTrayIcon | None:
         """A tray icon for "job finished" notices, where the desktop has a tray."""
@@ -176,13 +217,15 @@ class MainWindow(QMainWindow):
             self.jobs_stack.setCurrentWidget(self.job_detail)
 
     def new_job(self) -> None:
-        self.wizard.reset()
-        self.show_page("new")
+        if self.spec_files.may_leave_draft():
+            self.wizard.reset()
+            self.show_page("new")
 
     def duplicate(self, spec: JobSpec) -> None:
         """Start a new job from an earlier job's settings."""
-        self.wizard.load_spec(spec)
-        self.show_page("new")
+        if self.spec_files.may_leave_draft():
+            self.wizard.load_spec(spec)
+            self.show_page("new")
 
     def choose_data_file(self) -> None:
         patterns = " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES)
@@ -196,6 +239,8 @@ class MainWindow(QMainWindow):
 
     def open_sample_project(self) -> None:
         """The sample reviews with a ready spec for the offline Demo provider: a whole job without a key."""
+        if not self.spec_files.may_leave_draft():
+            return
         try:
             spec = load_spec(SAMPLE_SPEC)
         except BatchLabError as exc:
@@ -232,6 +277,14 @@ class MainWindow(QMainWindow):
         task = self.controller.submit(spec, table, progress=advanced, finished=progress.deleteLater)
         progress.canceled.connect(task.cancel)
 
+    def _jobs_loaded(self) -> None:
+        """The first job list after starting: land on Jobs when a job is still running."""
+        if self._jobs_seen:
+            return
+        self._jobs_seen = True
+        if any(not job.finished for job in self.controller.jobs()):
+            self.show_page("jobs")
+
     def _job_created(self, job_id: str) -> None:
         self.wizard.reset()
         self.show_page("jobs")
@@ -260,6 +313,9 @@ class MainWindow(QMainWindow):
             self.controller.set_poll_interval(preferences.POLL_SECONDS.get())
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.spec_files.may_leave_draft(closing=True):
+            event.ignore()
+            return
         preferences.WINDOW_GEOMETRY.set(self.saveGeometry())
         super().closeEvent(event)
 

@@ -94,6 +94,7 @@ EXCEL_BOM = Preference(
     "Adds a UTF-8 mark at the start of the file so Excel shows accents and other letters correctly.",
 )
 COMPATIBLE_URL = Preference("providers/compatible_base_url", str, "")
+RECENT_SPECS = Preference("files/recent_specs", list, [])
 WINDOW_GEOMETRY = Preference("window/geometry", QByteArray, QByteArray())
 
 #: What the Settings page shows, in order (the others are kept by the screens themselves).

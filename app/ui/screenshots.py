@@ -80,8 +80,10 @@ def render_screenshots(out_dir: Path) -> list[Path]:
     from app.core.run.providers.demo import demo_service, stop_demo_services
     from app.core.spec import load_spec
     from app.ui.jobs_controller import JobsController
-    from app.ui.main import SAMPLE_SPEC, configure
+    from app.ui.main import configure
+    from app.ui.resources import SAMPLE_SPEC
     from app.ui.main_window import MainWindow
+    from app.ui.research.screenshots import shoot_research
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -135,6 +137,7 @@ def render_screenshots(out_dir: Path) -> list[Path]:
 
             window.show_page("settings")
             shoot(window, "9-settings")
+            shoot_research(window, job_id, shoot, _wait, _SIZE)
         finally:
             controller.shutdown()
             QThreadPool.globalInstance().waitForDone(10_000)

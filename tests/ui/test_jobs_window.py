@@ -21,7 +21,7 @@ from app.ui import preferences
 from app.ui.job_detail import JobDetail
 from app.ui.jobs_controller import JobsController
 from app.ui.jobs_view import JobsView
-from app.ui.main import SAMPLE_SPEC
+from app.ui.resources import SAMPLE_SPEC
 from app.ui.main_window import MainWindow
 from app.ui.models.jobs_model import COLUMNS, NEEDS_ATTENTION, STATUS
 from app.ui.models.rows_model import PAGE, RowsModel

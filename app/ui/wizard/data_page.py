@@ -89,6 +89,7 @@ class DataPage(QWidget):
         self._issues: list[DataIssue] | None = None
         self._template_columns: list[str] = []
         self._pending_id: Any = _UNSET
+        self._loading_sheet: str | None = None
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(120)
@@ -229,6 +230,7 @@ class DataPage(QWidget):
         generation = self._load_generation
         self.path = Path(path).expanduser().absolute()
         self._pending_id = id_column
+        self._loading_sheet = sheet
         self.error_panel.clear()
         self.path_label.setText(f"<b>{self.path.name}</b>  <span style='color:gray'>in {self.path.parent}</span>")
         self.path_label.setToolTip(str(self.path))
@@ -376,6 +378,15 @@ class DataPage(QWidget):
         if self.id_combo.count() == 0:
             return None
         return self.id_combo.currentData()
+
+    def chosen(self) -> tuple[Path | None, str | None, str | None]:
+        """(file, sheet, ID column) as chosen, also while the file is still loading (drafts keep these)."""
+        if self.is_loading():
+            pending = None if self._pending_id is _UNSET else self._pending_id
+            return self.path, self._loading_sheet, pending
+        if self.table is None:
+            return None, None, None
+        return self.table.path, self.table.sheet, self.id_column()
 
     def set_id_column(self, name: str | None) -> None:
         if self.table is None or self.is_loading():

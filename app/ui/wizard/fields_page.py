@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QLocale, Qt, Signal
-from PySide6.QtGui import QDoubleValidator
+from PySide6.QtGui import QDoubleValidator, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -49,6 +49,35 @@ def _number_text(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+class _FieldsChange(QUndoCommand):
+    """One change to the fields list, kept as the list before and after (fields are small).
+
+    Typing in the editor changes the same field many times; those changes merge into one step."""
+
+    def __init__(self, page: FieldsPage, before: list[FieldSpec], after: list[FieldSpec], row: int | None) -> None:
+        super().__init__("change the output fields")
+        self._page, self._before, self._after, self._row = page, before, after, row
+        self._done = True  # the change has happened already when it is recorded
+
+    def id(self) -> int:
+        return 1 if self._row is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, _FieldsChange) or other._row != self._row:
+            return False
+        self._after = other._after
+        return True
+
+    def redo(self) -> None:
+        if self._done:
+            self._done = False
+            return
+        self._page._restore(self._after, self._row)
+
+    def undo(self) -> None:
+        self._page._restore(self._before, self._row)
+
+
 class FieldsPage(QWidget):
     """A list of fields on the left, an editor for the selected one on the right."""
 
@@ -58,6 +87,10 @@ class FieldsPage(QWidget):
         super().__init__(parent)
         self.model = FieldsModel(self)
         self._loading = False
+        self.undo_stack = QUndoStack(self)
+        self._recorded: list[FieldSpec] = []  # the fields as the undo history last saw them
+        self._restoring = False
+        self._editing_row: int | None = None
         self._build()
         self.model.rowsInserted.connect(self._model_changed)
         self.model.rowsRemoved.connect(self._model_changed)
@@ -295,7 +328,12 @@ class FieldsPage(QWidget):
 
     def _type_changed(self, _index: int) -> None:
         self._show_type_rows(self.type_combo.currentData())
-        self._edited()
+        if not self._loading:
+            # a description written for the old type would mislead the model (Edit → Undo brings it back)
+            self._loading = True
+            self.description_edit.clear()
+            self._loading = False
+        self._replace_selected(merge=False)
 
     def editor_field(self) -> FieldSpec:
         """The field as the editor shows it now (choices and range only where the type uses them)."""
@@ -312,14 +350,47 @@ class FieldsPage(QWidget):
         )
 
     def _edited(self, *_args: object) -> None:
+        self._replace_selected(merge=True)
+
+    def _replace_selected(self, merge: bool) -> None:
+        """Write the editor into the selected field; ``merge``: one undo step with the edits before."""
         if self._loading:
             return
         row = self.selected_row()
         if row is None:
             return
-        self.model.replace(row, self.editor_field())
+        self._editing_row = row if merge else None
+        try:
+            self.model.replace(row, self.editor_field())
+        finally:
+            self._editing_row = None
+
+    # ---- undo ------------------------------------------------------------------------------
+    def _record(self) -> None:
+        """Put the change just made on the undo stack (unless it is an undo or redo itself)."""
+        now = [FieldSpec(**vars(f)) for f in self.model.fields()]
+        if self._restoring or now == self._recorded:
+            return
+        self.undo_stack.push(_FieldsChange(self, self._recorded, now, self._editing_row))
+        self._recorded = now
+
+    def _restore(self, fields: list[FieldSpec], row: int | None) -> None:
+        self._restoring = True
+        try:
+            self.set_fields(fields)
+            self._recorded = [FieldSpec(**vars(f)) for f in fields]
+            if row is not None and row < len(fields):
+                self.select(row)
+        finally:
+            self._restoring = False
+
+    def forget_history(self) -> None:
+        """Start a new undo history from the fields shown now (a new or reopened job)."""
+        self.undo_stack.clear()
+        self._recorded = [FieldSpec(**vars(f)) for f in self.model.fields()]
 
     def _model_changed(self, *_args: object) -> None:
+        self._record()
         problems = self.model.problems()
         if problems:
             self.problems_panel.show_messages("error", problems, "To go on, fix:")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.data import SUPPORTED_SUFFIXES, Table
+from app.core.drafts import Draft
 from app.core.errors import SpecError
 from app.core.keys import KeyStore
 from app.core.spec import JobSpec, parse_spec
@@ -50,6 +51,7 @@ class NewJobWizard(QWidget):
     submit_requested = Signal(object, object)  # (JobSpec, Table)
     step_changed = Signal(int)
     sample_requested = Signal()  # forwarded from the Data step's empty state
+    draft_changed = Signal()  # anything the person chose or typed changed (the draft is saved on it)
 
     step_names: tuple[str, ...] = STEP_NAMES
 
@@ -58,6 +60,9 @@ class NewJobWizard(QWidget):
         self.setObjectName("newJobWizard")
         self.keys = keys
         self._starter: Starter | None = None
+        #: The work as last opened from or saved to a spec file (None: never saved).
+        self._baseline: dict[str, Any] | None = None
+        self.saved_to: Path | None = None
         self.setAcceptDrops(True)
 
         self.data_page = DataPage()
@@ -159,6 +164,7 @@ class NewJobWizard(QWidget):
             self._refresh_review()
         self._update_nav()
         self.step_changed.emit(index)
+        self.draft_changed.emit()
 
     def next(self) -> None:
         if self.current_index() < len(self.pages) - 1 and not self.page_problems(self.current_index()):
@@ -188,6 +194,7 @@ class NewJobWizard(QWidget):
 
     def _page_changed(self) -> None:
         self._update_nav()
+        self.draft_changed.emit()
         if self.current_page() is self.review_page:
             # e.g. the data check finished after Review opened: show the job once it is complete
             spec, problems = self._build_spec()
@@ -339,23 +346,58 @@ class NewJobWizard(QWidget):
         self.model_page.remember()
         self.submit_requested.emit(spec, table)
 
-    def load_spec(self, spec: JobSpec) -> None:
-        """Fill every step from an existing spec ("duplicate as new job"); the data loads in the background."""
+    def load_spec(self, spec: JobSpec, saved_to: Path | None = None) -> None:
+        """Fill every step from a spec (a sample, a job being duplicated); see :meth:`open_settings`."""
+        self.open_settings(spec.to_dict(), saved_to)
+
+    def open_settings(self, raw: dict[str, Any], saved_to: Path | None = None) -> None:
+        """Fill every step from a spec's JSON form; the data loads in the background. The settings
+        count as saved: leaving them unchanged loses nothing."""
+        self.restore_draft(Draft(raw, 0, str(saved_to) if saved_to else None))
+        self._baseline = _work(raw)
+
+    def restore_draft(self, draft: Draft) -> None:
+        """Fill every step from a draft, which may be incomplete, and go back to its step."""
         self.reset()
-        self.instructions_page.set_texts(spec.instructions, spec.input_template)
-        self.fields_page.set_fields(spec.fields)
-        self.model_page.set_values(
-            spec.provider,
-            spec.model,
-            base_url=spec.base_url,
-            endpoint=spec.endpoint,
-            rows_per_request=spec.rows_per_request,
-            max_output_tokens=spec.max_output_tokens,
-            temperature=spec.temperature,
-        )
-        self.review_page.set_job_name(spec.name)
-        self.data_page.load_file(Path(spec.data), spec.sheet, spec.id_column)
-        self.go_to(0)
+        raw = draft.spec
+        self.instructions_page.set_texts(str(raw.get("instructions") or ""), str(raw.get("input_template") or ""))
+        self.fields_page.set_fields(draft.fields())
+        self.fields_page.forget_history()
+        if raw.get("provider"):
+            self.model_page.set_values(
+                raw["provider"],
+                raw.get("model") or "",
+                base_url=raw.get("base_url"),
+                endpoint=raw.get("endpoint") or "chat",
+                rows_per_request=raw.get("rows_per_request") or 1,
+                max_output_tokens=raw.get("max_output_tokens"),
+                temperature=raw.get("temperature"),
+            )
+        if raw.get("name"):
+            self.review_page.set_job_name(raw["name"])
+        if raw.get("data"):
+            self.data_page.load_file(Path(raw["data"]), raw.get("sheet"), raw.get("id_column"))
+        self.saved_to = Path(draft.saved_to) if draft.saved_to else None
+        self._baseline = None
+        self.go_to(draft.step)
+
+    def draft(self) -> Draft:
+        """The work as it stands, for the draft file (the data file counts from the moment it is chosen)."""
+        spec = self.spec_dict()
+        path, sheet, id_column = self.data_page.chosen()
+        spec.update(data=str(path) if path else "", sheet=sheet, id_column=id_column)
+        return Draft(spec, self.current_index(), str(self.saved_to) if self.saved_to else None)
+
+    def has_unsaved_work(self) -> bool:
+        """Whether leaving now would lose something: there is work, and it differs from the saved spec."""
+        draft = self.draft()
+        return draft.has_work() and _work(draft.spec) != self._baseline
+
+    def mark_saved(self, path: Path) -> None:
+        """The work as it stands was written to the spec file ``path``."""
+        self.saved_to = Path(path)
+        self._baseline = _work(self.draft().spec)
+        self.draft_changed.emit()
 
     def reset(self) -> None:
         """Back to an empty first step; background work stops."""
@@ -365,9 +407,12 @@ class NewJobWizard(QWidget):
         self.instructions_page.set_table(None)
         self.instructions_page.set_texts("", "")
         self.fields_page.set_fields([])
+        self.fields_page.forget_history()
         self.fields_page.import_panel.clear()
         self.model_page.reset()
         self.review_page.clear()
+        self.saved_to = None
+        self._baseline = None
         self.go_to(0)
 
     def cancel_work(self) -> None:
@@ -388,3 +433,16 @@ class NewJobWizard(QWidget):
     def closeEvent(self, event: Any) -> None:
         self.cancel_work()
         super().closeEvent(event)
+
+
+def _work(spec: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a spec that are the person's work, in a form that compares equal when unchanged."""
+    data = spec.get("data")
+    return {
+        "data": str(Path(data).expanduser().absolute()) if data else "",
+        "instructions": spec.get("instructions") or "",
+        "input_template": spec.get("input_template") or "",
+        "fields": spec.get("fields") or [],
+        "provider": spec.get("provider"),
+        "model": spec.get("model"),
+    }
