@@ -111,9 +111,11 @@ def _time(value: Any) -> dt.datetime | None:
 
 
 def _batch_facts(folder: Path, row: Any) -> BatchFacts:
+    """A batch from its history row, with its times from the provider's own batch object."""
     saved = folder / f"attempt-{row['attempt']}" / f"batch-{row['seq']:03d}" / "provider-batch.json"
     raw = json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else {}
-    ended = next((_time(raw[k]) for k in _END_KEYS if raw.get(k)), None)
+    recorded = {k: row[k] for k in ("created_at", "ended_at", "usage") if k in row.keys()}  # kept by newer engines
+    ended = next((_time(raw[k]) for k in _END_KEYS if raw.get(k)), None) or _time(recorded.get("ended_at"))
     return BatchFacts(
         attempt=row["attempt"],
         seq=row["seq"],
@@ -122,10 +124,10 @@ def _batch_facts(folder: Path, row: Any) -> BatchFacts:
         state=row["state"],
         provider_status=row["provider_status"],
         counts=json.loads(row["counts"] or "{}"),
-        created=_time(raw.get("created_at")),
+        created=_time(raw.get("created_at")) or _time(recorded.get("created_at")),
         ended=ended,
         error=row["error"],
-        usage=json.loads(row["usage"]) if "usage" in row.keys() and row["usage"] else {},
+        usage=json.loads(recorded["usage"]) if recorded.get("usage") else {},
     )
 
 
