@@ -268,3 +268,17 @@ def test_a_single_request_over_the_limit_is_an_error(tmp_path: Path) -> None:
     with SplitWriter(tmp_path, BatchLimits(max_requests=10, max_bytes=50)) as writer:
         with pytest.raises(ValueError, match="over the provider"):
             writer.write("big", dumps_line({"t": "x" * 100}), rows=1)
+
+
+def test_overhead_per_row_and_the_rows_per_request_that_bring_it_to_25_tokens() -> None:
+    five = RequestBuilder(make_spec(rows_per_request=5, fields=ALL_FIELDS[:3]))
+    suggested = five.suggested_rows_per_request()
+    assert suggested is not None and suggested > 5 and five.overhead_per_row() > 25
+    packed = RequestBuilder(make_spec(rows_per_request=suggested, fields=ALL_FIELDS[:3]))
+    assert packed.overhead_per_row() <= 25 and packed.suggested_rows_per_request() is None
+    # Every row still carries its ID, in the message and in the answer's schema.
+    rows = [RowInput(f"r{i}", "x") for i in range(suggested)]
+    assert [r["id"] for r in json.loads(packed.user_content(rows))] == [r.row_id for r in rows]
+    assert packed.schema["properties"]["results"]["items"]["required"][0] == "id"
+    single = RequestBuilder(make_spec(rows_per_request=1, fields=ALL_FIELDS[:3]))
+    assert single.overhead_per_row() == single.shared_prompt_tokens + 9  # two messages and the reply's framing

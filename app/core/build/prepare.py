@@ -33,7 +33,7 @@ from app.core.data.provenance import data_record
 from app.core.data.stream import FileRows, TableRows, rows_of
 from app.core.errors import CancelledError, DataError, SpecError
 from app.core.build.pricing import describe_missing_price, job_cost, model_limits
-from app.core.build.requests import RequestBuilder, RowInput, output_tokens_per_row
+from app.core.build.requests import OVERHEAD_TARGET, RequestBuilder, RowInput, output_tokens_per_row
 from app.core.spec import JobSpec
 from app.core.build.template import check_placeholders, parse_template, placeholders
 from app.core.build.tokens import token_counter
@@ -256,6 +256,7 @@ def _estimate(spec: JobSpec, builder: RequestBuilder, tally: TokenTally, rows: i
         "shared_prompt_per_request": tally.static_tokens,
         "output_estimate_total": output_tokens,
         "reasoning_estimate_total": reasoning_tokens,
+        "overhead_per_row": round(builder.overhead_per_row(), 1),
         "method": tally.describe(),
         "exact": tally.counter.exact and tally.requests <= tally.sample,
     }
@@ -277,7 +278,23 @@ def _estimate(spec: JobSpec, builder: RequestBuilder, tally: TokenTally, rows: i
     return {"tokens": tokens, "cost": cost}
 
 
+def _overhead_note(builder: RequestBuilder) -> str:
+    """How many input tokens a row costs beyond its text, and how many rows per request would lower it."""
+    note = (
+        f" Beyond its own text, each row costs about {builder.overhead_per_row():.0f} input tokens (its share "
+        "of the instructions and schema, and its framing)"
+    )
+    suggested = builder.suggested_rows_per_request()
+    if suggested is None:
+        return note + "."
+    return note + f"; {suggested} rows per request would bring that to about {OVERHEAD_TARGET}."
+
+
 def _cost_note(spec: JobSpec, builder: RequestBuilder, cost: dict[str, Any]) -> str:
+    return _price_note(spec, builder, cost) + _overhead_note(builder)
+
+
+def _price_note(spec: JobSpec, builder: RequestBuilder, cost: dict[str, Any]) -> str:
     note = f"Batch prices. Output assumed ~{output_tokens_per_row(spec)} tokens per row"
     if builder.reasoning_tokens_per_request:
         note += (

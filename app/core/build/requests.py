@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -25,7 +25,7 @@ from app.core.build.schema import (
     output_schema,
     portable_schema,
 )
-from app.core.build.tokens import token_counter
+from app.core.build.tokens import MESSAGE_OVERHEAD, REPLY_PRIMING, token_counter
 from app.core.errors import SpecError
 from app.core.spec import REASONING_EFFORTS, JobSpec
 
@@ -37,6 +37,12 @@ MULTI_ROW_NOTE = (
 )
 TOOL_DESCRIPTION = "Record the coding of the text(s) in the message."
 PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic", "compatible": "the server", "demo": "the demo"}
+#: Input tokens per row beyond its own text that the preview aims for (issue 11: ≤ 25 at the defaults).
+OVERHEAD_TARGET = 25
+#: Suggested rows per request stay below this, so one bad answer loses little …
+MAX_SUGGESTED_ROWS = 20
+#: … and their answers (twice the usual size) within this many output tokens.
+SAFE_OUTPUT_SHARE = 16_000
 #: Rough output tokens one answer of each field type needs; used only for a default output budget.
 _FIELD_OUTPUT_TOKENS = {"category": 8, "number": 8, "integer": 6, "boolean": 4, "list": 30, "text": 120}
 
@@ -73,6 +79,11 @@ class RowInput:
 
     row_id: str
     text: str
+
+
+def _row_list(rows: Sequence[RowInput]) -> str:
+    """Several rows as one message: a compact JSON list of {id, text}."""
+    return orjson.dumps([{ROW_ID_KEY: r.row_id, "text": r.text} for r in rows]).decode()
 
 
 @dataclass
@@ -180,9 +191,7 @@ class RequestBuilder:
     # ---- message content -------------------------------------------------------------------
     def user_content(self, rows: Sequence[RowInput]) -> str:
         """The user message: the row's text, or the rows as a JSON list of {id, text}."""
-        if not self.multi:
-            return rows[0].text
-        return orjson.dumps([{ROW_ID_KEY: r.row_id, "text": r.text} for r in rows]).decode()
+        return _row_list(rows) if self.multi else rows[0].text
 
     # ---- bodies ------------------------------------------------------------------------------
     def _static_body(self) -> dict[str, Any]:
@@ -245,6 +254,31 @@ class RequestBuilder:
     @property
     def uses_responses(self) -> bool:
         return self.spec.provider == "openai" and self.spec.endpoint == "responses"
+
+    def overhead_per_row(self, rows_per_request: int | None = None, sample_id: str = "12345") -> float:
+        """Input tokens a row costs beyond its own text: its share of what every request repeats
+        (instructions, schema, message framing) plus the framing around it in a multi-row message.
+
+        ``rows_per_request`` other than the job's own is only meaningful on a multi-row builder
+        (whose instructions and schema are the same for any number of rows above one).
+        """
+        rows = rows_per_request or self.spec.rows_per_request
+        per_request = self.shared_prompt_tokens + 2 * MESSAGE_OVERHEAD + REPLY_PRIMING
+        if not self.multi:
+            return float(per_request)
+        counter = token_counter(self.spec.provider, self.spec.model)
+        one, two = ([RowInput(sample_id, "")] * n for n in (1, 2))
+        framing = counter.count(_row_list(two)) - counter.count(_row_list(one))
+        return per_request / rows + framing
+
+    def suggested_rows_per_request(self, target: float = OVERHEAD_TARGET) -> int | None:
+        """Fewest rows per request that bring the overhead per row to ``target``, when that is more
+        than now and a request's answers stay within a safe share of the output budget; else None."""
+        limit = min(self.rules.max_output or SAFE_OUTPUT_SHARE, SAFE_OUTPUT_SHARE)
+        fits = min(MAX_SUGGESTED_ROWS, limit // (2 * output_tokens_per_row(self.spec)))
+        multi = self if self.multi else RequestBuilder(replace(self.spec, rows_per_request=2))
+        best = next((n for n in range(2, fits + 1) if multi.overhead_per_row(n) <= target), fits)
+        return best if best > self.spec.rows_per_request else None
 
     @property
     def reasoning_tokens_per_request(self) -> int:
