@@ -65,6 +65,9 @@ def scale(manifest: dict[str, Any], rows_sent: int, rows_blank: int, sampled: in
     for key in ("input", "output", "total", "uncached_input", "cache_writes", "cache_reads", "answers", "reasoning"):
         if isinstance(cost.get(key), (int, float)):
             cost[key] = round(cost[key] * factor, 4)
+    for key in ("cache_write_tokens", "cache_read_tokens"):
+        if isinstance(cost.get(key), int):
+            cost[key] = round(cost[key] * factor)
     out["cost"] = cost
     out["sampled"] = sampled
     return out

@@ -178,8 +178,8 @@ class RequestBuilder:
         if self.shared_prompt_tokens >= minimum:
             self.notes.append(
                 f"The instructions and schema (about {self.shared_prompt_tokens:,} tokens) are shared by every "
-                "request and cached for 1 hour: the first request of a batch writes them (2× the input price), "
-                "the others read them (0.1×)."
+                "request and cached for 1 hour: the first request of a batch writes them to the cache, the "
+                "others read them at a small fraction of the input price."
             )
             return "1h"
         self.notes.append(
