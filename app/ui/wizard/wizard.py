@@ -306,6 +306,7 @@ class NewJobWizard(QWidget):
             "rows_per_request": model.rows_per_request(),
             "max_output_tokens": model.max_output_tokens(),
             "temperature": model.temperature(),
+            "reasoning_effort": model.reasoning_effort(),
             "base_url": model.base_url(),
         }
 
@@ -372,6 +373,7 @@ class NewJobWizard(QWidget):
                 rows_per_request=raw.get("rows_per_request") or 1,
                 max_output_tokens=raw.get("max_output_tokens"),
                 temperature=raw.get("temperature"),
+                reasoning_effort=raw.get("reasoning_effort"),
             )
         if raw.get("name"):
             self.review_page.set_job_name(raw["name"])
