@@ -1,0 +1,32 @@
+"""The Model step's reasoning-effort setting and model notes, read from the model registry."""
+
+from __future__ import annotations
+
+from app.core.keys import KeyStore
+from app.ui.wizard.model_page import ModelPage
+
+
+def test_effort_offers_what_the_model_accepts_and_defaults_to_the_lowest(qtbot, keys: KeyStore) -> None:  # noqa: ANN001
+    page = ModelPage(keys)
+    qtbot.addWidget(page)
+    page.set_values("anthropic", "claude-sonnet-5-5")
+    combo = page.effort_combo
+    assert combo.isEnabled() and page.reasoning_effort() is None
+    assert "Lowest the model accepts (low)" in combo.itemText(0)
+    assert [combo.itemData(i) for i in range(1, combo.count())] == ["low", "medium", "high", "xhigh", "max"]
+    assert "JSON outputs" in page.rules_label.text() and "temperature" in page.rules_label.text()
+    combo.setCurrentIndex(combo.findData("medium"))
+    assert page.reasoning_effort() == "medium"
+    page.set_values("openai", "gpt-4o-mini", reasoning_effort="medium")
+    assert not page.effort_combo.isEnabled() and page.reasoning_effort() is None
+    page.set_values("openai", "gpt-5.4-mini", reasoning_effort="high")
+    assert page.reasoning_effort() == "high" and "none" in page.effort_combo.itemText(0)
+
+
+def test_refreshed_model_list_leaves_out_models_that_cannot_code(qtbot, keys: KeyStore) -> None:  # noqa: ANN001
+    page = ModelPage(keys)
+    qtbot.addWidget(page)
+    page.set_values("openai", "gpt-5.4-mini")
+    page._models_arrived(page._refresh_generation, "openai",
+                         ["gpt-5.4-mini", "text-embedding-3-large", "whisper-1", "gpt-4.1"])
+    assert [page.model_combo.itemText(i) for i in range(page.model_combo.count())] == ["gpt-5.4-mini", "gpt-4.1"]
