@@ -25,9 +25,11 @@ PLAIN_SCHEMA = "json_schema"  # OpenAI-compatible servers: response_format json_
 #: the task; coding a short text sits at the low end (batch-apis.md A.11; Anthropic "Effort" page:
 #: "low: most efficient for classification, lookups").
 REASONING_TOKENS = {"none": 0, "minimal": 40, "low": 250, "medium": 900, "high": 2500, "xhigh": 6000, "max": 12000}
-#: Output budget headroom per effort level, on top of the answer itself, so reasoning never cuts the
-#: answer off (OpenAI reasoning guide: "reserve at least 25,000 tokens for reasoning and outputs"
-#: when experimenting; cited in batch-apis.md A.11; Anthropic: thinking counts toward max_tokens).
+#: Output budget headroom per effort level, on top of the answer itself, so reasoning does not cut the
+#: answer off: reasoning counts against the output limit, and a small budget can be spent on reasoning
+#: alone, leaving an empty reply (you.com "Inference Router Reasoning"; OpenAI community "Limiting
+#: maximum number of reasoning tokens"; anthropic SDK: "Thinking tokens count toward your max_tokens").
+#: The figures are BatchLab's own, several times the expected reasoning above.
 REASONING_HEADROOM = {"none": 0, "minimal": 1024, "low": 4096, "medium": 12000, "high": 25000, "xhigh": 48000,
                       "max": 64000}
 
