@@ -21,9 +21,9 @@ FORCED_TOOL = "forced_tool"  # Anthropic tool_choice {"type": "tool"}: only mode
 PLAIN_SCHEMA = "json_schema"  # OpenAI-compatible servers: response_format json_schema as they accept it
 
 #: Rough hidden reasoning tokens one coding request spends per effort level: only for the preview's
-#: "expected extra output", never for a budget that could cut answers off. Measured figures vary with
-#: the task; coding a short text sits at the low end (batch-apis.md A.11; Anthropic "Effort" page:
-#: "low: most efficient for classification, lookups").
+#: "expected extra output", never for a budget that could cut answers off. No provider publishes such
+#: figures; these are BatchLab's own guesses for coding a short text, spaced as reported (dev.to
+#: "Tuning Claude Haiku 5.5's effort setting": max uses about 14× the output tokens of low).
 REASONING_TOKENS = {"none": 0, "minimal": 40, "low": 250, "medium": 900, "high": 2500, "xhigh": 6000, "max": 12000}
 #: Output budget headroom per effort level, on top of the answer itself, so reasoning does not cut the
 #: answer off: reasoning counts against the output limit, and a small budget can be spent on reasoning
