@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVB
 
 from app.core.errors import BatchLabError
 from app.ui.common import section_title, while_alive
+from app.ui.dialogs import show_error
 from app.ui.tasks import Task
 
 #: ``draw(path)`` writes the figure to ``path``; PNG or SVG by the suffix.
@@ -111,6 +112,4 @@ class FigureView(QWidget):
         task.on_finished(task.deleteLater).start()
 
     def _failed(self, error: BatchLabError) -> None:
-        from app.ui.dialogs import show_error
-
         show_error(self, error)

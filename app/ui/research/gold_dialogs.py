@@ -82,7 +82,6 @@ class _GoldDialog(QDialog):
         self.check_button.clicked.connect(self.check)
         self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
         self.import_button.setEnabled(False)
-        self.import_button.clicked.disconnect()
         self.import_button.clicked.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -94,14 +93,14 @@ class _GoldDialog(QDialog):
     def add_mapping(self, columns: list[str]) -> None:
         """One drop-down per field, preset to the column named like it."""
         for field in self.data.spec.fields:
-            combo = self.combos.get(field.name) or QComboBox()
+            combo = self.combos.get(field.name)
+            if combo is None:
+                combo = self.combos[field.name] = QComboBox()
+                combo.currentIndexChanged.connect(self._mapping_changed)
+                self.form.addRow(f"{field.name}:", combo)
             combo.clear()
             combo.addItems([NOT_USED, *columns])
             combo.setCurrentText(matching_column(field.name, columns) or NOT_USED)
-            combo.currentIndexChanged.connect(self._mapping_changed)
-            if field.name not in self.combos:
-                self.combos[field.name] = combo
-                self.form.addRow(f"{field.name}:", combo)
 
     def mapping(self) -> dict[str, str]:
         return {name: c.currentText() for name, c in self.combos.items() if c.currentIndex() > 0}
@@ -183,7 +182,7 @@ class GoldImportDialog(_GoldDialog):
         self.form.addRow("File:", row)
         self.form.addRow("Coder name:", self.coder)
         self.form.addRow("ID column:", self.id_column)
-        self.form.addRow(hint(f"Rows are matched to the job's rows by ID; fields by column name (change as needed)."))
+        self.form.addRow(hint("Rows are matched to the job's rows by ID; fields by column name (change as needed)."))
         self.check_button.setEnabled(False)
 
     def choose_file(self) -> None:
@@ -207,7 +206,7 @@ class GoldImportDialog(_GoldDialog):
         self.id_column.addItems(columns)
         wanted = self.data.spec.id_column
         self.id_column.setCurrentText(wanted if wanted in columns else columns[0])
-        self.add_mapping([c for c in columns])
+        self.add_mapping(columns)
         self.check_button.setEnabled(True)
         self.check()
 

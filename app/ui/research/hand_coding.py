@@ -8,6 +8,7 @@ answers are never read here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import BatchLabError
 from app.core.research.gold_store import GoldStore
-from app.core.research.sampling import draw_sample
+from app.core.research.sampling import Sample, draw_sample
 from app.core.run.engine import Engine
 from app.ui.common import hint, section_title, settings, while_alive
 from app.ui.dialogs import show_error
@@ -51,7 +52,7 @@ class HandCodingPanel(QWidget):
         self.engine = engine
         self.gold = GoldStore(engine.store)
         self.data: JobData | None = None
-        self.sample: Any = None
+        self.sample: Sample | None = None
         self.coded: dict[str, dict[str, Any]] = {}
         self.position = 0
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the coding keys arrive here
@@ -142,13 +143,13 @@ class HandCodingPanel(QWidget):
         self._show_state("Reading the job's data…")
         coder = self.coder_name()
 
-        def work(_: Any) -> tuple[JobData, Any, dict[str, dict[str, Any]]]:
+        def work(_: Any) -> tuple[JobData, Sample | None, dict[str, dict[str, Any]]]:
             data = load_job_data(self.engine, job_id)
             return data, self.gold.sample(job_id), self.gold.labels(job_id, coder).get(coder, {})
 
         self._run(work, self._loaded)
 
-    def _loaded(self, result: tuple[JobData, Any, dict[str, dict[str, Any]]]) -> None:
+    def _loaded(self, result: tuple[JobData, Sample | None, dict[str, dict[str, Any]]]) -> None:
         self.data, self.sample, self.coded = result
         self.controls.set_fields(self.data.spec.fields)
         self.strata.clear()
@@ -162,6 +163,9 @@ class HandCodingPanel(QWidget):
         return self.coder.text().strip()
 
     def _coder_changed(self) -> None:
+        """Another coder: remember the name and resume where they stopped."""
+        if self.coder_name() == settings().value(CODER_KEY, "", type=str) and self.data is not None:
+            return
         settings().setValue(CODER_KEY, self.coder_name())
         if self.data is not None:
             self.show_job(self.data.job_id)
@@ -174,13 +178,13 @@ class HandCodingPanel(QWidget):
         data, size, seed = self.data, self.size.value(), self.seed.value()
         column = self.strata.currentText() if self.strata.currentIndex() > 0 else None
 
-        def work(_: Any) -> Any:
+        def work(_: Any) -> Sample:
             strata = data.column(column) if column else None
             sample = draw_sample(data.ids, size, seed, strata=strata, stratify_by=column)
             self.gold.save_sample(data.job_id, sample)
             return sample
 
-        def drawn(sample: Any) -> None:
+        def drawn(sample: Sample) -> None:
             self.sample = sample
             self.position = self._first_uncoded()
             self._show_state()
@@ -269,7 +273,7 @@ class HandCodingPanel(QWidget):
             dialog.saved.connect(self.labels_changed)
             dialog.open()
 
-    def _run(self, work: Any, done: Any) -> None:
+    def _run(self, work: Callable[[Any], Any], done: Callable[[Any], None]) -> None:
         task = Task(self, work)
         task.on_done(while_alive(self, done)).on_error(while_alive(self, self._failed))
         task.on_finished(task.deleteLater).start()
