@@ -24,7 +24,7 @@ PLAIN_SCHEMA = "json_schema"  # OpenAI-compatible servers: response_format json_
 #: "expected extra output", never for a budget that could cut answers off. No provider publishes such
 #: figures; these are BatchLab's own guesses for coding a short text, spaced as reported (dev.to
 #: "Tuning Claude Haiku 5.5's effort setting": max uses about 14× the output tokens of low).
-REASONING_TOKENS = {"none": 0, "minimal": 40, "low": 250, "medium": 900, "high": 2500, "xhigh": 6000, "max": 12000}
+REASONING_TOKENS = {"none": 0, "minimal": 40, "low": 250, "medium": 600, "high": 1500, "xhigh": 2500, "max": 3500}
 #: Output budget headroom per effort level, on top of the answer itself, so reasoning does not cut the
 #: answer off: reasoning counts against the output limit, and a small budget can be spent on reasoning
 #: alone, leaving an empty reply (you.com "Inference Router Reasoning"; OpenAI community "Limiting
