@@ -55,7 +55,7 @@ def _check_anthropic(rules: ModelRules, model: str, body: dict[str, Any]) -> Non
         raise ApiError(400, f"thinking.type: '{kind}' is not supported on {model}; accepted: "
                        f"{', '.join(rules.thinking_types)}")
     effort = (body.get("output_config") or {}).get("effort")
-    if effort is not None and effort not in rules.efforts:
+    if effort is not None and rules.efforts and effort not in rules.efforts:
         raise ApiError(400, f"output_config.effort: {model} does not support effort '{effort}'")
     fmt = (body.get("output_config") or {}).get("format")
     if isinstance(fmt, dict):
