@@ -218,3 +218,20 @@ def _anthropic_messages(sim: SimulatedService) -> list[dict[str, Any]]:
         for result in claude.messages.batches.results(batch.id)
         if result.result.type == "succeeded"
     ]
+
+
+def test_json_outputs_move_unsupported_keywords_into_descriptions() -> None:
+    from app.core.build.models import ANTHROPIC_JSON_LIMITS
+    from app.core.build.schema import portable_schema
+
+    schema = {"type": "object", "properties": {
+        "minimum": {"type": "number", "minimum": 3, "description": "a score"},
+        "tags": {"type": "array", "minItems": 2, "items": {"type": "string"}},
+        "one": {"type": "array", "minItems": 1, "items": {"type": "string", "maxLength": 20}},
+    }}
+    out = portable_schema(schema, ANTHROPIC_JSON_LIMITS)
+    props = out["properties"]
+    assert props["minimum"] == {"type": "number", "description": "a score (must be at least 3)"}
+    assert props["tags"] == {"type": "array", "items": {"type": "string"}, "description": "Must be at least 2 items long"}
+    assert props["one"]["minItems"] == 1 and props["one"]["items"] == {"type": "string",
+                                                                     "description": "Must be at most 20 characters"}

@@ -44,8 +44,17 @@ class SchemaLimits:
     large_enum: int | None = None  # an enum with more values than this ...
     large_enum_chars: int | None = None  # ... may have at most this many characters in all its values
     #: JSON-schema keywords the mode does not accept; BatchLab moves them into the description and
-    #: checks them itself when the answer comes back.
+    #: checks them itself when the answer comes back …
     unsupported_keywords: tuple[str, ...] = ()
+    #: … and keywords accepted only up to a value (Anthropic: ``minItems`` 0 or 1).
+    keyword_caps: tuple[tuple[str, int], ...] = ()
+
+    def unsupported(self, keyword: str, value: object) -> bool:
+        """Whether ``keyword: value`` has to leave the schema."""
+        cap = dict(self.keyword_caps).get(keyword)
+        if cap is not None:
+            return isinstance(value, (int, float)) and value > cap
+        return keyword in self.unsupported_keywords and not isinstance(value, (dict, list))
 
 
 # OpenAI "Structured Outputs" guide, "Supported schemas" (quoted by artifactize-core's limits.rs on
@@ -57,7 +66,8 @@ OPENAI_SCHEMA_LIMITS = SchemaLimits(5000, 10, 1000, 250, 15_000)
 # not supported; the SDKs move them into descriptions, as BatchLab does.
 ANTHROPIC_JSON_LIMITS = SchemaLimits(
     unsupported_keywords=("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-                          "minLength", "maxLength", "maxItems")
+                          "minLength", "maxLength", "maxItems"),
+    keyword_caps=(("minItems", 1),),
 )
 
 

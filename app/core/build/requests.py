@@ -233,7 +233,7 @@ class RequestBuilder:
         }
         output_config: dict[str, Any] = {}
         if rules.structured == JSON_OUTPUTS:
-            schema = portable_schema(self.schema, rules.schema_limits.unsupported_keywords)
+            schema = portable_schema(self.schema, rules.schema_limits)
             output_config["format"] = {"type": "json_schema", "schema": schema}
         elif rules.structured == FORCED_TOOL:
             body["tools"] = [{"name": SCHEMA_NAME, "description": TOOL_DESCRIPTION, "input_schema": self.schema}]

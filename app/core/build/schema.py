@@ -83,29 +83,30 @@ _KEYWORD_WORDS = {
     "multipleOf": "a multiple of {}",
     "minLength": "at least {} characters",
     "maxLength": "at most {} characters",
-    "maxItems": "at most {} items",
+    "minItems": "at least {} items long",
+    "maxItems": "at most {} items long",
 }
 
 
-def portable_schema(schema: Any, unsupported: tuple[str, ...]) -> Any:
-    """``schema`` without the ``unsupported`` keywords, each stated in its node's description instead.
+def portable_schema(schema: Any, limits: SchemaLimits) -> Any:
+    """``schema`` without the keywords ``limits`` does not accept, each stated in its node's description.
 
     BatchLab checks every answer against the fields itself (answers.check_row), so a bound the
     provider cannot enforce still turns a violating answer into an ``invalid`` row with its reason.
     """
     if isinstance(schema, list):
-        return [portable_schema(item, unsupported) for item in schema]
+        return [portable_schema(item, limits) for item in schema]
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
     moved: list[str] = []
     for key, value in schema.items():
-        if key in unsupported and not isinstance(value, (dict, list)):
+        if limits.unsupported(key, value):
             moved.append(_KEYWORD_WORDS.get(key, key + " {}").format(_number(value)))
         elif key in ("properties", "$defs", "definitions") and isinstance(value, dict):
-            out[key] = {name: portable_schema(sub, unsupported) for name, sub in value.items()}
+            out[key] = {name: portable_schema(sub, limits) for name, sub in value.items()}
         else:
-            out[key] = portable_schema(value, unsupported)
+            out[key] = portable_schema(value, limits)
     if moved:
         rule = "must be " + " and ".join(moved)
         out["description"] = f"{out['description']} ({rule})" if out.get("description") else rule.capitalize()

@@ -61,24 +61,24 @@ def _check_anthropic(rules: ModelRules, model: str, body: dict[str, Any]) -> Non
     if isinstance(fmt, dict):
         if rules.structured != JSON_OUTPUTS:
             raise ApiError(400, f"output_config.format: structured outputs are not supported on {model}")
-        keyword = _first_keyword(fmt.get("schema"), rules.schema_limits.unsupported_keywords)
+        keyword = _first_keyword(fmt.get("schema"), rules.schema_limits)
         if keyword is not None:
             raise ApiError(400, f"output_config.format.schema: the keyword '{keyword}' is not supported in JSON "
                            "outputs; state the constraint in the description")
 
 
-def _first_keyword(schema: Any, keywords: tuple[str, ...]) -> str | None:
+def _first_keyword(schema: Any, limits: SchemaLimits) -> str | None:
     """The first unsupported keyword anywhere in a schema (property names are not keywords)."""
     if isinstance(schema, list):
-        return next((k for item in schema if (k := _first_keyword(item, keywords))), None)
+        return next((k for item in schema if (k := _first_keyword(item, limits))), None)
     if not isinstance(schema, dict):
         return None
     for key, value in schema.items():
-        if key in keywords and not isinstance(value, (dict, list)):
+        if limits.unsupported(key, value):
             return key
         children = value.values() if key in ("properties", "$defs", "definitions") and isinstance(value, dict) \
             else [value]
-        found = next((k for child in children if (k := _first_keyword(child, keywords))), None)
+        found = next((k for child in children if (k := _first_keyword(child, limits))), None)
         if found:
             return found
     return None
