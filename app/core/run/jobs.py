@@ -42,6 +42,7 @@ class JobPreparer:
         """Save the spec and a copy of the data in a new job folder and write the request files."""
         if table is None:
             table = load_job_table(spec, progress=progress, should_cancel=should_cancel)
+        plan = plan_rows(spec, table)  # before anything is written: a spec that does not fit the data leaves no job
         job_id = self._new_id()
         folder = self.jobs_root() / job_id
         (folder / "input").mkdir(parents=True)
@@ -49,7 +50,6 @@ class JobPreparer:
         shutil.copy2(spec.data, data_copy)
         saved = JobSpec(**{**spec.__dict__, "data": data_copy})
         saved.save(folder / "spec.json")
-        plan = plan_rows(saved, table)
         claim = self.locks.claim()
         job = {
             "id": job_id, "name": spec.name, "provider": spec.provider, "model": spec.model,
