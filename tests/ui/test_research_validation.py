@@ -185,7 +185,7 @@ def test_gold_file_import_lists_problems_by_row_and_keeps_the_good_labels(  # no
     click(qtbot, panel.import_button)
     dialog = next(d for d in panel.findChildren(GoldImportDialog) if d.isVisible())
     dialog.load_file(gold)  # the Open dialog's answer
-    wait_for(qtbot, lambda: dialog.result_ is not None)  # read at once with the columns matched by name
+    wait_for(qtbot, lambda: dialog.result_ is not None and dialog.check_button.isEnabled())  # read at once
     assert dialog.id_column.currentText() == "review_id" and dialog.coder.text() == "gold"
     assert dialog.combos["sentiment"].currentText() == "Human Sentiment"  # matched by name
     assert dialog.combos["mentions_price"].currentText() == "— not used —"  # no column named like it

@@ -7,6 +7,7 @@ the background and shows it, so the UI never waits on matplotlib.
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,14 @@ from app.ui.tasks import Task
 
 #: ``draw(path)`` writes the figure to ``path``; PNG or SVG by the suffix.
 Draw = Callable[[Path], Any]
+#: matplotlib is not thread-safe: figures are drawn one at a time, whichever view asks.
+_DRAWING = threading.Lock()
+
+
+def _drawn(draw: Draw, path: Path) -> Path:
+    with _DRAWING:
+        draw(path)
+    return path
 
 
 class FigureView(QWidget):
@@ -51,7 +60,6 @@ class FigureView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
         layout.addWidget(self.picture, 1)
-        self.destroyed.connect(self._folder.cleanup)
 
     def show_figure(self, draw: Draw | None, empty: str = "No figure for this field.") -> None:
         """Render ``draw`` to a PNG in the background and show it (None: show ``empty``)."""
@@ -64,7 +72,7 @@ class FigureView(QWidget):
             return
         self.picture.setText("Drawing…")
         path = Path(self._folder.name) / f"{self.name}-{id(draw)}.png"
-        task = Task(self, lambda _: draw(path) or path)
+        task = Task(self, lambda _: _drawn(draw, path))
         task.on_done(while_alive(self, lambda _: self._loaded(draw, path)))
         task.on_error(while_alive(self, lambda error: self.picture.setText(error.message)))
         task.on_finished(task.deleteLater).start()
@@ -106,7 +114,7 @@ class FigureView(QWidget):
             return
         if path.suffix.lower() not in (".png", ".svg"):
             path = path.with_suffix(".png")
-        task = Task(self, lambda _: draw(path))
+        task = Task(self, lambda _: _drawn(draw, path))
         task.on_done(while_alive(self, lambda _: self.saved.emit(str(path))))
         task.on_error(while_alive(self, self._failed))
         task.on_finished(task.deleteLater).start()

@@ -55,6 +55,8 @@ class HandCodingPanel(QWidget):
         self.sample: Sample | None = None
         self.coded: dict[str, dict[str, Any]] = {}
         self.position = 0
+        self._unsaved: list[tuple[str, str, str, dict[str, Any]]] = []
+        self._saving = False
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the coding keys arrive here
         self._build()
         self._show_state()
@@ -213,10 +215,37 @@ class HandCodingPanel(QWidget):
         values = self.controls.values()
         if values and values != self.coded.get(row_id):
             self.coded[row_id] = values
-            self._run(lambda _: self.gold.set_label(data.job_id, coder, row_id, values),
-                      lambda _: self.labels_changed.emit(data.job_id))
+            self._unsaved.append((data.job_id, coder, row_id, values))
+            self._save()
         self.position = min(self.position + 1, len(self.sample.row_ids) - 1)
         self._show_state()
+
+    def _save(self) -> None:
+        """Write the answers not yet saved, one background write at a time (fast typing queues them)."""
+        if self._saving or not self._unsaved:
+            return
+        batch, self._unsaved = self._unsaved, []
+        self._saving = True
+
+        def work(_: Any) -> set[str]:
+            for job_id, coder, row_id, values in batch:
+                self.gold.set_label(job_id, coder, row_id, values)
+            return {job_id for job_id, *_ in batch}
+
+        def saved(jobs: set[str]) -> None:
+            for job_id in jobs:
+                self.labels_changed.emit(job_id)
+
+        def finished() -> None:
+            self._saving = False
+            self._save()
+
+        task = Task(self, work)
+        task.on_done(while_alive(self, saved)).on_error(while_alive(self, self._failed))
+        task.on_finished(while_alive(self, finished)).on_finished(task.deleteLater).start()
+
+    def is_saving(self) -> bool:
+        return self._saving or bool(self._unsaved)
 
     def back(self) -> None:
         if self.position > 0:

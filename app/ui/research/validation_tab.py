@@ -73,6 +73,7 @@ class ValidationTab(QWidget):
         self.job_id: str | None = None
         self.validation: Any = None
         self._generation = 0
+        self._running = self._again = False
         self._build()
 
     def _build(self) -> None:
@@ -180,19 +181,29 @@ class ValidationTab(QWidget):
         job_id = self.job_id
         if job_id is None or not self.coder.count():
             return
+        if self._running:
+            self._again = True  # one validation at a time; the latest choice runs when this one ends
+            return
         coder = None if self.coder.currentText() == ALL_CODERS else self.coder.currentText()
         self._generation += 1
         generation = self._generation
         self.panel.show_messages("info", ["Validating…"])
         self.validate_button.setEnabled(False)
+        self._running, self._again = True, False
         task = Task(self, lambda _: validate_job(self.engine, job_id, coder=coder))
         task.on_done(while_alive(self, lambda result: generation == self._generation and self._show(result)))
         task.on_error(while_alive(self, self._failed))
-        task.on_finished(while_alive(self, lambda: self.validate_button.setEnabled(True)))
+        task.on_finished(while_alive(self, self._validated))
         task.on_finished(task.deleteLater).start()
 
+    def _validated(self) -> None:
+        self._running = False
+        self.validate_button.setEnabled(True)
+        if self._again:
+            self.validate()
+
     def is_busy(self) -> bool:
-        return not self.validate_button.isEnabled() and self.coder.count() > 0
+        return self._running
 
     def _failed(self, error: BatchLabError) -> None:
         self.panel.show_messages("error", [error.message, error.hint])
