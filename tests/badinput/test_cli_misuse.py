@@ -51,7 +51,7 @@ MISUSES: list[tuple[str, str, tuple[str, ...]]] = [
     ("export-unknown-format", "export {job} --out {work}/coded.pdf", (".pdf",)),
     ("prepare-out-is-file", "prepare {spec} --out {work}/reviews.csv", ("reviews.csv", "is a file")),
     ("prepare-out-under-file", "prepare {spec} --out {work}/reviews.csv/out", ("reviews.csv", "is a file")),
-    ("simulate-port-zero", "simulate --port 0", ("--port", "port number")),
+    ("simulate-port-negative", "simulate --port -1", ("--port", "port number")),
     ("simulate-port-too-big", "simulate --port 70000", ("--port", "port number")),
     ("simulate-step-negative", "simulate --seconds-per-step -1", ("--seconds-per-step",)),
 ]

@@ -3,6 +3,7 @@ held by another process. Each ends in one plain message, or (relative folder) ju
 
 from __future__ import annotations
 
+import csv
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.spec import load_spec
 from tests.badinput.conftest import Outcome, assert_plain_failure, base_spec, write_spec
 
 COMMANDS = [("status",), ("status", "--no-refresh"), ("resume",), ("export", "abc", "--out", "x.csv")]
@@ -84,15 +86,18 @@ def test_status_no_refresh_reads_while_another_process_writes(cli: Callable[...,
 def test_relative_data_folder_runs_a_job(
     cli: Callable[..., Outcome], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workdir: Path
 ) -> None:
-    """The job folder records absolute paths, so a later command started elsewhere still finds its data."""
+    """A relative BATCHLAB_HOME is made absolute at once, so the job's saved spec finds its data copy
+    from wherever it is read later."""
     monkeypatch.chdir(tmp_path)
     _home(monkeypatch, Path("relative-home"))
     spec = write_spec(workdir, base_spec())
     created = cli("run", spec, "--wait", "--poll", "0.2")
     assert created.code == 0, created.text
     job_id = created.out.split()[1]
-    monkeypatch.chdir(workdir)
-    exported = cli("export", job_id, "--out", tmp_path / "coded.csv")
+    exported = cli("export", job_id, "--out", "coded.csv")
     assert exported.code == 0, exported.text
-    assert (tmp_path / "relative-home" / "jobs" / job_id / "spec.json").is_file()
-    assert (tmp_path / "coded.csv").read_text(encoding="utf-8").count("\n") == 41
+    with (tmp_path / "coded.csv").open(encoding="utf-8", newline="") as handle:
+        assert [row[-2] for row in csv.reader(handle)][1:] == ["coded"] * 40
+    monkeypatch.chdir(workdir)
+    saved = load_spec(tmp_path / "relative-home" / "jobs" / job_id / "spec.json")
+    assert saved.data == tmp_path / "relative-home" / "jobs" / job_id / "input" / "reviews.csv"
