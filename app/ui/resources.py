@@ -6,7 +6,9 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+from app.core.paths import resources_dir
+
+RESOURCES = resources_dir()  # inside the package when installed from a wheel, beside it in a checkout
 SAMPLE_SPEC = RESOURCES / "sample" / "reviews-demo.json"
 
 
