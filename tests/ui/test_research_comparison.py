@@ -8,18 +8,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+
+from app.core.research.gold_store import GoldStore
 from app.core.spec import load_spec
 from app.ui.main_window import MainWindow
 from app.ui.research.comparison_dialog import ComparisonDialog
 from tests.ui.test_full_flow import click, open_job, wait_for, window  # noqa: F401
 from tests.ui.test_jobs_window import fast_demo, submit  # noqa: F401
-from tests.ui.test_research_validation import SAMPLE_SPEC, open_tab
+from tests.ui.test_research_validation import SAMPLE_SPEC, STARS, open_tab, sentiment_of
 
 
 def test_a_three_run_repeat_is_compared_and_reported(qtbot, fast_demo, window: MainWindow, tmp_path: Path) -> None:  # noqa: ANN001, F811
     controller = window.controller
     job_id = submit(qtbot, controller, load_spec(SAMPLE_SPEC))
     wait_for(qtbot, lambda: (job := controller.job(job_id)) is not None and job.state == "done", 30_000)
+    gold = {r: {"sentiment": sentiment_of(r)} for r in list(STARS)[:12]}
+    GoldStore(controller.engine.store).save_labels(job_id, "ana", gold, "hand coding")
     open_job(qtbot, window, job_id)
     detail = window.job_detail
     view = detail.research.comparison
@@ -57,6 +62,19 @@ def test_a_three_run_repeat_is_compared_and_reported(qtbot, fast_demo, window: M
     assert disagreeing.columnCount() == 2 + 4
     assert disagreeing.rowCount() == len(view.agreement.disagreements)
     wait_for(qtbot, view.chart.has_figure)
+
+    # Each run against the gold labels, side by side (the Demo answers the same text the same way)
+    assert view.gold_box.isVisible()
+    gold_table = view.gold_model
+    assert [gold_table.headerData(c, Qt.Orientation.Horizontal) for c in range(gold_table.columnCount())] == [
+        "Field", "Measure", "This job", "Run 2", "Run 3", "Run 4"
+    ]
+    accuracy = next(
+        [gold_table.index(r, c).data() for c in range(gold_table.columnCount())]
+        for r in range(gold_table.rowCount()) if gold_table.index(r, 1).data() == "Accuracy"
+    )
+    right = sum(answers[0][r]["sentiment"] == g["sentiment"] for r, g in gold.items() if r in answers[0])
+    assert accuracy[2:] == [f"{right / sum(r in answers[0] for r in gold):.3f}"] * 4
 
     # The methods report, as HTML and as Markdown
     for name in ("methods.html", "methods.md"):
