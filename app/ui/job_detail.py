@@ -1,31 +1,26 @@
-"""One job in full: its coded rows (filtered by status, read lazily), its settings and its history."""
+"""One job in full: its rows beside their texts (app.ui.rows_view), its settings and its history."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
     QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core.results.answers import ROW_STATUSES
-from app.core.run.engine import JobSummary, RowResult
+from app.core.run.engine import JobSummary
 from app.core.errors import BatchLabError
 from app.core.run.providers import LABELS
 from app.core.spec import JobSpec
@@ -42,17 +37,14 @@ from app.ui.jobs_view import (
 )
 from app.ui.models.jobs_model import (
     cost_text,
-    money,
     problem_text,
     progress_text,
     state_label,
     when,
 )
-from app.ui.models.rows_model import ROW_ROLE, STATUS_LABELS, RowsModel, show_value
+from app.ui.models.rows_model import show_value
 from app.ui.research.research_tabs import ResearchTabs
-from app.ui.tasks import Task
-
-_NO_RAW = "No answer from the provider is stored for this row (it was not sent, or nothing came back)."
+from app.ui.rows_view import RowsView
 
 
 def _read_only_text(text: str, monospace: bool = False) -> QPlainTextEdit:
@@ -126,7 +118,8 @@ class JobDetail(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("detailTabs")
-        self.tabs.addTab(self._rows_tab(), "Rows")
+        self.rows_view = RowsView(controller)
+        self.tabs.addTab(self.rows_view, "Rows")
         self.tabs.addTab(self._settings_tab(), "Settings")
         self.tabs.addTab(self._activity_tab(), "Activity")
         self.research = ResearchTabs(self.tabs, controller)  # Hand coding, Validation, Comparison
@@ -145,74 +138,6 @@ class JobDetail(QWidget):
         controller.jobs_changed.connect(self._jobs_changed)
 
     # ---- building --------------------------------------------------------------------------------
-    def _rows_tab(self) -> QWidget:
-        self.filter_group = QButtonGroup(self)
-        self.filter_group.setExclusive(True)
-        chips = QHBoxLayout()
-        chips.setSpacing(6)
-        for i, status in enumerate((None, *ROW_STATUSES)):
-            chip = QPushButton()
-            chip.setCheckable(True)
-            chip.setObjectName("filterChip")
-            chip.setProperty("status", status or "all")
-            self.filter_group.addButton(chip, i)
-            chips.addWidget(chip)
-        chips.addStretch(1)
-        self.filter_group.button(0).setChecked(True)
-        self.filter_group.idClicked.connect(lambda i: self.set_filter((None, *ROW_STATUSES)[i]))
-
-        self.rows_model = RowsModel(self._controller.engine, self)
-        self.rows = QTableView()
-        self.rows.setObjectName("rowsTable")
-        self.rows.setModel(self.rows_model)
-        self.rows.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.rows.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.rows.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.rows.setAlternatingRowColors(True)
-        self.rows.setShowGrid(False)
-        self.rows.setWordWrap(False)
-        self.rows.verticalHeader().hide()
-        self.rows.verticalHeader().setDefaultSectionSize(28)
-        self.rows.horizontalHeader().setHighlightSections(False)
-        self.rows.horizontalHeader().setStretchLastSection(True)
-        self.rows.horizontalHeader().setDefaultSectionSize(140)
-        self.rows.selectionModel().selectionChanged.connect(self._row_selected)
-        self.rows.doubleClicked.connect(lambda _: self.show_raw_response())
-
-        self.row_title = QLabel("Select a row to see its details.")
-        self.row_title.setObjectName("sectionTitle")
-        self.row_facts = QLabel()
-        self.row_facts.setWordWrap(True)
-        self.row_facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.raw_button = QPushButton("Show raw response")
-        self.raw_button.setEnabled(False)
-        self.raw_button.clicked.connect(self.show_raw_response)
-        self.raw = _read_only_text("", monospace=True)
-        self.raw.setPlaceholderText("The provider's answer for the selected row, exactly as received.")
-        panel = QFrame()
-        panel.setObjectName("rowPanel")
-        panel_layout = QVBoxLayout(panel)
-        head = QHBoxLayout()
-        head.addWidget(self.row_title, 1)
-        head.addWidget(self.raw_button)
-        panel_layout.addLayout(head)
-        panel_layout.addWidget(self.row_facts)
-        panel_layout.addWidget(self.raw, 1)
-
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.rows)
-        splitter.addWidget(panel)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 10, 0, 0)
-        layout.addLayout(chips)
-        layout.addWidget(splitter, 1)
-        return page
-
     def _settings_tab(self) -> QWidget:
         self.spec_form = QFormLayout()
         self.spec_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -279,65 +204,24 @@ class JobDetail(QWidget):
         self._job_id = job_id
         self._counts = dict(job.status_counts)
         self._show_spec(spec)
-        self.filter_group.button(0).setChecked(True)
-        self.rows_model.show_job(job_id, [f.name for f in spec.fields], job.rows_total)
-        self._fit_columns()
-        self._clear_row()
+        self.rows_view.show_job(job_id, spec)
         self.tabs.setCurrentIndex(0)
         self.research.show_job(job_id)
         self._show_summary(job)
-
-    def set_filter(self, status: str | None) -> None:
-        """Show only rows with this status (None: every row)."""
-        job = self._controller.job(self._job_id) if self._job_id else None
-        if job is None:
-            return
-        index = (None, *ROW_STATUSES).index(status)
-        self.filter_group.button(index).setChecked(True)
-        self.rows_model.set_filter(status, self._total_for(job, status))
-        self._fit_columns()
-        self._clear_row()
 
     def export_to(self, path: Path, excel_bom: bool = False) -> None:
         """Export this job to ``path`` without asking (the file dialog's second half)."""
         if self._job_id:
             start_export(self, self._controller, self._job_id, path, excel_bom)
 
-    def show_raw_response(self) -> None:
-        """Read the selected row's raw answer from the job folder, in the background."""
-        row = self._selected_row()
-        if row is None or self._job_id is None:
-            return
-        job_id, row_id = self._job_id, row.row_id
-        self.raw.setPlainText("Reading…")
-        self.raw_button.setEnabled(False)
-
-        def shown(text: str | None) -> None:
-            selected = self._selected_row()
-            if selected is None or selected.row_id != row_id or self._job_id != job_id:
-                return  # the person moved on meanwhile
-            self.raw.setPlainText(_pretty(text) if text else _NO_RAW)
-            self.raw_button.setEnabled(True)
-
-        def failed(error: BatchLabError) -> None:
-            self.raw.setPlainText(error.message)
-            self.raw_button.setEnabled(True)
-
-        task = Task(self, lambda ctx: self._controller.engine.raw_response(job_id, row_id))
-        task.on_done(shown).on_error(failed).on_finished(task.deleteLater).start()
-
     # ---- keeping up with the job -----------------------------------------------------------------
-    def _total_for(self, job: JobSummary, status: str | None) -> int:
-        return job.rows_total if status is None else job.status_counts.get(status, 0)
-
     def _job_changed(self, job_id: str) -> None:
         job = self._controller.job(job_id)
         if job_id != self._job_id or job is None:
             return
         if job.status_counts != self._counts:
             self._counts = dict(job.status_counts)
-            self.rows_model.reload(self._total_for(job, self.rows_model.status))
-            self._clear_row()
+            self.rows_view.reload()
         self._show_summary(job)
 
     def _jobs_changed(self) -> None:
@@ -358,11 +242,7 @@ class JobDetail(QWidget):
             f"created {when(job.created_at)}" + (f" · finished {when(job.finished_at)}" if job.finished_at else "")
             + f" · cost {cost_text(job)}"
         )
-        for i, status in enumerate((None, *ROW_STATUSES)):
-            count = self._total_for(job, status)
-            chip = self.filter_group.button(i)
-            chip.setText(f"{'All rows' if status is None else STATUS_LABELS[status]}  {count:,}")
-            chip.setVisible(status is None or count > 0 or chip.isChecked())
+        self.rows_view.show_counts(job)
         self.retry_button.setEnabled(can_retry(job))
         self.cancel_button.setEnabled(can_cancel(job))
         self.export_button.setEnabled(job.state != "preparing")
@@ -408,42 +288,6 @@ class JobDetail(QWidget):
         for at, message in reversed(events):
             self.events_model.appendRow([QStandardItem(when(at)), QStandardItem(message)])
 
-    def _fit_columns(self) -> None:
-        """Columns as wide as the first page needs, within reason (long quotes are cut, with a tooltip)."""
-        for column in range(self.rows_model.columnCount()):
-            wanted = max(self.rows.sizeHintForColumn(column), self.rows.horizontalHeader().sectionSizeHint(column))
-            self.rows.setColumnWidth(column, min(max(wanted + 12, 80), 280))
-
-    # ---- the selected row ------------------------------------------------------------------------
-    def _selected_row(self) -> RowResult | None:
-        rows = self.rows.selectionModel().selectedRows()
-        return rows[0].data(ROW_ROLE) if rows else None
-
-    def _row_selected(self, *_: QItemSelection) -> None:
-        row = self._selected_row()
-        if row is None:
-            self._clear_row()
-            return
-        self.row_title.setText(f"Row {row.row_id} — {STATUS_LABELS.get(row.status, row.status)}")
-        facts = []
-        if row.reason:
-            facts.append(row.reason[0].upper() + row.reason[1:])
-        if row.input_tokens is not None:
-            facts.append(f"{row.input_tokens:,} tokens in, {row.output_tokens or 0:,} out")
-        if row.cost is not None:
-            facts.append(f"cost {money(row.cost)}")
-        if row.attempt > 1:
-            facts.append(f"attempt {row.attempt}")
-        self.row_facts.setText(" · ".join(facts))
-        self.raw.clear()
-        self.raw_button.setEnabled(row.status != "pending")
-
-    def _clear_row(self) -> None:
-        self.row_title.setText("Select a row to see its details.")
-        self.row_facts.clear()
-        self.raw.clear()
-        self.raw_button.setEnabled(False)
-
     def _cancel(self) -> None:
         job = self._controller.job(self._job_id) if self._job_id else None
         if job:
@@ -453,11 +297,3 @@ class JobDetail(QWidget):
         job = self._controller.job(self._job_id) if self._job_id else None
         if job:
             show_folder(job.folder)
-
-
-def _pretty(text: str) -> str:
-    """The raw line as indented JSON when it is JSON, else as it came."""
-    try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except ValueError:
-        return text

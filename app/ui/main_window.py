@@ -146,13 +146,13 @@ class MainWindow(QMainWindow):
             file_menu,
             ("&New job", standard.New, self.new_job),
             ("&Open data file…", standard.Open, self.choose_data_file),
-            ("Open job &spec…", QKeySequence("Ctrl+Shift+O"), self.spec_files.choose_spec_to_open),
+            ("Open &job spec…", QKeySequence("Ctrl+Shift+O"), self.spec_files.choose_spec_to_open),
         )
         file_menu.addMenu(self.spec_files.recent_menu)
         self._add_actions(
             file_menu,
             ("Save job spec &as…", QKeySequence("Ctrl+Shift+S"), self.spec_files.save_spec_as),
-            ("Open sample &project", None, self.open_sample_project),
+            ("Open &sample project", None, self.open_sample_project),
             ("&Import…", None, self.importer.choose),
         )
         file_menu.addSeparator()

@@ -128,9 +128,9 @@ def render_screenshots(out_dir: Path) -> list[Path]:
 
             window.open_job(job_id)
             detail = window.job_detail
-            detail.rows.selectRow(1)
-            detail.show_raw_response()
-            _wait(lambda: detail.raw_button.isEnabled())
+            detail.rows_view.rows.selectRow(1)
+            detail.rows_view.show_raw_response()
+            _wait(lambda: detail.rows_view.raw_button.isEnabled())
             shoot(window, "7-job-rows")
             detail.tabs.setCurrentIndex(1)
             shoot(window, "8-job-settings")

@@ -89,3 +89,14 @@ def finish_background_work(qtbot) -> Iterator[None]:  # noqa: ANN001 - pytest-qt
 
     QThreadPool.globalInstance().waitForDone(30_000)
     QApplication.processEvents()
+
+
+@pytest.fixture(autouse=True)
+def discard_drafts_on_closing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows close after each test: the "save your draft?" question is answered Discard, never shown
+    (a test that is about the question answers it itself)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.ui.spec_files import SpecFiles
+
+    monkeypatch.setattr(SpecFiles, "ask_about_draft", lambda _self: QMessageBox.StandardButton.Discard)

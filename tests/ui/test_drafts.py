@@ -23,12 +23,8 @@ Button = QMessageBox.StandardButton
 
 
 @pytest.fixture
-def open_window(
-    qtbot, batchlab_home: Path, keys: KeyStore, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
-) -> Iterator[Callable[[], MainWindow]]:
-    """Opens main windows over one data folder, as starting the app again would. Unless a test
-    answers otherwise, the draft question is answered Discard (windows close after each test)."""
-    answer(monkeypatch, Button.Discard)
+def open_window(qtbot, batchlab_home: Path, keys: KeyStore) -> Iterator[Callable[[], MainWindow]]:  # noqa: ANN001
+    """Opens main windows over one data folder, as starting the app again would."""
     windows: list[MainWindow] = []
 
     def make() -> MainWindow:

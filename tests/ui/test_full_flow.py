@@ -179,14 +179,16 @@ def open_job(qtbot, window: MainWindow, job_id: str) -> None:  # noqa: ANN001
     assert window.job_detail.job_id == job_id
 
 
-def shown_rows(window: MainWindow) -> list[list[str]]:
-    model = window.job_detail.rows_model
-    return [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
+def shown_rows(window: MainWindow) -> list[dict[str, str]]:
+    """Every row of the rows view as {column title: cell text}."""
+    model = window.job_detail.rows_view.rows_model
+    titles = model.column_titles()
+    return [{t: model.index(r, c).data() for c, t in enumerate(titles)} for r in range(model.rowCount())]
 
 
 def chips(window: MainWindow) -> dict[str, str]:
     """The visible filter chips above the rows: {"All rows": "40", "Coded": "35", …}."""
-    group = window.job_detail.filter_group
+    group = window.job_detail.rows_view.filter_group
     found = {}
     for button in group.buttons():
         if button.isVisible():
@@ -326,9 +328,12 @@ def test_a_person_codes_the_sample_reviews_and_exports_them(qtbot, window: MainW
     detail = window.job_detail
     assert detail.state.text() == "Done" and chips(window) == {"All rows": "40", "Coded": "40"}
     rows = shown_rows(window)
-    assert [r[:3] for r in rows[:2]] == [["R001", "Coded", ""], ["R002", "Coded", ""]]
-    assert len(rows) == 40 and {r[1] for r in rows} == {"Coded"}
-    assert all(r[3] in SENTIMENTS and 0 <= float(r[4]) <= 1 and r[5] for r in rows)
+    assert [(r["Row"], r["review_id"], r["Status"], r["Reason"]) for r in rows[:2]] == [
+        ("2", "R001", "Coded", ""),
+        ("3", "R002", "Coded", ""),
+    ]
+    assert len(rows) == 40 and {r["Status"] for r in rows} == {"Coded"}
+    assert all(r["sentiment"] in SENTIMENTS and 0 <= float(r["confidence"]) <= 1 and r["quote"] for r in rows)
 
     # Export (the Save dialog would call export_to) and read the file back
     out = tmp_path / "coded reviews.csv"
@@ -347,8 +352,8 @@ def test_a_person_codes_the_sample_reviews_and_exports_them(qtbot, window: MainW
         assert record["sentiment"] in SENTIMENTS
         assert 0 <= float(record["confidence"]) <= 1
         assert record["quote"].strip()
-    by_id = {r[0]: r for r in rows}
-    assert all(by_id[r["review_id"]][3] == r["sentiment"] for r in exported)  # the file says what the screen said
+    by_id = {r["review_id"]: r for r in rows}
+    assert all(by_id[r["review_id"]]["sentiment"] == r["sentiment"] for r in exported)  # the file says what the screen said
 
 
 # ---- when things go wrong ---------------------------------------------------------------------------
@@ -404,8 +409,8 @@ def test_cancelling_a_running_job_ends_it_cancelled(qtbot, window: MainWindow, m
     assert window.job_detail.state.text() == "Cancelled"
     assert window.job_detail.message.text() == job.message
     rows = shown_rows(window)
-    assert len(rows) == 40 and sum(r[1] == "Coded" for r in rows) == coded
-    assert all(r[1] == "Coded" or (r[1] == "Failed" and "cancelled" in r[2]) for r in rows)  # none left waiting
+    assert len(rows) == 40 and sum(r["Status"] == "Coded" for r in rows) == coded
+    assert all(r["Status"] == "Coded" or (r["Status"] == "Failed" and "cancelled" in r["Reason"]) for r in rows)  # none left waiting
 
 
 def test_retrying_the_rows_that_were_refused_codes_them_all(qtbot, window: MainWindow) -> None:  # noqa: ANN001
@@ -415,15 +420,15 @@ def test_retrying_the_rows_that_were_refused_codes_them_all(qtbot, window: MainW
     open_job(qtbot, window, job_id)
     detail = window.job_detail
     assert chips(window) == {"All rows": "40", "Coded": "35", "Refused": "5"}
-    refused = [r for r in shown_rows(window) if r[1] == "Refused"]
-    assert len(refused) == 5 and all(r[2] for r in refused)  # each says why
+    refused = [r for r in shown_rows(window) if r["Status"] == "Refused"]
+    assert len(refused) == 5 and all(r["Reason"] for r in refused)  # each says why
 
     demo_service().configure(text_rules=[])  # this time the provider answers
     click(qtbot, detail.retry_button)
     wait_for(qtbot, lambda: chips(window) == {"All rows": "40", "Coded": "40"} and detail.state.text() == "Done")
     rows = shown_rows(window)
-    assert len(rows) == 40 and {r[1] for r in rows} == {"Coded"}
-    assert {r[0] for r in rows} == set(SAMPLE_IDS)
+    assert len(rows) == 40 and {r["Status"] for r in rows} == {"Coded"}
+    assert {r["review_id"] for r in rows} == set(SAMPLE_IDS)
     assert not detail.retry_button.isEnabled()
     assert window.controller.job(job_id).message == "Finished: 40 rows coded."
 
@@ -451,7 +456,7 @@ def test_a_job_left_running_is_finished_by_the_next_start(  # noqa: ANN001
             assert "Review sentiment (sample): finished" in second.statusBar().currentMessage()
         open_job(qtbot, second, job_id)
         rows = shown_rows(second)
-        assert len(rows) == 40 and {r[1] for r in rows} == {"Coded"}
+        assert len(rows) == 40 and {r["Status"] for r in rows} == {"Coded"}
     finally:
         close(qtbot, second)
 

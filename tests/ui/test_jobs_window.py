@@ -24,7 +24,6 @@ from app.ui.jobs_view import JobsView
 from app.ui.resources import SAMPLE_SPEC
 from app.ui.main_window import MainWindow
 from app.ui.models.jobs_model import COLUMNS, NEEDS_ATTENTION, STATUS
-from app.ui.models.rows_model import PAGE, RowsModel
 from app.ui.settings_page import SettingsPage
 
 REFUSED_TEXT = "It's a blender."  # one sample review; its request of 5 rows is refused by the demo
@@ -100,20 +99,20 @@ def test_demo_job_runs_to_the_end_and_exports(  # noqa: ANN001 - pytest-qt fixtu
     detail = JobDetail(controller)
     qtbot.addWidget(detail)
     detail.show_job(job_id)
-    assert detail.rows_model.rowCount() == 40
-    assert detail.filter_group.button(0).text() == "All rows  40"
-    detail.set_filter("refused")
-    assert detail.rows_model.rowCount() == 5
-    refused = [detail.rows_model.row_result(i) for i in range(5)]
+    assert detail.rows_view.rows_model.rowCount() == 40
+    assert detail.rows_view.filter_group.button(0).text() == "All rows  40"
+    detail.rows_view.set_filter("refused")
+    assert detail.rows_view.rows_model.rowCount() == 5
+    refused = [detail.rows_view.rows_model.row_view(i) for i in range(5)]
     assert {r.status for r in refused} == {"refused"} and all(r.reason for r in refused)
-    detail.set_filter("coded")
-    assert detail.rows_model.rowCount() == 35
-    qtmodeltester.check(detail.rows_model)
+    detail.rows_view.set_filter("coded")
+    assert detail.rows_view.rows_model.rowCount() == 35
+    qtmodeltester.check(detail.rows_view.rows_model)
 
-    detail.rows.selectRow(0)
-    detail.show_raw_response()
-    wait_for(qtbot, lambda: detail.raw_button.isEnabled())
-    assert '"custom_id"' in detail.raw.toPlainText()
+    detail.rows_view.rows.selectRow(0)
+    detail.rows_view.show_raw_response()
+    wait_for(qtbot, lambda: detail.rows_view.raw_button.isEnabled())
+    assert '"custom_id"' in detail.rows_view.raw.toPlainText()
 
     out = tmp_path / "coded.csv"
     with qtbot.waitSignal(controller.exported, timeout=WAIT_MS) as exported:
@@ -214,25 +213,6 @@ def test_a_rejected_key_ends_in_a_plain_message(  # noqa: ANN001
         service.stop()
 
 
-def test_rows_are_read_page_by_page(qtbot, batchlab_home: Path, keys: KeyStore, tmp_path: Path, sample: JobSpec) -> None:  # noqa: ANN001
-    data = tmp_path / "many.csv"
-    with data.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["review_id", "title", "body"])
-        writer.writerows((f"R{i:05d}", "Title", f"Text number {i}") for i in range(PAGE * 2 + 100))
-    engine = Engine(batchlab_home, keys)
-    job_id = engine.create_job(JobSpec(**{**sample.__dict__, "data": data}))
-
-    model = RowsModel(engine)
-    model.show_job(job_id, ["sentiment"], engine.row_count(job_id))
-    assert model.rowCount() == PAGE and model.canFetchMore()
-    model.fetchMore()
-    model.fetchMore()
-    assert model.rowCount() == PAGE * 2 + 100 and not model.canFetchMore()
-    assert model.index(PAGE * 2 + 99, 0).data() == f"R{PAGE * 2 + 99:05d}"
-    assert model.index(0, 1).data() == "Waiting"
-
-
 def test_main_window_runs_the_sample_project(qtbot, controller: JobsController) -> None:  # noqa: ANN001
     window = MainWindow(controller)
     qtbot.addWidget(window)
@@ -251,7 +231,7 @@ def test_main_window_runs_the_sample_project(qtbot, controller: JobsController) 
     wait_for(qtbot, lambda: state_of(controller, job.id) == "done")
     window.open_job(job.id)
     assert window.jobs_stack.currentWidget() is window.job_detail
-    assert window.job_detail.rows_model.rowCount() == 40
+    assert window.job_detail.rows_view.rows_model.rowCount() == 40
 
     window.jobs_view.select_job(job.id)
     window.jobs_view.actions_by_name["duplicate"].trigger()

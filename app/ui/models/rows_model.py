@@ -1,12 +1,16 @@
-"""A job's coded rows, read page by page so a job of a million rows opens at once.
+"""A job's rows beside their texts, as a window over SQLite queries so a million-row job opens at once.
 
-The model knows how many rows the current filter holds (from the job's status counts) and asks
-the engine for the next page only when the view scrolls near the end (canFetchMore/fetchMore).
-A page is one indexed read from the local job history, never a provider call.
+``rowCount`` is the number of rows the query matches; a row's page is read when the view first
+paints it (one indexed query, never a provider call), and only the most recent pages are kept.
+So scrolling, Ctrl+End and a jump to any row cost one page, not every row before it. Filtering,
+sorting and searching are app.core.results.row_query's; the model only holds the current query.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -18,9 +22,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
-from app.core.run.engine import Engine, RowResult
+from app.core.results.row_query import JobRows, RowQuery, RowView
 
-PAGE = 500
+PAGE = 200
+_KEPT_PAGES = 32
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 #: Row statuses in plain words (the stored word stays in exports).
@@ -57,89 +62,131 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-class RowsModel(QAbstractTableModel):
-    """Row ID, status, the reason for any row that is not coded, and one column per output field."""
+@dataclass(frozen=True)
+class Column:
+    """A column of the rows view: its header, the sort key it sorts by (None: not sortable), its cell."""
 
-    def __init__(self, engine: Engine, parent: QObject | None = None) -> None:
+    title: str
+    sort: str | None
+    cell: Callable[[RowView], str]
+
+
+class RowsModel(QAbstractTableModel):
+    """Row, the person's ID, status, text, one column per output field, reason; input columns on demand."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._engine = engine
-        self._job_id: str | None = None
+        self._rows: JobRows | None = None
+        self._query = RowQuery()
+        self._count = 0
+        self._pages: OrderedDict[int, list[RowView]] = OrderedDict()
+        self._columns: list[Column] = []
+        self._id_column: str | None = None
         self._fields: list[str] = []
-        self._status: str | None = None
-        self._total = 0
-        self._rows: list[RowResult] = []
+        self._inputs: list[str] = []
 
     # ---- what is shown -------------------------------------------------------------------------
-    def show_job(self, job_id: str, fields: list[str], total: int) -> None:
-        """Show every row of a job; ``total`` is how many it has. The first page is read at once."""
-        self._job_id, self._fields = job_id, list(fields)
-        self.set_filter(None, total)
+    def show_job(self, rows: JobRows | None) -> None:
+        """Show a job's rows (None: nothing), all of them, in spreadsheet order."""
+        self._rows = rows
+        self._id_column = rows.spec.id_column if rows else None
+        self._fields = [f.name for f in rows.spec.fields] if rows else []
+        self._inputs = []
+        self.set_query(RowQuery())
 
-    def set_filter(self, status: str | None, total: int) -> None:
-        """Show only rows with ``status`` (None: every row); ``total`` is how many there are."""
+    def set_query(self, query: RowQuery) -> None:
+        """Show the rows this query matches, in its order."""
         self.beginResetModel()
-        self._status, self._total, self._rows = status, total, []
+        self._query = query
+        self._pages.clear()
+        self._columns = self._make_columns()
+        self._count = self._rows.count(query) if self._rows else 0
         self.endResetModel()
-        self.fetchMore()
 
-    def reload(self, total: int) -> None:
-        """Read again from the start (the job's rows changed)."""
-        self.set_filter(self._status, total)
+    def reload(self) -> None:
+        """Read again (the job's rows changed, or their texts are ready)."""
+        self.set_query(self._query)
+
+    def show_inputs(self, columns: list[str]) -> None:
+        """Add these input columns of the data at the right (none: hide them)."""
+        self._inputs = list(columns)
+        self.reload()
 
     @property
-    def status(self) -> str | None:
-        return self._status
+    def query(self) -> RowQuery:
+        return self._query
 
-    def row_result(self, row: int) -> RowResult:
-        return self._rows[row]
+    @property
+    def rows(self) -> JobRows | None:
+        return self._rows
+
+    def row_view(self, row: int) -> RowView:
+        page = self._page(row // PAGE)
+        return page[row % PAGE]
+
+    def column_titles(self) -> list[str]:
+        return [c.title for c in self._columns]
+
+    def _make_columns(self) -> list[Column]:
+        columns = [Column("Row", "row", lambda r: "" if r.sheet_row is None else str(r.sheet_row))]
+        if self._id_column:
+            columns.append(Column(self._id_column, "id", lambda r: r.row_id))
+        columns += [
+            Column("Status", "status", lambda r: STATUS_LABELS.get(r.status, r.status)),
+            Column("Text", "text", lambda r: "…" if r.text is None else " ".join(r.text.split())),
+        ]
+        columns += [Column(name, name, lambda r, n=name: show_value(r.values.get(n))) for name in self._fields]
+        columns.append(Column("Reason", "reason", lambda r: r.reason))
+        columns += [Column(name, None, lambda r, n=name: r.inputs.get(n, "")) for name in self._inputs]
+        return columns
+
+    def _page(self, number: int) -> list[RowView]:
+        page = self._pages.get(number)
+        if page is None:
+            assert self._rows is not None
+            page = self._rows.page(self._query, number * PAGE, PAGE)
+            self._pages[number] = page
+            if len(self._pages) > _KEPT_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(number)
+        return page
 
     # ---- Qt model ------------------------------------------------------------------------------
-    def _columns(self) -> list[str]:
-        return ["Row ID", "Status", "Reason", *self._fields]
-
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else self._count
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._fields) + 3
+        return 0 if parent.isValid() else len(self._columns)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
-            return self._columns()[section]
+            return self._columns[section].title if 0 <= section < len(self._columns) else None
         return section + 1
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if not index.isValid() or not 0 <= index.row() < self._count:
             return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if column == 0:
-                return row.row_id
-            if column == 1:
-                return STATUS_LABELS.get(row.status, row.status)
-            if column == 2:
-                return row.reason
-            return show_value(row.values.get(self._fields[column - 3]))
-        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
-            return STATUS_COLOURS.get(row.status)
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
+                        ROW_ROLE):
+            return None
+        page = self._page(index.row() // PAGE)
+        if index.row() % PAGE >= len(page):
+            return None  # the job changed since the count: the next reload fixes it
+        row = page[index.row() % PAGE]
+        column = self._columns[index.column()]
         if role == ROW_ROLE:
             return row
-        return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return STATUS_COLOURS.get(row.status) if column.sort == "status" else None
+        if role == Qt.ItemDataRole.ToolTipRole and column.sort == "text":
+            return row.text
+        return column.cell(row)
 
-    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
-        return not parent.isValid() and self._job_id is not None and len(self._rows) < self._total
-
-    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:
-        if parent.isValid() or self._job_id is None:
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self._columns) or self._columns[column].sort is None:
             return
-        page = self._engine.rows(self._job_id, self._status, offset=len(self._rows), limit=PAGE)
-        if not page:
-            self._total = len(self._rows)  # fewer rows than counted: stop asking
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-        self._rows.extend(page)
-        self.endInsertRows()
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.set_query(replace(self._query, sort=self._columns[column].sort, descending=descending))
