@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import SpecError
-from app.core.spec import FieldSpec, JobSpec, load_spec, parse_spec
+from app.core.spec import FieldSpec, JobSpec, load_spec, parse_spec, spec_warnings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -134,3 +134,28 @@ def test_spec_dataclass_keeps_base_url_out_unless_set() -> None:
     assert "base_url" not in spec.to_dict()
     compatible = parse_spec(good_spec(provider="compatible", base_url="http://localhost:8000/v1"), ROOT)
     assert isinstance(compatible, JobSpec) and compatible.to_dict()["base_url"] == "http://localhost:8000/v1"
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_numbers_from_python_are_refused_with_their_key(value: float) -> None:
+    """The GUI hands parse_spec Python objects: a NaN there must not reach a request file either."""
+    raw = good_spec(temperature=value)
+    raw["fields"][1]["maximum"] = value
+    assert problems_of(raw) == [
+        '"fields[2].maximum" is not a finite number (NaN and Infinity are not valid JSON); give a number.',
+        '"temperature" is not a finite number (NaN and Infinity are not valid JSON); give a number.',
+    ]
+
+
+def test_no_warnings_for_the_example_spec() -> None:
+    assert spec_warnings(load_spec(ROOT / "examples" / "reviews-openai.json")) == []
+
+
+def test_warnings_name_each_setting_most_likely_not_meant() -> None:
+    raw = good_spec(input_template="Code this.", model="claude-haiku-4-5", sheet="Sheet1", id_column="")
+    warnings = spec_warnings(parse_spec(raw, ROOT))
+    assert len(warnings) == 4
+    assert "no {column} placeholder" in warnings[0]
+    assert '"claude-haiku-4-5" is a Claude model but the provider is openai' in warnings[1]
+    assert '"sheet" ("Sheet1") is ignored' in warnings[2]
+    assert '"id_column" is empty' in warnings[3]
