@@ -41,7 +41,8 @@ def interval(bounds: Any) -> str:
 
 
 def validation_frame(fields: Mapping[str, Mapping[str, Any]], human: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    """Per field and measure: the model against gold, its 95% interval, humans against each other, the reading.
+    """Per field and measure: the model against gold, humans against each other beside it, the model's 95%
+    interval and Krippendorff's reading.
 
     Fields without any compared row are left out (the summary names them); a field's name and row
     count head its first measure only, so the table reads as one block per field.
@@ -58,12 +59,12 @@ def validation_frame(fields: Mapping[str, Mapping[str, Any]], human: Mapping[str
                     "Field": f"{name} (n={result['n']:,})" if i == 0 else "",
                     "Measure": label,
                     "Model vs. gold": figure(result.get(key)),
-                    "95% interval": interval((result.get("ci95") or {}).get(key)),
                     "Human vs. human": figure(other.get(key)) if other else "",
+                    "95% interval": interval((result.get("ci95") or {}).get(key)),
                     "Reading": str(result.get("reading") or "") if key == "krippendorff_alpha" else "",
                 }
             )
-    columns = ["Field", "Measure", "Model vs. gold", "95% interval", "Human vs. human", "Reading"]
+    columns = ["Field", "Measure", "Model vs. gold", "Human vs. human", "95% interval", "Reading"]
     return pd.DataFrame(records, columns=columns).astype("str")
 
 

@@ -2,7 +2,7 @@
 
 Called by app.ui.screenshots with the main window showing a finished Demo job. Everything is done
 the way a person would: a sample is drawn and coded through the hand-coding screen (the gold
-answers follow the sample reviews' star ratings), a second coder is added, a 3-run repeat is
+sentiment follows the sample reviews' star ratings, the topics a few plain keywords), a second coder is added, a 3-run repeat is
 started from the Comparison tab, and the saved HTML report is shown as a browser would.
 """
 
@@ -21,6 +21,12 @@ from app.ui.main_window import MainWindow
 Shoot = Callable[[QWidget, str], None]
 Wait = Callable[[Callable[[], bool]], None]
 _CHOICES = ("positive", "neutral", "negative")
+#: How the example coder reads topics (the sample reviews are short and plain).
+_TOPIC_WORDS = {
+    "quality": ("quality", "broke", "stopped", "powerful", "motor", "quiet", "works", "leak", "cheaply made"),
+    "price": ("price", "cheap", "expensive", "money", "value", "cost", "worth"),
+    "service": ("service", "support", "delivery", "customer", "email", "refund", "return"),
+}
 
 
 def _gold_sentiment(stars: str) -> str:
@@ -46,7 +52,11 @@ def shoot_research(window: MainWindow, job_id: str, shoot: Shoot, wait: Wait, si
     stars = dict(zip(panel.data.ids, panel.data.column("stars")))
 
     def answer() -> None:
-        panel.controls.pick(_CHOICES.index(_gold_sentiment(stars[panel.current_row()])) + 1)
+        row_id = panel.current_row()
+        text = panel.data.text(row_id).lower()
+        topics = [topic for topic, words in _TOPIC_WORDS.items() if any(w in text for w in words)]
+        panel.controls.set_values({"topics": topics})
+        panel.controls.pick(_CHOICES.index(_gold_sentiment(stars[row_id])) + 1)
 
     rows = panel.sample.row_ids
     for _ in rows[:14]:  # the screen as in the middle of a session

@@ -132,7 +132,6 @@ class ValidationTab(QWidget):
         body.addWidget(figures)
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 2)
-        body.setSizes([640, 360])  # the table's six columns first; the figures scale to what is left
         body.setChildrenCollapsible(False)
         self.body = body
 
