@@ -31,9 +31,7 @@ from app.ui.jobs_view import (
     ask_cancel,
     can_cancel,
     can_retry,
-    export_job,
     show_folder,
-    start_export,
 )
 from app.ui.models.jobs_model import (
     cost_text,
@@ -44,6 +42,7 @@ from app.ui.models.jobs_model import (
 )
 from app.ui.models.rows_model import show_value
 from app.ui.research.research_tabs import ResearchTabs
+from app.ui.export_dialog import export_job
 from app.ui.rows_view import RowsView
 
 
@@ -209,10 +208,10 @@ class JobDetail(QWidget):
         self.research.show_job(job_id)
         self._show_summary(job)
 
-    def export_to(self, path: Path, excel_bom: bool = False) -> None:
-        """Export this job to ``path`` without asking (the file dialog's second half)."""
+    def export_to(self, path: Path, csv_for_excel: bool = False) -> None:
+        """Export this job to ``path`` with the format's defaults, without the dialog."""
         if self._job_id:
-            start_export(self, self._controller, self._job_id, path, excel_bom)
+            self._controller.export(self._job_id, path, csv_for_excel=csv_for_excel)
 
     # ---- keeping up with the job -----------------------------------------------------------------
     def _job_changed(self, job_id: str) -> None:
@@ -296,4 +295,4 @@ class JobDetail(QWidget):
     def _show_folder(self) -> None:
         job = self._controller.job(self._job_id) if self._job_id else None
         if job:
-            show_folder(job.folder)
+            show_folder(self, job.folder)

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from app.core.data import Table
 from app.core.run.engine import Engine, JobSummary
 from app.core.errors import BatchLabError, JobError
+from app.core.results.export import ExportSummary
 from app.core.spec import JobSpec
 from app.ui.tasks import Task, TaskContext, is_cancellation
 
@@ -151,14 +152,32 @@ class JobsController(QObject):
         return self._task(lambda ctx: self._engine.delete(job_id), deleted, job_id)
 
     def export(
-        self, job_id: str, path: Path, *, excel_bom: bool = False, finished: Callable[[], None] | None = None
+        self,
+        job_id: str,
+        path: Path,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        done: Callable[[ExportSummary], None] | None = None,
+        failed: Callable[[BatchLabError], None] | None = None,
+        finished: Callable[[], None] | None = None,
+        **options: Any,
     ) -> Task:
-        """Write the coded rows to .csv or .xlsx; emits ``exported``; ``finished`` is called however it ended."""
+        """Write the coded rows to .csv or .xlsx (``options`` go to the engine's export) and emit
+        ``exported``. Without ``failed``, a failure goes out through ``error``; cancel with the Task."""
 
-        def work(ctx: TaskContext) -> Path:
-            return self._engine.export(job_id, Path(path), excel_bom=excel_bom)
+        def work(ctx: TaskContext) -> ExportSummary:
+            return self._engine.export(
+                job_id, Path(path), progress=ctx.progress, should_cancel=ctx.should_cancel, **options
+            )
 
-        return self._task(work, lambda written: self.exported.emit(job_id, str(written)), job_id, finished=finished)
+        def written(summary: ExportSummary) -> None:
+            self.exported.emit(job_id, str(summary.path))
+            if done is not None:
+                done(summary)
+
+        if failed is None:
+            return self._task(work, written, job_id, progress, finished)
+        return self._run(work, written, failed, progress, finished)
 
     # ---- scheduling ----------------------------------------------------------------------------
     def _schedule(self, job_id: str, seconds: float) -> None:

@@ -19,12 +19,11 @@ from PySide6.QtGui import QAction, QColor, QDesktopServices, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
-    QProgressDialog,
+    QMessageBox,
     QStackedWidget,
     QStyle,
     QStyledItemDelegate,
@@ -37,8 +36,8 @@ from PySide6.QtWidgets import (
 
 from app.core.run.engine import JobSummary
 from app.core.run.providers import LABELS
-from app.ui import preferences
 from app.ui.dialogs import confirm, show_error
+from app.ui.export_dialog import export_job
 from app.ui.jobs_controller import JobsController
 from app.ui.models.jobs_model import (
     CREATED,
@@ -51,9 +50,6 @@ from app.ui.models.jobs_model import (
     problem_text,
 )
 
-_EXCEL = "Excel workbook (*.xlsx)"
-_CSV_FOR_EXCEL = "CSV for Excel, keeps accents (*.csv)"
-_CSV = "CSV, plain UTF-8 (*.csv)"
 
 
 def can_cancel(job: JobSummary) -> bool:
@@ -81,39 +77,22 @@ def ask_cancel(parent: QWidget, controller: JobsController, job: JobSummary) -> 
         controller.cancel(job.id)
 
 
-def show_folder(path: Path) -> None:
-    """Open a folder in the system's file manager."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
-
-def export_job(parent: QWidget, controller: JobsController, job_id: str) -> None:
-    """Ask where to save, then export in the background while a progress window shows."""
-    job = controller.job(job_id)
-    if job is None:
-        return
-    folder = Path(preferences.DEFAULT_FOLDER.get())
-    wanted = "".join(c if c.isalnum() or c in " -_" else "_" for c in job.name).strip() or "coded"
-    filters = ";;".join((_EXCEL, _CSV_FOR_EXCEL, _CSV))
-    chosen, used = QFileDialog.getSaveFileName(parent, "Export coded rows", str(folder / f"{wanted}.xlsx"), filters, _EXCEL)
-    if not chosen:
-        return
-    path = Path(chosen)
-    if path.suffix.lower() not in (".csv", ".xlsx"):
-        path = path.with_suffix(".xlsx" if used == _EXCEL else ".csv")
-    # a .csv name typed under the Excel filter follows the preference
-    excel_bom = used == _CSV_FOR_EXCEL or (used != _CSV and preferences.EXCEL_BOM.get())
-    preferences.DEFAULT_FOLDER.set(str(path.parent))
-    start_export(parent, controller, job_id, path, excel_bom)
-
-
-def start_export(parent: QWidget, controller: JobsController, job_id: str, path: Path, excel_bom: bool) -> None:
-    """Export with a progress window that closes when the file is written (or the export failed)."""
-    busy = QProgressDialog(f"Writing {path.name}…", "", 0, 0, parent)
-    busy.setWindowTitle("Exporting")
-    busy.setCancelButton(None)  # the file is written in one go; it is never left half-written
-    busy.setMinimumDuration(300)
-    busy.setWindowModality(Qt.WindowModality.WindowModal)
-    controller.export(job_id, path, excel_bom=excel_bom, finished=busy.deleteLater)
+def show_folder(parent: QWidget, path: Path) -> bool:
+    """Open a folder in the system's file manager; where there is none, say where the folder is."""
+    if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        return True
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        "The job's folder",
+        "No file manager could be opened here. The job's files are in this folder:",
+        QMessageBox.StandardButton.Ok,
+        parent,
+    )
+    box.setObjectName("folderMessage")
+    box.setInformativeText(str(path))
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.open()
+    return False
 
 
 class ProgressDelegate(QStyledItemDelegate):
@@ -293,16 +272,22 @@ class JobsView(QWidget):
             text = problem_text(problem) if problem else job.message
             self.message.setText(f"<b>{html.escape(job.name)}</b> — {html.escape(text)}")
 
-    def _context_menu(self, pos) -> None:  # noqa: ANN001 - QPoint
+    def context_menu(self) -> QMenu | None:
+        """The selected job's menu: only what can be done with it in its state now."""
         if self.selected_job() is None:
-            return
+            return None
         menu = QMenu(self)
         for name, action in self.actions_by_name.items():
-            if action.isVisible():
+            if action.isVisible() and action.isEnabled():
                 menu.addAction(action)
             if name in ("open", "resume", "folder"):
                 menu.addSeparator()
-        menu.exec(self.table.viewport().mapToGlobal(pos))
+        return menu
+
+    def _context_menu(self, pos) -> None:  # noqa: ANN001 - QPoint
+        if menu := self.context_menu():
+            menu.exec(self.table.viewport().mapToGlobal(pos))
+            menu.deleteLater()
 
     def _open(self) -> None:
         if job := self.selected_job():
@@ -337,7 +322,7 @@ class JobsView(QWidget):
 
     def _folder(self) -> None:
         if job := self.selected_job():
-            show_folder(job.folder)
+            show_folder(self, job.folder)
 
     def _delete(self) -> None:
         job = self.selected_job()

@@ -116,7 +116,7 @@ def test_demo_job_runs_to_the_end_and_exports(  # noqa: ANN001 - pytest-qt fixtu
 
     out = tmp_path / "coded.csv"
     with qtbot.waitSignal(controller.exported, timeout=WAIT_MS) as exported:
-        detail.export_to(out, excel_bom=True)
+        detail.export_to(out, csv_for_excel=True)
     assert exported.args == [job_id, str(out)]
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     with out.open(encoding="utf-8-sig", newline="") as handle:
