@@ -105,3 +105,23 @@ def test_file_import_restores_a_replication_package_and_opens_it(  # noqa: ANN00
     assert window.jobs_stack.currentWidget() is window.job_detail
     before = {(r.row_id, r.status) for r in controller.engine.rows(job_id)}
     assert {(r.row_id, r.status) for r in controller.engine.rows(restored)} == before
+
+
+def test_file_import_reads_a_downloaded_results_file_into_its_job(  # noqa: ANN001
+    qtbot, fast_demo, window: MainWindow, tmp_path: Path  # noqa: F811
+) -> None:
+    import shutil
+
+    controller = window.controller
+    job_id = submit(qtbot, controller, load_spec(SAMPLE_SPEC))
+    wait_for(qtbot, lambda: (job := controller.job(job_id)) is not None and job.state == "done", 30_000)
+    before = {(r.row_id, r.status, str(r.values)) for r in controller.engine.rows(job_id)}
+    output = next(controller.job(job_id).folder.glob("attempt-*/**/output.jsonl"))
+    downloaded = shutil.copy(output, tmp_path / "batch_output.jsonl")  # as saved from the provider's console
+    with qtbot.waitSignal(window.importer.imported, timeout=30_000) as imported:
+        window.importer.import_results(job_id, Path(downloaded))
+    assert imported.args[0] == job_id
+    wait_for(qtbot, lambda: window.job_detail.job_id == job_id)
+    assert {(r.row_id, r.status, str(r.values)) for r in controller.engine.rows(job_id)} == before
+    coded = sum(1 for r in before if r[1] == "coded")
+    assert controller.engine.events(job_id)[-1][1] == f"Imported batch_output.jsonl: {coded:,} rows read back."
