@@ -216,6 +216,7 @@ def test_wrong_key_is_a_plain_message(sim: SimulatedService, engine: Engine, tmp
     assert "did not accept the API key" in info.value.message
     assert "sk-wrong" not in str(info.value)
     assert engine.job(job_id).state in ("ready", "submitting")  # nothing lost: fix the key and resume
+    assert engine.job(job_id).message.startswith("Waiting for a working API key")
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     assert engine.run(job_id).state == "done"
 

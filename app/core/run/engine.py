@@ -248,8 +248,9 @@ class Engine:
         try:
             work = Work(row, spec, self._provider(spec), Path(row["folder"]))
             outcomes = [self.steps.advance(work, batch) for batch in self.store.batches(job_id)]
-        except KeyMissingError:
+        except KeyMissingError as exc:
             self._providers.pop(self._provider_key(spec), None)  # the next try reads the (fixed) key again
+            self._say(job_id, f"Waiting for a working API key: {exc.message}")  # not a stale "Uploading…"
             raise
         except ProviderError as exc:
             if not exc.temporary:
