@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QSpinBox,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -24,11 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.data import (
+    DELIMITER_NAMES,
+    ENCODING_NAMES,
     SUPPORTED_SUFFIXES,
     DataIssue,
+    LoadOptions,
     Table,
     check_table,
-    list_sheets,
+    encoding_label,
+    find_id_column,
     load_table,
 )
 from app.core.errors import BatchLabError
@@ -38,16 +45,10 @@ from app.ui.models.table_model import DataFrameModel
 from app.ui.tasks import Task, TaskContext, is_cancellation
 
 ROW_NUMBERS = "Row numbers (no ID column: BatchLab numbers the rows 1, 2, 3 …)"
-_SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
 _DELIMITERS = {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated", "|": "separated by |"}
-_ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "utf-16": "UTF-16", "utf-32": "UTF-32"}
+#: Changing the header row is acted on after this pause, so typing "12" does not read row 1 first.
+_LAYOUT_PAUSE_MS = 500
 _UNSET: Any = object()
-
-
-def describe_encoding(table: Table) -> str:
-    name = table.encoding or ""
-    label = _ENCODINGS.get(name, name.upper().replace("CP", "Windows-") if name.startswith("cp") else name)
-    return f"{label} (guessed)" if table.encoding_guessed else label
 
 
 def file_facts(table: Table) -> str:
@@ -56,19 +57,13 @@ def file_facts(table: Table) -> str:
     if table.sheet is not None:
         parts.append(f"sheet “{table.sheet}”")
     if table.encoding:
-        parts.append(describe_encoding(table))
+        label = encoding_label(table.encoding)
+        parts.append(f"{label} (guessed)" if table.encoding_guessed else label)
     if table.delimiter:
         parts.append(_DELIMITERS.get(table.delimiter, f"separated by “{table.delimiter}”"))
+    if table.layout.header_row != 1:
+        parts.append(f"column names in row {table.layout.header_row}")
     return " · ".join(parts)
-
-
-def guess_id_column(columns: list[str]) -> str | None:
-    """A column whose name says it holds IDs ("id", "review_id", "ID number" …), if any."""
-    for name in columns:
-        low = name.strip().lower()
-        if low in ("id", "identifier", "key") or low.endswith(("_id", " id", "-id", ".id")) or low.startswith(("id_", "id ")):
-            return name
-    return None
 
 
 class DataPage(QWidget):
@@ -90,6 +85,12 @@ class DataPage(QWidget):
         self._template_columns: list[str] = []
         self._pending_id: Any = _UNSET
         self._loading_sheet: str | None = None
+        #: What the person chose instead of what was detected (only the settings they changed).
+        self.options = LoadOptions()
+        self._layout_timer = QTimer(self)
+        self._layout_timer.setSingleShot(True)
+        self._layout_timer.setInterval(_LAYOUT_PAUSE_MS)
+        self._layout_timer.timeout.connect(self._header_row_chosen)
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(120)
@@ -152,6 +153,7 @@ class DataPage(QWidget):
         self.facts_label = QLabel()
         self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("File:", self.facts_label)
+        form.addRow("Read as:", self._layout_controls())
         id_box = QWidget()
         id_layout = QVBoxLayout(id_box)
         id_layout.setContentsMargins(0, 0, 0, 0)
@@ -211,6 +213,76 @@ class DataPage(QWidget):
         layout.addWidget(self.preview_stack, 1)
         self._show_state()
 
+    def _layout_controls(self) -> QWidget:
+        """How the file was read (header row, encoding, separator), each one a choice to change."""
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        self.header_spin = QSpinBox()
+        self.header_spin.setObjectName("headerRow")
+        self.header_spin.setRange(1, 10_000)
+        self.header_spin.setToolTip("The spreadsheet row that holds the column names; rows above it are left out.")
+        self.header_spin.valueChanged.connect(lambda _value: self._layout_timer.start())
+        self.encoding_label = QLabel("Encoding:")
+        self.encoding_combo = QComboBox()
+        self.encoding_combo.setObjectName("encoding")
+        for codec, label in ENCODING_NAMES.items():
+            self.encoding_combo.addItem(label, codec)
+        self.encoding_combo.setToolTip("Letters look wrong (Ã©, �)? Choose the encoding the file was saved in.")
+        self.encoding_combo.activated.connect(lambda _i: self.choose_layout(encoding=self.encoding_combo.currentData()))
+        self.delimiter_label = QLabel("Separator:")
+        self.delimiter_combo = QComboBox()
+        self.delimiter_combo.setObjectName("delimiter")
+        for delimiter, name in DELIMITER_NAMES.items():
+            self.delimiter_combo.addItem(name, delimiter)
+        self.delimiter_combo.activated.connect(
+            lambda _i: self.choose_layout(delimiter=self.delimiter_combo.currentData())
+        )
+        row.addWidget(QLabel("Column names in row"))
+        row.addWidget(self.header_spin)
+        row.addSpacing(12)
+        for widget in (self.encoding_label, self.encoding_combo, self.delimiter_label, self.delimiter_combo):
+            row.addWidget(widget)
+        row.addStretch(1)
+        column.addLayout(row)
+        self.layout_notes = hint("")
+        self.layout_notes.setObjectName("layoutNotes")
+        column.addWidget(self.layout_notes)
+        return box
+
+    def choose_layout(self, **changes: object) -> None:
+        """Read the file again with these settings instead of the detected ones (header_row, encoding …)."""
+        if self.path is None:
+            return
+        self.options = replace(self.options, **changes)  # type: ignore[arg-type]
+        self.load_file(self.path, self.options.sheet, self.id_column(), self.options)
+
+    def _header_row_chosen(self) -> None:
+        if self.table is not None and self.header_spin.value() != self.table.layout.header_row:
+            self.choose_layout(header_row=self.header_spin.value())
+
+    def _show_layout(self, table: Table) -> None:
+        layout = table.layout
+        text_file = table.encoding is not None
+        for widget in (self.encoding_label, self.encoding_combo, self.delimiter_label, self.delimiter_combo):
+            widget.setVisible(text_file)
+        self.header_spin.blockSignals(True)
+        self.header_spin.setValue(layout.header_row)
+        self.header_spin.blockSignals(False)
+        if text_file:
+            codec = table.encoding or "utf-8"
+            if self.encoding_combo.findData(codec) < 0:
+                self.encoding_combo.addItem(encoding_label(codec), codec)
+            self.encoding_combo.setCurrentIndex(self.encoding_combo.findData(codec))
+            if self.delimiter_combo.findData(table.delimiter) < 0:
+                self.delimiter_combo.addItem(f"“{table.delimiter}”", table.delimiter)
+            self.delimiter_combo.setCurrentIndex(self.delimiter_combo.findData(table.delimiter))
+        self.layout_notes.setText(" ".join(layout.notes))
+        self.layout_notes.setVisible(bool(layout.notes))
+
     # ---- loading ---------------------------------------------------------------------------
     def choose_file(self) -> None:
         """Ask for a file with the system's file dialog, starting in the last folder used."""
@@ -223,9 +295,16 @@ class DataPage(QWidget):
             preferences.DEFAULT_FOLDER.set(str(Path(path).parent))
             self.load_file(Path(path))
 
-    def load_file(self, path: Path, sheet: str | None = None, id_column: Any = _UNSET) -> None:
-        """Read ``path`` in the background; ``id_column`` (a name or None) is chosen once it is loaded."""
+    def load_file(
+        self, path: Path, sheet: str | None = None, id_column: Any = _UNSET, options: LoadOptions | None = None
+    ) -> None:
+        """Read ``path`` in the background; ``id_column`` (a name or None) is chosen once it is loaded.
+        ``options`` are the person's own choices of how to read it (a new file starts from none)."""
         self.cancel_loading(quiet=True)
+        self._layout_timer.stop()
+        if options is None and (self.path is None or Path(path).expanduser().absolute() != self.path):
+            options = LoadOptions()
+        self.options = replace(options or self.options, sheet=sheet)
         self._load_generation += 1
         generation = self._load_generation
         self.path = Path(path).expanduser().absolute()
@@ -239,10 +318,13 @@ class DataPage(QWidget):
         self.load_row.show()
         path_now = self.path
 
+        options_now = self.options
+
         def work(context: TaskContext) -> tuple[Table, list[str]]:
-            sheets = list_sheets(path_now) if path_now.suffix.lower() in _SPREADSHEETS else []
-            table = load_table(path_now, sheet, progress=context.progress, should_cancel=context.should_cancel)
-            return table, sheets
+            table = load_table(
+                path_now, options=options_now, progress=context.progress, should_cancel=context.should_cancel
+            )
+            return table, table.layout.sheets
 
         self._load_task = (
             Task(self, work)
@@ -319,10 +401,11 @@ class DataPage(QWidget):
             self.sheet_combo.setCurrentText(table.sheet)
         self.sheet_combo.blockSignals(False)
         self.facts_label.setText(file_facts(table))
+        self._show_layout(table)
         self.model.set_frame(table.frame, table.row_number)
         self._size_columns()
         explicit = self._pending_id is not _UNSET
-        wanted = self._pending_id if explicit else guess_id_column(table.columns)
+        wanted = self._pending_id if explicit else find_id_column(table)
         self._pending_id = _UNSET
         if wanted is not None and wanted not in table.columns:
             wanted = None
@@ -353,7 +436,8 @@ class DataPage(QWidget):
     def _sheet_chosen(self, _index: int) -> None:
         sheet = self.sheet_combo.currentText()
         if self.path is not None and sheet and (self.table is None or sheet != self.table.sheet):
-            self.load_file(self.path, sheet, self.id_column())
+            # another sheet has its own header row
+            self.load_file(self.path, sheet, self.id_column(), replace(self.options, header_row=None))
 
     def clear(self) -> None:
         self.cancel_loading(quiet=True)
@@ -481,7 +565,13 @@ class DataPage(QWidget):
             return
         blocking = [i.message for i in issues if i.blocking]
         others = [i.message for i in issues if not i.blocking]
-        if blocking:
+        assert self.table is not None
+        doubts = self.table.layout.reasons
+        if doubts and not blocking:
+            self.issues_panel.show_messages(
+                "warning", doubts + others, "Please check the table below: the file may have been read wrongly"
+            )
+        elif blocking:
             self.issues_panel.show_messages("error", blocking + others, "Fix these problems in the data to go on")
         elif others:
             self.issues_panel.show_messages("warning", others, "Please check (you can still go on)")

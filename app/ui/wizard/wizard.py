@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.data import SUPPORTED_SUFFIXES, Table
+from app.core.data import SUPPORTED_SUFFIXES, LoadOptions, Table
 from app.core.drafts import Draft
 from app.core.errors import SpecError
 from app.core.keys import KeyStore
@@ -308,6 +308,10 @@ class NewJobWizard(QWidget):
             "temperature": model.temperature(),
             "reasoning_effort": model.reasoning_effort(),
             "base_url": model.base_url(),
+            # how to read the data, where the person chose it (None: detected the same way again)
+            "encoding": self.data_page.options.encoding,
+            "delimiter": self.data_page.options.delimiter,
+            "header_row": self.data_page.options.header_row,
         }
 
     def _build_spec(self) -> tuple[JobSpec | None, list[str]]:
@@ -378,7 +382,8 @@ class NewJobWizard(QWidget):
         if raw.get("name"):
             self.review_page.set_job_name(raw["name"])
         if raw.get("data"):
-            self.data_page.load_file(Path(raw["data"]), raw.get("sheet"), raw.get("id_column"))
+            options = LoadOptions(raw.get("encoding"), raw.get("delimiter"), raw.get("header_row"))
+            self.data_page.load_file(Path(raw["data"]), raw.get("sheet"), raw.get("id_column"), options)
         self.saved_to = Path(draft.saved_to) if draft.saved_to else None
         self._baseline = None
         self.go_to(draft.step)

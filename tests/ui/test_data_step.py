@@ -1,0 +1,105 @@
+"""The Data step with spreadsheets as people make them: a notes sheet, a title row and merged
+headers are read right; how the file was read is shown and can be changed; doubts are warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication
+
+from app.core.keys import KeyStore
+from app.ui.wizard import NewJobWizard
+
+WAIT = 10_000
+
+
+def survey_workbook(path: Path) -> Path:
+    """A notes sheet first; then a title row, merged group headers over the real ones, and 12 answers."""
+    book = xlsxwriter.Workbook(str(path))
+    notes = book.add_worksheet("Notes")
+    for row, text in enumerate(["About this survey", "Collected in spring 2024.", "Contact: someone@example.org"]):
+        notes.write(row, 0, text)
+    data = book.add_worksheet("Responses")
+    data.merge_range(0, 0, 0, 3, "Customer survey 2024 – open answers")
+    data.merge_range(1, 0, 1, 1, "Respondent")
+    data.merge_range(1, 2, 1, 3, "Answers")
+    for column, name in enumerate(["respondent_id", "age", "answer", "comment"]):
+        data.write(2, column, name)
+    for row in range(12):
+        data.write_row(3 + row, 0, [f"P{row:03d}", 20 + row, f"Answer text {row}", "ok" if row % 2 else ""])
+    book.close()
+    return path
+
+
+@pytest.fixture
+def wizard(qtbot, keys: KeyStore) -> Iterator[NewJobWizard]:  # noqa: ANN001
+    widget = NewJobWizard(keys)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.show()
+    yield widget
+    widget.cancel_work()
+    QThreadPool.globalInstance().waitForDone(WAIT)
+    QApplication.processEvents()
+
+
+def loaded(qtbot, wizard: NewJobWizard) -> None:  # noqa: ANN001
+    qtbot.waitUntil(lambda: wizard.table is not None and not wizard.data_page.is_loading()
+                    and not wizard.data_page.is_checking(), timeout=WAIT)
+
+
+def test_a_workbook_with_notes_title_and_merged_headers_loads_the_right_table(qtbot, wizard: NewJobWizard, tmp_path: Path) -> None:  # noqa: ANN001
+    page = wizard.data_page
+    wizard.load_file(survey_workbook(tmp_path / "survey.xlsx"))
+    loaded(qtbot, wizard)
+    table = wizard.table
+    assert table.sheet == "Responses" and len(table) == 12
+    assert [c.split(" – ")[-1] for c in table.columns] == ["respondent_id", "age", "answer", "comment"]
+    assert table.frame.iloc[0].tolist() == ["P000", "20", "Answer text 0", ""]
+    assert table.row_number(0) == 4  # the spreadsheet's own row number
+    assert page.id_column() == table.columns[0]  # found as for CSV files
+    assert [page.sheet_combo.itemText(i) for i in range(page.sheet_combo.count())] == ["Notes", "Responses"]
+    assert page.sheet_combo.isVisible() and page.sheet_combo.currentText() == "Responses"
+    assert page.header_spin.value() == table.layout.header_row
+    assert "title" in page.layout_notes.text()
+    assert not page.encoding_combo.isVisible()  # workbooks have no encoding to choose
+
+    page.header_spin.setValue(3)  # "the column names are in row 3 only"
+    qtbot.waitUntil(lambda: wizard.table is not table and wizard.table is not None, timeout=WAIT)
+    loaded(qtbot, wizard)
+    assert wizard.table.columns == ["respondent_id", "age", "answer", "comment"]
+    assert wizard.spec_dict()["header_row"] == 3 and wizard.spec_dict()["sheet"] == "Responses"
+
+
+def test_the_separator_is_shown_and_the_encoding_can_be_changed(qtbot, wizard: NewJobWizard, tmp_path: Path) -> None:  # noqa: ANN001
+    path = tmp_path / "export.csv"
+    path.write_bytes("id;answer;note\n1;Café crème;a, b\n2;Ça va;c, d\n3;Très bien;e\n".encode("cp1252"))
+    page = wizard.data_page
+    wizard.load_file(path)
+    loaded(qtbot, wizard)
+    assert wizard.table.columns == ["id", "answer", "note"]
+    assert page.delimiter_combo.currentData() == ";" and page.encoding_combo.isVisible()
+    assert wizard.table.frame["answer"][0] == "Café crème"
+
+    assert wizard.spec_dict()["encoding"] is None  # detected: the spec leaves it to detection again
+
+    page.encoding_combo.setCurrentIndex(page.encoding_combo.findData("cp1251"))  # the person knows better
+    page.encoding_combo.activated.emit(page.encoding_combo.currentIndex())
+    qtbot.waitUntil(lambda: wizard.table is not None and wizard.table.encoding == "cp1251", timeout=WAIT)
+    assert wizard.table.frame["answer"][0] == "Cafй crиme"
+    assert wizard.spec_dict()["encoding"] == "cp1251"
+    assert page.encoding_combo.currentData() == "cp1251"
+
+
+def test_a_doubtful_layout_is_a_warning_not_a_tick(qtbot, wizard: NewJobWizard, tmp_path: Path) -> None:  # noqa: ANN001
+    path = tmp_path / "numbers.csv"
+    path.write_text("1,2,3\n4,5,6\n7,8,9\n", encoding="utf-8")
+    wizard.load_file(path)
+    loaded(qtbot, wizard)
+    panel = wizard.data_page.issues_panel
+    assert wizard.table.layout.doubtful
+    assert panel.kind == "warning" and "numbers where column names are expected" in panel.plain_text()
