@@ -221,9 +221,6 @@ class ComparisonDialog(QDialog):
             self.cost.setText("The runs cannot start yet:")
             self.panel.show_messages("error", [error.message, error.hint])
 
-    def is_estimating(self) -> bool:
-        return self._timer.isActive() or not self.start_button.isEnabled() and not self.panel.messages
-
     def _start(self) -> None:
         self.start_requested.emit(self.plan())
         self.accept()

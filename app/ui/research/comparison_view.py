@@ -69,9 +69,8 @@ def run_names(runs: list[str]) -> dict[str, str]:
 
 
 class ComparisonView(QWidget):
-    """Linked runs of one job and their agreement; ``agreement_shown`` carries the Agreement."""
+    """Linked runs of one job and their agreement; ``report_saved`` carries the report's path."""
 
-    agreement_shown = Signal(object)
     report_saved = Signal(str)
 
     def __init__(self, controller: JobsController, parent: QWidget | None = None) -> None:
@@ -210,7 +209,6 @@ class ComparisonView(QWidget):
         self.rows_view.resizeColumnsToContents()
         self.rows_title.setText(DISAGREE if rows else f"{DISAGREE}: none")
         self.chart.show_figure(partial(alpha_chart, agreement))
-        self.agreement_shown.emit(agreement)
 
     def _failed(self, error: BatchLabError) -> None:
         self.panel.show_messages("error", [error.message, error.hint])

@@ -83,10 +83,6 @@ class DisagreementsList(QWidget):
         self.field.blockSignals(False)
         self._field_changed()
 
-    def set_filter(self, field: str = ALL_FIELDS, label: str = ALL_LABELS) -> None:
-        self.field.setCurrentText(field)
-        self.label.setCurrentText(label)
-
     def _field_changed(self) -> None:
         field = self.field.currentText()
         labels: set[str] = set()

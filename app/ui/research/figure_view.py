@@ -37,7 +37,6 @@ class FigureView(QWidget):
     """Title, the rendered figure scaled to fit, and a save button; ``saved`` carries the path written."""
 
     saved = Signal(str)
-    shown = Signal()
 
     def __init__(self, title: str, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,7 +82,6 @@ class FigureView(QWidget):
         self._pixmap = QPixmap(str(path))
         self.save_button.setEnabled(not self._pixmap.isNull())
         self._fit()
-        self.shown.emit()
 
     def has_figure(self) -> bool:
         return not self._pixmap.isNull()

@@ -68,22 +68,6 @@ def validation_frame(fields: Mapping[str, Mapping[str, Any]], human: Mapping[str
     return pd.DataFrame(records, columns=columns).astype("str")
 
 
-def per_label_frame(result: Mapping[str, Any]) -> pd.DataFrame:
-    """Precision, recall, F1 and support for each label of one field."""
-    records = [
-        {
-            "Label": label,
-            "Precision": figure(scores.get("precision")),
-            "Recall": figure(scores.get("recall")),
-            "F1": figure(scores.get("f1")),
-            "Support": str(scores.get("support", "")),
-        }
-        for label, scores in (result.get("per_label") or {}).items()
-    ]
-    return pd.DataFrame(records, columns=["Label", "Precision", "Recall", "F1", "Support"]).astype("str")
-
-
-
 def agreement_frame(fields: Mapping[str, Mapping[str, Any]], rows_compared: int) -> pd.DataFrame:
     """Per field: Krippendorff's α across runs, its 95% interval, the share of rows all runs agree on, the reading."""
     records = [

@@ -188,10 +188,6 @@ class GoldPilotBox(QGroupBox):
         self._task.on_finished(while_alive(self, self._update)).on_finished(self._task.deleteLater).start()
         self._update()
 
-    def cancel(self) -> None:
-        if self.is_running():
-            self._task.cancel()
-
     def _done(self, validation: Any) -> None:
         self.status.setText(f"Trial on {validation.rows_compared:,} hand-coded rows finished.")
         self._show_last({"kind": "pilot", "at": "just now", "result": validation.to_json()})

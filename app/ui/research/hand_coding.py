@@ -244,9 +244,6 @@ class HandCodingPanel(QWidget):
         task.on_done(while_alive(self, saved)).on_error(while_alive(self, self._failed))
         task.on_finished(while_alive(self, finished)).on_finished(task.deleteLater).start()
 
-    def is_saving(self) -> bool:
-        return self._saving or bool(self._unsaved)
-
     def back(self) -> None:
         if self.position > 0:
             self.position -= 1

@@ -24,7 +24,6 @@ class JobImporter(QObject):
     """Imports files into the job history; ``imported`` carries the job id once the controller knows it."""
 
     imported = Signal(str)
-    failed = Signal(object)  # BatchLabError
 
     def __init__(self, controller: JobsController, parent: QWidget) -> None:
         super().__init__(parent)
@@ -82,5 +81,4 @@ class JobImporter(QObject):
             self.imported.emit(job_id)
 
     def _failed(self, error: BatchLabError) -> None:
-        self.failed.emit(error)
         show_error(self.window, error)

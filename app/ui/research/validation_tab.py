@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -63,9 +63,7 @@ def summary_text(validation: Any) -> str:
 
 
 class ValidationTab(QWidget):
-    """Validate a job against its gold labels and show every figure; ``validated`` carries the result."""
-
-    validated = Signal(object)
+    """Validate a job against its gold labels and show every figure."""
 
     def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -201,9 +199,6 @@ class ValidationTab(QWidget):
         if self._again:
             self.validate()
 
-    def is_busy(self) -> bool:
-        return self._running
-
     def _failed(self, error: BatchLabError) -> None:
         self.panel.show_messages("error", [error.message, error.hint])
 
@@ -227,7 +222,6 @@ class ValidationTab(QWidget):
         self.figure_field.addItems([n for n, r in validation.fields.items() if r.get("type") in LABELLED])
         self.figure_field.blockSignals(False)
         self._show_figures(self.figure_field.currentText())
-        self.validated.emit(validation)
 
     def _show_figures(self, name: str) -> None:
         from app.core.research.figures import confusion_figure, f1_figure  # matplotlib: loaded when first drawn
