@@ -50,15 +50,13 @@ def map_answer(
         reason = "the answer did not contain the list of results"
         return [RowOutcome(r, "invalid", reason) for r in row_ids], []
     expected = set(row_ids)
-    # A model may drop spaces around an ID it copies; accept that only where it is unambiguous.
-    stripped: dict[str, str | None] = {}
-    for r in row_ids:
-        stripped[r.strip()] = None if r.strip() in stripped else r
+    stripped: dict[str, str | None] | None = None  # built only when an id does not match as sent
     outcomes: dict[str, RowOutcome] = {}
     anomalies: list[Anomaly] = []
     for item in items:
         claimed = item_id(item)
         if claimed is not None and claimed not in expected:
+            stripped = stripped if stripped is not None else _by_stripped_id(row_ids)
             claimed = stripped.get(claimed.strip()) or claimed
         if claimed is None:
             anomalies.append(Anomaly("no_id", f"an answer item had no row id: {str(item)[:200]}"))
@@ -70,6 +68,14 @@ def map_answer(
             outcomes[claimed] = _judge(fields, claimed, item, (ROW_ID_KEY,))
     missing = "the model's answer left this row out"
     return [outcomes.get(r) or RowOutcome(r, "missing", missing) for r in row_ids], anomalies
+
+
+def _by_stripped_id(row_ids: list[str]) -> dict[str, str | None]:
+    """A model may drop spaces around an ID it copies; accept that only where it is unambiguous (None)."""
+    stripped: dict[str, str | None] = {}
+    for r in row_ids:
+        stripped[r.strip()] = None if r.strip() in stripped else r
+    return stripped
 
 
 def _judge(fields: list[FieldSpec], row_id: str, data: Any, extra: tuple[str, ...]) -> RowOutcome:
