@@ -84,6 +84,7 @@ class ComparisonDialog(QDialog):
         self.runs = QSpinBox()
         self.runs.setRange(1, 20)
         self.runs.setValue(3)
+        self.runs.setMaximumWidth(90)
         self.provider = QComboBox()
         for provider in PROVIDERS:
             self.provider.addItem(LABELS.get(provider, provider), provider)
@@ -139,7 +140,8 @@ class ComparisonDialog(QDialog):
                               "how stable the coding is."))
         layout.addLayout(kinds)
         layout.addLayout(form)
-        layout.addWidget(self.wording, 1)
+        layout.addWidget(self.wording, 10)
+        layout.addStretch(1)  # takes the room of the instructions when they are hidden
         layout.addWidget(self.cost)
         layout.addWidget(self.panel)
         layout.addWidget(buttons)
@@ -180,7 +182,11 @@ class ComparisonDialog(QDialog):
         provider = self.provider.currentData()
         self.model.blockSignals(True)
         self.model.clear()
-        self.model.addItems(default_models(provider))
+        models = default_models(provider)
+        self.model.addItems(models)
+        other = next((m for m in models if m != self.spec.model), None)  # "another" model, where there is one
+        if other:
+            self.model.setCurrentText(other)
         self.model.blockSignals(False)
         self._changed()
 
