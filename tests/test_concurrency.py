@@ -74,8 +74,13 @@ def test_second_process_during_a_step_sends_nothing_twice(sim: SimulatedService,
         while not Path(f"{release}.reached").exists():
             assert first.poll() is None and time.monotonic() < deadline, first.communicate()
             time.sleep(0.05)
-        for args in (["status"], ["status", "--no-refresh"], ["resume"]):  # each runs to its end meanwhile
-            assert_plain(subprocess.run(command(args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60))
+        others = [  # side by side, each to its end, while the first process holds the job
+            subprocess.Popen(command(args), cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for args in (["status"], ["status", "--no-refresh"], ["resume"])
+        ]
+        for other in others:
+            out, err = other.communicate(timeout=60)
+            assert_plain(subprocess.CompletedProcess(other.args, other.returncode, out, err))
         assert first.poll() is None  # the first process still holds the job
         release.touch()
         out, err = first.communicate(timeout=90)
