@@ -85,6 +85,7 @@ class JobDetail(QWidget):
         back.clicked.connect(self.back_requested)
         self.title = QLabel()
         self.title.setObjectName("pageTitle")
+        self.title.setWordWrap(True)  # a long job name wraps instead of being cut off
         self.state = QLabel()
         self.state.setObjectName("stateChip")
         self.message = QLabel()
@@ -242,7 +243,7 @@ class JobDetail(QWidget):
             + f" · cost {cost_text(job)}"
         )
         self.rows_view.show_counts(job)
-        self.retry_button.setEnabled(can_retry(job))
+        self.retry_button.setEnabled(can_retry(self._controller, job))
         self.cancel_button.setEnabled(can_cancel(job))
         self.export_button.setEnabled(job.state != "preparing")
         self._load_events()

@@ -56,9 +56,11 @@ def can_cancel(job: JobSummary) -> bool:
     return not job.finished and job.state != "cancelling"
 
 
-def can_retry(job: JobSummary) -> bool:
-    """Finished with rows that were not coded (the engine decides which of them go out again)."""
-    return job.finished and any(n for status, n in job.status_counts.items() if status not in ("coded", "pending"))
+def can_retry(controller: JobsController, job: JobSummary) -> bool:
+    """Finished with rows the engine would send again (blank texts are never sent, so they do not count)."""
+    if not job.finished or not any(n for status, n in job.status_counts.items() if status not in ("coded", "pending")):
+        return False
+    return bool(controller.engine.store.row_ids_to_retry(job.id))
 
 
 def can_delete(job: JobSummary) -> bool:
@@ -255,7 +257,7 @@ class JobsView(QWidget):
         enabled = {
             "open": job is not None,
             "cancel": job is not None and can_cancel(job),
-            "retry": job is not None and can_retry(job),
+            "retry": job is not None and can_retry(self._controller, job),
             "resume": problem is not None,
             "duplicate": job is not None,
             "export": job is not None and job.state != "preparing",

@@ -265,6 +265,7 @@ class MainWindow(QMainWindow):
         """Write the request files with a cancellable progress window, then follow the job."""
         progress = QProgressDialog("Writing the request files…", "Cancel", 0, 0, self)
         progress.setWindowTitle("Submitting")
+        progress.setMinimumWidth(420)  # room for the whole title and message
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(400)
         progress.setAutoClose(False)

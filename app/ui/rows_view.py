@@ -36,7 +36,7 @@ from app.core.spec import JobSpec
 from app.ui.common import while_alive
 from app.ui.jobs_controller import JobsController
 from app.ui.models.jobs_model import money
-from app.ui.models.rows_model import ROW_ROLE, STATUS_LABELS, RowsModel, show_value
+from app.ui.models.rows_model import ROW_ROLE, STATUS_LABELS, RowsModel, show_value, status_label
 from app.ui.tasks import Task
 
 _NO_RAW = "No answer from the provider is stored for this row (it was not sent, or nothing came back)."
@@ -309,7 +309,7 @@ class RowsView(QWidget):
             self._clear_row()
             return
         where = f"Row {row.sheet_row}" if row.sheet_row is not None else f"Row ID {row.row_id}"
-        self.row_title.setText(f"{where} — {STATUS_LABELS.get(row.status, row.status)}")
+        self.row_title.setText(f"{where} — {status_label(row)}")
         self.answer.setText(_answer_html(row, [f.name for f in self.rows_model.rows.spec.fields]
                                          if self.rows_model.rows else []))
         self.raw.clear()

@@ -18,6 +18,15 @@ from app.core.errors import BatchLabError, CancelledError
 from app.ui.dialogs import record_bug
 
 
+def _emit(signal: Any, *args: Any) -> None:
+    """Report to the UI thread; if the receiving side was already destroyed (the window closed while
+    the work ran, say), there is nobody left to tell, and that is not an error."""
+    try:
+        signal.emit(*args)
+    except RuntimeError:  # "Signal source has been deleted"
+        pass
+
+
 class TaskContext:
     """What running work sees: a progress reporter and a cancel flag."""
 
@@ -26,10 +35,10 @@ class TaskContext:
         self.cancelled = False
 
     def progress(self, done: int, total: int) -> None:
-        self._signals.progress.emit(int(done), int(total))
+        _emit(self._signals.progress, int(done), int(total))
 
     def message(self, text: str) -> None:
-        self._signals.message.emit(text)
+        _emit(self._signals.message, text)
 
     def should_cancel(self) -> bool:
         return self.cancelled
@@ -53,18 +62,18 @@ class _Runnable(QRunnable):
         try:
             result = task.work(task.context)
         except BatchLabError as exc:
-            task.signals.failed.emit(exc)
+            _emit(task.signals.failed, exc)
         except Exception as exc:  # an unexpected bug: keep the app alive, log it, say it plainly
             log = record_bug(type(exc), exc, exc.__traceback__)
             wrapped = BatchLabError(
                 f"An unexpected error stopped this task ({exc.__class__.__name__}).",
                 f"Nothing was lost. Try again; if it happens again, please report it with {log}.",
             )
-            task.signals.failed.emit(wrapped)
+            _emit(task.signals.failed, wrapped)
         else:
-            task.signals.done.emit(result)
+            _emit(task.signals.done, result)
         finally:
-            task.signals.finished.emit()
+            _emit(task.signals.finished)
 
 
 class Task(QObject):

@@ -359,14 +359,34 @@ def test_sending_texts_needs_consent_once_per_provider(qtbot, wizard: NewJobWiza
         wizard.submit()
     review.consent_check.click()
     assert review.submit_button.isEnabled()
-    assert settings().value(consent_key("openai"), type=bool)
+    assert settings().value(consent_key("openai", None, review.spec.data), type=bool)
     qtbot.waitUntil(lambda: review.manifest is not None, timeout=WAIT)
 
     again = NewJobWizard(keys)
     qtbot.addWidget(again)
     again.review_page.refresh(review.spec, review.table, [])
-    assert again.review_page.consent_check.isChecked()
+    assert again.review_page.consent_check.isChecked()  # the same data to the same provider
+    other = JobSpec(**{**review.spec.__dict__, "data": review.spec.data.with_name("other.csv")})
+    again.review_page.refresh(other, review.table, [])
+    assert not again.review_page.consent_check.isChecked()  # another dataset: asked again
     again.cancel_work()
+
+
+def test_submit_needs_a_key_and_says_so(qtbot, wizard: NewJobWizard, keys: KeyStore) -> None:  # noqa: ANN001
+    fill_until_review(qtbot, wizard)
+    wizard.back()
+    wizard.model_page.set_provider("openai")
+    wizard.next()
+    review = wizard.review_page
+    review.consent_check.setChecked(True)
+    assert not review.submit_button.isEnabled()
+    assert "No API key is set for OpenAI" in review.submit_reason.text()
+    with qtbot.assertNotEmitted(wizard.submit_requested):
+        wizard.submit()
+    keys.set("openai", "sk-test-0000000000000000000000")
+    wizard.back()
+    wizard.next()
+    assert review.submit_button.isEnabled()
 
 
 def test_dropping_a_file_loads_it(qtbot, wizard: NewJobWizard) -> None:

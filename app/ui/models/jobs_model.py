@@ -98,6 +98,9 @@ def progress_text(job: JobSummary) -> str:
 
 
 def progress_value(job: JobSummary) -> float:
+    """The bar's fill (0..1); a job that was stopped shows how much of it got coded, not that it ended."""
+    if job.state in ("cancelled", "failed"):
+        return job.status_counts.get("coded", 0) / job.rows_total if job.rows_total else 0.0
     if job.finished or not job.provider_total:
         return job.progress
     return (job.provider_done + job.provider_failed) / job.provider_total

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from app.core.results.row_query import JobRows, RowQuery, RowView
+from app.core.run.jobs import BLANK_REASON
 
 PAGE = 200
 _KEPT_PAGES = 32
@@ -47,6 +48,17 @@ STATUS_COLOURS = {
     "missing": QColor("#b54708"),
     "pending": QColor("#667085"),
 }
+#: A blank text is not an invalid answer: nothing was sent, so there is nothing to fix or retry.
+BLANK_LABEL = "Blank text"
+_BLANK_COLOUR = QColor("#667085")
+
+
+def status_label(row: RowView) -> str:
+    return BLANK_LABEL if _is_blank(row) else STATUS_LABELS.get(row.status, row.status)
+
+
+def _is_blank(row: RowView) -> bool:
+    return row.status == "invalid" and row.reason == BLANK_REASON
 
 
 def show_value(value: Any) -> str:
@@ -132,7 +144,7 @@ class RowsModel(QAbstractTableModel):
         if self._id_column:
             columns.append(Column(self._id_column, "id", lambda r: r.row_id))
         columns += [
-            Column("Status", "status", lambda r: STATUS_LABELS.get(r.status, r.status)),
+            Column("Status", "status", status_label),
             Column("Text", "text", lambda r: "…" if r.text is None else " ".join(r.text.split())),
         ]
         columns += [Column(name, name, lambda r, n=name: show_value(r.values.get(n))) for name in self._fields]
@@ -180,7 +192,9 @@ class RowsModel(QAbstractTableModel):
         if role == ROW_ROLE:
             return row
         if role == Qt.ItemDataRole.ForegroundRole:
-            return STATUS_COLOURS.get(row.status) if column.sort == "status" else None
+            if column.sort != "status":
+                return None
+            return _BLANK_COLOUR if _is_blank(row) else STATUS_COLOURS.get(row.status)
         if role == Qt.ItemDataRole.ToolTipRole and column.sort == "text":
             return row.text
         return column.cell(row)

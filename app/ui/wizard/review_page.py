@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -33,7 +35,7 @@ from app.core.errors import BatchLabError
 from app.core.build.estimate import estimate
 from app.core.keys import KeyStore
 from app.core.build.prepare import preview_requests
-from app.core.run.providers import LABELS
+from app.core.run.providers import LABELS, key_account
 from app.core.spec import JobSpec
 from app.ui.common import (
     MessagePanel,
@@ -56,11 +58,12 @@ EXPECT = (
 )
 
 
-def consent_key(provider: str, base_url: str | None = None) -> str:
-    """The QSettings key remembering that the person agreed to send texts to this provider."""
-    if provider == "compatible":
-        return f"consent/compatible/{(base_url or '').strip().lower()}"
-    return f"consent/{provider}"
+def consent_key(provider: str, base_url: str | None = None, data: Path | None = None) -> str:
+    """The QSettings key remembering that the person agreed to send *this data file's* texts to this
+    provider: agreeing for one dataset says nothing about the next."""
+    where = provider if provider != "compatible" else f"compatible/{(base_url or '').strip().lower()}"
+    dataset = hashlib.sha256(str(Path(data).absolute()).encode()).hexdigest()[:16] if data else "any"
+    return f"consent/{where}/{dataset}"
 
 
 def recipient(provider: str, base_url: str | None = None) -> str:
@@ -326,14 +329,21 @@ class ReviewPage(QWidget):
         spec, table = self.spec, self.table
         assert spec is not None and table is not None
         rows = len(table)
-        requests = math.ceil(rows / spec.rows_per_request)
         names = ", ".join(f.name for f in spec.fields)
         where = LABELS.get(spec.provider, spec.provider)
+        manifest = self.manifest
+        if manifest is None:  # until the estimate says exactly (it leaves out blank texts)
+            requests = math.ceil(rows / spec.rows_per_request)
+            per = f"{spec.rows_per_request} row{'s' if spec.rows_per_request != 1 else ''}"
+            how = f"With {per} per request, that is about {plural(requests, 'request')}."
+        else:
+            sent = manifest.get("rows_sent", rows)
+            how = f"{plural(sent, 'row')} go out in {plural(manifest.get('requests', 0), 'request')}"
+            left = rows - sent
+            how += f"; {plural(left, 'row')} with a blank text {'is' if left == 1 else 'are'} left out." if left else "."
         self.summary_label.setText(
             f"<b>{plural(rows, 'row')}</b> of {table.path.name} will be coded by <b>{where}</b> "
-            f"({spec.model}) into {plural(len(spec.fields), 'field')}: {names}. "
-            f"With {spec.rows_per_request} row{'s' if spec.rows_per_request != 1 else ''} per request, "
-            f"that is about {plural(requests, 'request')}."
+            f"({spec.model}) into {plural(len(spec.fields), 'field')}: {names}. {how}"
         )
 
     # ---- background work: preview and estimate ---------------------------------------------
@@ -394,6 +404,7 @@ class ReviewPage(QWidget):
         if generation != self._generation:
             return
         self.manifest = manifest
+        self._show_summary()
         self.estimate_progress.hide()
         cost, tokens = manifest.get("cost", {}), manifest.get("tokens", {})
         currency = cost.get("currency", "USD")
@@ -463,14 +474,20 @@ class ReviewPage(QWidget):
         )
         self.consent_check.blockSignals(True)
         self.consent_check.setText(f"I understand my texts will be sent to {who}")
-        self.consent_check.setChecked(bool(settings().value(consent_key(provider, spec.base_url), False, type=bool)))  # type: ignore[union-attr]
+        self.consent_check.setChecked(bool(settings().value(consent_key(provider, spec.base_url, spec.data), False, type=bool)))  # type: ignore[union-attr]
         self.consent_check.blockSignals(False)
 
     def _consent_toggled(self, checked: bool) -> None:
         if self.spec is not None:
-            settings().setValue(consent_key(self.spec.provider, self.spec.base_url), checked)
+            settings().setValue(consent_key(self.spec.provider, self.spec.base_url, self.spec.data), checked)
         self._update_actions()
         self.changed.emit()
+
+    def key_missing(self) -> bool:
+        """The provider needs an API key and none is saved (submitting would only wait for one)."""
+        spec = self.spec
+        account = key_account(spec.provider, spec.base_url) if spec is not None else None
+        return account is not None and self.keys.get(account) is None
 
     def consent_given(self) -> bool:
         spec = self.spec
@@ -564,15 +581,19 @@ class ReviewPage(QWidget):
         spec = self.spec
         ready = spec is not None and self.table is not None
         consent = self.consent_given()
-        self.pilot_button.setEnabled(ready and consent and not self.is_piloting())
-        self.gold_pilot.set_allowed(ready and consent)
-        self.submit_button.setEnabled(ready and consent)
+        keyless = self.key_missing()
+        self.pilot_button.setEnabled(ready and consent and not keyless and not self.is_piloting())
+        self.gold_pilot.set_allowed(ready and consent and not keyless)
+        self.submit_button.setEnabled(ready and consent and not keyless)
         if spec is not None:
             self.submit_button.setText(f"Submit the batch to {LABELS.get(spec.provider, spec.provider)}")
         else:
             self.submit_button.setText("Submit")
         if not ready:
             reason = "Complete the steps above first."
+        elif keyless:
+            who = LABELS.get(spec.provider, spec.provider)  # type: ignore[union-attr]
+            reason = f"No API key is set for {who}: add it in step 4 (Model) or under Settings, then submit."
         elif not consent:
             reason = "Tick “I understand my texts will be sent …” above to try rows or submit."
         else:

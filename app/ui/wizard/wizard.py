@@ -346,7 +346,8 @@ class NewJobWizard(QWidget):
         """Emit ``submit_requested(spec, table)`` when the job is complete and the person agreed."""
         spec = self.current_spec()
         table = self.table
-        if spec is None or table is None or not self.review_page.consent_given():
+        review = self.review_page
+        if spec is None or table is None or not review.consent_given() or review.key_missing():
             return
         self.model_page.remember()
         self.submit_requested.emit(spec, table)
