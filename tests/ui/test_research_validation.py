@@ -135,7 +135,8 @@ def test_hand_coding_then_validating_the_demo_job_through_the_screens(  # noqa: 
     dialog = next(d for d in tab.findChildren(DisagreementDialog) if d.isVisible())
     assert dialog.values["Gold"] == sentiment_of(row_id)
     assert dialog.values["Model"] == coded[row_id].values["sentiment"]
-    assert dialog.windowTitle() == f"Row {row_id} — sentiment"
+    row_number = next(i for i, r in enumerate(STARS, start=2) if r == row_id)  # the header is row 1
+    assert dialog.windowTitle() == f"Row {row_id} (row {row_number} of the data file) — sentiment"
     dialog.close()
 
     # The confusion matrix, saved as PNG and SVG; the gold labels as CSV

@@ -127,7 +127,8 @@ class DisagreementDialog(QDialog):
     def __init__(self, item: dict[str, Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("disagreementDialog")
-        self.setWindowTitle(f"Row {item['row_id']} — {item['field']}")
+        where = f" (row {item['row']} of the data file)" if item.get("row") else ""
+        self.setWindowTitle(f"Row {item['row_id']}{where} — {item['field']}")
         self.resize(560, 420)
         text = QPlainTextEdit(str(item.get("text") or ""))
         text.setReadOnly(True)
