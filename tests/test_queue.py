@@ -44,7 +44,7 @@ def test_the_job_waits_for_the_queue_within_its_budget(sim: SimulatedService, tm
     engine = Engine(tmp_path / "home", poll_interval=0.01, queue_tokens=1)
     job_id = engine.create_job(make_spec(tmp_path, rows=12))
     engine.advance(job_id)
-    assert "waiting for the provider's queue (1 of 3 batches submitted)" in engine.job(job_id).message
+    assert engine.job(job_id).message == "Waiting for the provider's queue (1 of 3 batches submitted)"
     assert sim.stats()["openai_batches"] == 1
     job = engine.run(job_id)
     assert job.status_counts["coded"] == 12 and sim.stats()["openai_batches"] == 3

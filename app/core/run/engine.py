@@ -294,7 +294,7 @@ class Engine:
         label = LABELS.get(spec.provider, spec.provider)
         current = [b for b in batches if b["attempt"] == self._row(job_id)["attempt"]]
         if QUEUED in outcomes:
-            return f"Waiting for {label}: " + SubmitQueue.progress(current)
+            return SubmitQueue.progress(current)
         summary = self.job(job_id)
         if summary.provider_done + summary.provider_failed == 0 and spec.provider == "anthropic":
             # Anthropic counts requests only as they end (often all at once): no misleading "0 of N".

@@ -85,6 +85,6 @@ class SubmitQueue:
 
     @staticmethod
     def progress(batches: list[Any]) -> str:
-        """"waiting for the provider's queue (2 of 5 batches submitted)"."""
+        """"Waiting for the provider's queue (2 of 5 batches submitted)"."""
         submitted = sum(1 for b in batches if b["provider_batch_id"] or b["state"] in ("parsed", "ended", "downloaded"))
-        return f"waiting for the provider's queue ({submitted} of {len(batches)} batches submitted)"
+        return f"Waiting for the provider's queue ({submitted} of {len(batches)} batches submitted)"
