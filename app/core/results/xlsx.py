@@ -1,9 +1,9 @@
 """A small streaming .xlsx writer: one sheet of texts and numbers, a bold header row kept in view.
 
 General-purpose writers spend tens of microseconds per cell (XlsxWriter's constant-memory mode
-took 3.2 s per 20,000 rows on the development machine, about 30 s for 200,000); an export needs no formats per
-cell, no formulas and no shared strings, so the sheet's XML is written here directly, a row at a
-time, and compressed as it goes. The parts follow ECMA-376 (Office Open XML) SpreadsheetML: texts
+took 3.2 s per 20,000 rows on the development machine, about 30 s for 200,000). An export needs
+no formats per cell, no formulas and no shared strings, so the sheet's XML is written here
+directly, a row at a time, and compressed as it goes. The parts follow ECMA-376 (Office Open XML) SpreadsheetML: texts
 are inline strings, so nothing a text holds can become a formula, a number or a link. Cells must
 already be XML-safe (see :func:`app.core.results.cells.fit_for_excel`).
 """
