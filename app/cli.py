@@ -45,12 +45,13 @@ def summarise_manifest(manifest: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _load_spec(path: str) -> Any:
-    """Load a spec and print the settings that are allowed but most likely not meant."""
+def _load_spec(path: str, warn: bool = True) -> Any:
+    """Load a spec; with ``warn``, print the settings that are allowed but most likely not meant
+    (``prepare`` leaves that to the manifest's warnings, which the preview shows too)."""
     from app.core.spec import load_spec, spec_warnings
 
     spec = load_spec(Path(path))
-    for warning in spec_warnings(spec):
+    for warning in spec_warnings(spec) if warn else []:
         print(f"Warning: {warning}", file=sys.stderr)
     return spec
 
@@ -60,7 +61,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     from app.core.paths import check_output_folder
 
     out = check_output_folder(Path(args.out), "the --out folder")
-    spec = _load_spec(args.spec)
+    spec = _load_spec(args.spec, warn=False)
     prepared = prepare(spec, out, progress=_progress_printer("Building requests"))
     print(summarise_manifest(prepared.manifest))
     print(f"Wrote {len(prepared.files)} request file(s) and manifest.json to {prepared.folder}")

@@ -34,7 +34,7 @@ from app.core.data.stream import FileRows, TableRows, rows_of
 from app.core.errors import CancelledError, DataError, SpecError
 from app.core.build.pricing import describe_missing_price, job_cost, model_limits
 from app.core.build.requests import OVERHEAD_TARGET, RequestBuilder, RowInput, output_tokens_per_row
-from app.core.spec import JobSpec
+from app.core.spec import JobSpec, spec_warnings
 from app.core.build.template import check_placeholders, parse_template, placeholders
 from app.core.build.tokens import token_counter
 
@@ -424,7 +424,7 @@ def prepare(
         "bytes": sum(f.bytes for f in writer.files),
         **_estimate(spec, builder, tally, done, len(writer.files)),
         "notes": builder.notes,
-        "warnings": _fit_warnings(spec, builder, tally),
+        "warnings": spec_warnings(spec) + _fit_warnings(spec, builder, tally),  # shown in the preview and by the CLI
     }
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return Prepared(out_dir, manifest, [f.path for f in writer.files])
