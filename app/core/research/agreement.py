@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import orjson
 
 from app.core.errors import JobError
 from app.core.research.stats import (
@@ -78,6 +79,14 @@ def _normalised(kind: str, value: Any) -> Any:
     if kind == "text":
         return " ".join(str(value).split()).casefold()
     return value
+
+
+def _column(spec: FieldSpec, values: RunValues, rows: list[str]) -> list[Any]:
+    """One run's normalised answers to a field for ``rows`` (categories and yes/no compare as they are)."""
+    name = spec.name
+    if spec.type in ("category", "boolean"):
+        return [values[r].get(name) for r in rows]
+    return [_normalised(spec.type, values[r].get(name)) for r in rows]
 
 
 # ---- α as sums over units, so a thousand bootstrap resamples are a few matrix products ------------------
@@ -189,7 +198,7 @@ def agreement_of(fields: list[FieldSpec], runs: dict[str, RunValues], *, resampl
     common = [r for r in first if all(r in runs[other] for other in ids[1:])]
     result = Agreement(ids, len(common), {}, rows_coded={run: len(values) for run, values in runs.items()})
     result.rows = {r: {} for r in common}
-    matrices = {f.name: [[_normalised(f.type, runs[run][r].get(f.name)) for r in common] for run in ids] for f in fields}
+    matrices = {f.name: [_column(f, runs[run], common) for run in ids] for f in fields}
     targets = {
         (f.name, label): target
         for f in fields if common
@@ -238,7 +247,7 @@ def _rows_agreement(result: Agreement, spec: FieldSpec, matrix: list[list[Any]],
 
 def _coded_values(engine: Engine, job_id: str) -> RunValues:
     query = "SELECT row_id, values_json FROM rows WHERE job_id = ? AND status = 'coded' ORDER BY position"
-    return {r[0]: json.loads(r[1]) if r[1] else {} for r in engine.store.db.execute(query, (job_id,))}
+    return {r[0]: orjson.loads(r[1]) if r[1] else {} for r in engine.store.db.execute(query, (job_id,))}
 
 
 def run_agreement(engine: Engine, job_ids: list[str], *, resamples: int = 1000, seed: int = 0) -> Agreement:

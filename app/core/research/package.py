@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from app.core.errors import ImportFileError, JobError
 from app.core.research.links import add_link, link_of, mark_read_only
 
@@ -187,7 +189,7 @@ def write_package(engine: Engine, job_id: str, out: Path, *, with_data: bool = F
         for member in family:
             prefix = "" if member == job_id else f"runs/{member}/"
             for table, records in _history(engine, member).items():
-                writer.add(f"{prefix}history/{table}.json", json.dumps(records, ensure_ascii=False, default=str).encode())
+                writer.add(f"{prefix}history/{table}.json", orjson.dumps(records, default=str))
         for done, (name, path) in enumerate(files, start=11):
             writer.add_file(name, path)
             if progress:
@@ -276,7 +278,7 @@ def import_package(engine: Engine, path: Path) -> str:
                 prefix = "" if old == meta["job_id"] else f"runs/{old}/"
                 _extract(archive, [n for n in names if n.startswith(f"{prefix}job/")], f"{prefix}job/", folders[old])
                 history = {
-                    n.removeprefix(f"{prefix}history/").removesuffix(".json"): json.loads(archive.read(n))
+                    n.removeprefix(f"{prefix}history/").removesuffix(".json"): orjson.loads(archive.read(n))
                     for n in names
                     if n.startswith(f"{prefix}history/") and n != "history/package.json"
                 }
