@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.core.data import Table
@@ -99,17 +99,14 @@ class GoldPilotBox(QGroupBox):
         self.last = QLabel()
         self.last.setObjectName("lastValidation")
         self.last.setWordWrap(True)
-        self.button = QPushButton("Try on the development rows")
+        self.button = QPushButton("Try on hand-coded rows")
         self.button.setObjectName("pilotOnGold")
         self.button.clicked.connect(self.run)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
         self.error = MessagePanel()
         row = QHBoxLayout()
-        row.addWidget(self.button)
-        row.addWidget(self.status, 1)
+        row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.last, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.last)
         layout.addLayout(row)
         layout.addWidget(self.error)
         self.hide()
@@ -143,23 +140,24 @@ class GoldPilotBox(QGroupBox):
         self.setVisible(source is not None or last is not None)
         self._show_last(last)
         if source is not None:
-            self.status.setText(
+            self.button.setToolTip(
                 f"Sends the {len(source.dev_rows):,} development rows hand-coded in “{source.job_name}” now "
-                "(normal prices) and compares the answers with the hand coding. The test rows are kept for the final check."
+                "(normal prices) and compares the answers with the hand coding. The test rows are kept for the "
+                "final check."
             )
         self._update()
 
     def _show_last(self, last: dict[str, Any] | None) -> None:
         if last is None:
-            self.last.setText("These instructions have not been checked against hand-coded rows yet.")
+            self.last.setText("These instructions have not been checked against your hand-coded rows yet.")
             return
         result = last["result"]
         where = "a trial on" if last["kind"] == "pilot" else "the full job, on"
         at = last["at"]
         at = f"{at[:16].replace('T', ' ')} UTC" if "T" in at else at
         self.last.setText(
-            f"<b>Last check of these instructions</b> ({where} {result.get('rows_compared', 0):,} hand-coded rows, "
-            f"{at}): {headline(result.get('fields', {}))}."
+            f"<b>Last check</b> ({where} {result.get('rows_compared', 0):,} hand-coded rows, {at}): "
+            f"{headline(result.get('fields', {}))}."
         )
 
     def _update(self) -> None:
@@ -174,7 +172,7 @@ class GoldPilotBox(QGroupBox):
         if spec is None or table is None or source is None:
             return
         self.error.clear()
-        self.status.setText(f"Sending {len(source.dev_rows):,} rows…")
+        self.last.setText(f"Sending {len(source.dev_rows):,} hand-coded development rows…")
 
         def work(context: TaskContext) -> Any:
             store = GoldStore(Store(database_path()))
@@ -189,10 +187,9 @@ class GoldPilotBox(QGroupBox):
         self._update()
 
     def _done(self, validation: Any) -> None:
-        self.status.setText(f"Trial on {validation.rows_compared:,} hand-coded rows finished.")
         self._show_last({"kind": "pilot", "at": "just now", "result": validation.to_json()})
         self.validated.emit(validation)
 
     def _failed(self, error: BatchLabError) -> None:
-        self.status.setText("The trial did not run.")
+        self.last.setText("The trial did not run.")
         self.error.show_messages("error", [error.message, error.hint])

@@ -35,7 +35,8 @@ def _gold_sentiment(stars: str) -> str:
 
 
 def shoot_research(window: MainWindow, job_id: str, shoot: Shoot, wait: Wait, size: tuple[int, int]) -> None:
-    """Screens 10–13: hand coding, the Validation tab, the Comparison tab and the methods report."""
+    """Screens 10–14: hand coding, the Validation tab, the Comparison tab, the methods report, and the
+    Review step's check of the instructions on the hand-coded development rows."""
     window.open_job(job_id)
     detail = window.job_detail
     research = detail.research
@@ -99,3 +100,15 @@ def shoot_research(window: MainWindow, job_id: str, shoot: Shoot, wait: Wait, si
         shoot(browser, "13-report")
         browser.close()
         browser.deleteLater()
+
+    # The same instructions in a new job: the Review step pilots them on the development rows
+    window.duplicate(engine.spec(job_id))
+    wizard = window.wizard
+    wait(lambda: wizard.table is not None and not wizard.is_busy())
+    wizard.go_to(4)
+    box = wizard.review_page.gold_pilot
+    wait(lambda: box.source is not None and box.button.isEnabled())
+    box.run()
+    wait(lambda: not box.is_running() and "a trial on" in box.last.text())
+    wait(lambda: not wizard.is_busy())
+    shoot(window, "14-review-gold-check")
