@@ -97,6 +97,8 @@ class RowsView(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.textChanged.connect(lambda _text: self._search_timer.start())
         self.field_combo = QComboBox()
+        self.field_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.field_combo.setMinimumContentsLength(len(_ANY_FIELD))
         self.field_combo.setToolTip("Show only rows where this field has the value chosen beside it.")
         self.field_combo.activated.connect(self._field_chosen)
         self.value_combo = QComboBox()
@@ -148,6 +150,7 @@ class RowsView(QWidget):
         answer_scroll.setWidgetResizable(True)
         answer_scroll.setFrameShape(QFrame.Shape.NoFrame)
         answer_scroll.setWidget(self.answer)
+        answer_scroll.setMinimumWidth(260)
 
         self.raw_button = QPushButton("Show raw response")
         self.raw_button.setEnabled(False)
@@ -171,6 +174,7 @@ class RowsView(QWidget):
         self.panel_splitter.addWidget(raw_box)
         self.panel_splitter.setStretchFactor(0, 1)
         self.panel_splitter.setStretchFactor(1, 1)
+        self.panel_splitter.setSizes([1, 1])  # half and half to start with; the handle moves
         panel = QFrame()
         panel.setObjectName("rowPanel")
         layout = QVBoxLayout(panel)

@@ -73,6 +73,28 @@ def _settle(delay: float = 0.15) -> None:
         time.sleep(0.01)
 
 
+def _shoot_export_and_smallest(window: QWidget, job_id: str, shoot: Callable[[QWidget, str], None]) -> None:
+    """The export dialog, then the busiest screens again at the window's minimum size (nothing may be cut off)."""
+    from app.ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(window.controller, job_id, window)  # type: ignore[attr-defined]
+    dialog.show()
+    shoot(dialog, "export-dialog")
+    dialog.close()
+    dialog.deleteLater()
+    size = window.size()
+    window.resize(window.minimumSize())
+    wizard = window.wizard  # type: ignore[attr-defined]
+    window.show_page("new")  # type: ignore[attr-defined]
+    for index, name in ((0, "1-data"), (4, "5-review")):
+        wizard.go_to(index)
+        shoot(window, f"min-{name}")
+    window.open_job(job_id)  # type: ignore[attr-defined]
+    window.job_detail.rows_view.rows.selectRow(1)  # type: ignore[attr-defined]
+    shoot(window, "min-7-job-rows")
+    window.resize(size)
+
+
 def render_screenshots(out_dir: Path) -> list[Path]:
     """Render each wizard step, the jobs list, a finished job's rows and settings, and Settings to PNG."""
     from app.core.run.engine import Engine
@@ -137,6 +159,7 @@ def render_screenshots(out_dir: Path) -> list[Path]:
 
             window.show_page("settings")
             shoot(window, "9-settings")
+            _shoot_export_and_smallest(window, job_id, shoot)
             shoot_research(window, job_id, shoot, _wait, _SIZE)
         finally:
             controller.shutdown()

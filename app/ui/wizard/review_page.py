@@ -218,9 +218,8 @@ class ReviewPage(QWidget):
         font.setBold(True)
         self.submit_button.setFont(font)
         self.submit_button.clicked.connect(self.submit_clicked)
-        column.addWidget(self.submit_button)
         self.submit_reason = hint("")
-        column.addWidget(self.submit_reason)
+        # the wizard shows both in its footer, so Submit is in view at any window size
         splitter.addWidget(scroll)
 
         # Right: the requests, and the 5-row trial.

@@ -138,6 +138,7 @@ class NewJobWizard(QWidget):
         self.reason_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.reason_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         footer.addWidget(self.reason_label, 1)
+        footer.addWidget(self.review_page.submit_reason, 1)
         self.back_button = QPushButton("‹ Back")
         self.back_button.setObjectName("back")
         self.back_button.clicked.connect(self.back)
@@ -147,6 +148,7 @@ class NewJobWizard(QWidget):
         self.next_button.clicked.connect(self.next)
         footer.addWidget(self.back_button)
         footer.addWidget(self.next_button)
+        footer.addWidget(self.review_page.submit_button)
         layout.addLayout(footer)
 
     # ---- navigation ------------------------------------------------------------------------
@@ -213,6 +215,9 @@ class NewJobWizard(QWidget):
         last = current == len(self.pages) - 1
         self.back_button.setEnabled(current > 0)
         self.next_button.setVisible(not last)
+        self.reason_label.setVisible(not last)
+        self.review_page.submit_button.setVisible(last)
+        self.review_page.submit_reason.setVisible(last)
         if not last:
             self.next_button.setText(f"Next: {STEP_NAMES[current + 1]} ›")
         problems = self.page_problems(current) if not last else []
