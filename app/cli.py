@@ -70,7 +70,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 def _progress_printer(label: str):  # noqa: ANN202 - small closure
     """A progress callback that rewrites one line on a terminal and stays quiet otherwise."""
-    if not sys.stderr.isatty():
+    if sys.stderr is None or not sys.stderr.isatty():  # None: a windowed Windows build has no console
         return None
 
     def report(done: int, total: int) -> None:
