@@ -172,3 +172,19 @@ def test_warns_about_settings_most_likely_not_meant(
     assert any(words.lower() in w.lower() for w in manifest["warnings"])  # what the GUI's preview shows
     pilot = cli("pilot", path, "--rows", "2") if spec["provider"] == "demo" else None
     assert pilot is None or (pilot.code == 0 and words.lower() in pilot.err.lower()), pilot
+
+
+def test_unreadable_spec(cli: Callable[..., Outcome], workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No read permission (tests run as root, which reads anything, so the refusal is simulated)."""
+    spec = write_spec(workdir, base_spec())
+    spec.chmod(0o000)
+    real_read = Path.read_bytes
+
+    def refuse(path: Path) -> bytes:
+        if path == spec:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    assert_plain_failure(cli("prepare", spec, "--out", workdir / "out"), "cannot be read", "permission denied")
+    assert not (workdir / "out").exists()
