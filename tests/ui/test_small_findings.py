@@ -107,3 +107,28 @@ def test_work_that_reports_after_its_receiver_is_gone_stays_quiet() -> None:
     task = Task(None, lambda _context: 42)
     shiboken6.delete(task.signals)  # the window closed while a status check ran
     _Runnable(task).run()  # must not raise "Signal source has been deleted"
+
+
+def test_submit_is_in_view_at_the_smallest_window_and_the_headline_matches_the_estimate(  # noqa: ANN001
+    qtbot, batchlab_home: Path, keys: KeyStore, tmp_path: Path
+) -> None:
+    data = tmp_path / "reviews.csv"
+    data.write_text("id,text\n" + "".join(f"{i},{'' if i % 4 == 0 else f'text {i}'}\n" for i in range(1, 21)),
+                    encoding="utf-8")
+    window = MainWindow(JobsController(Engine(batchlab_home, keys)))
+    qtbot.addWidget(window)
+    window.show()
+    window.resize(window.minimumSize())
+    wizard = window.wizard
+    wizard.open_settings({"name": "t", "data": str(data), "id_column": "id", "instructions": "Code it.",
+                          "input_template": "{text}", "fields": [{"name": "tone", "type": "text"}],
+                          "provider": "demo", "model": "demo-model"})
+    qtbot.waitUntil(lambda: wizard.table is not None and not wizard.is_busy(), timeout=WAIT)
+    wizard.go_to(4)
+    review = wizard.review_page
+    qtbot.waitUntil(lambda: review.manifest is not None, timeout=WAIT)
+    button = review.submit_button
+    assert button.isVisible() and button.isEnabled()
+    corner = button.mapTo(window, button.rect().bottomRight())
+    assert window.rect().contains(corner)  # no scrolling needed
+    assert "15 rows go out in 15 requests; 5 rows with a blank text are left out" in review.summary_label.text()
