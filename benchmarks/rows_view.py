@@ -1,0 +1,81 @@
+"""Benchmark: the rows view over a large job — opening it, jumping to its last row, sorting by a
+field, filtering by a value, searching the texts — against the "at once" target (≤ 0.5 s each).
+
+    python benchmarks/rows_view.py [--rows 1000000]
+
+A finished job is written straight into a job history (not timed), with a data file of the same
+size. Rendering the texts once (the background step when a job is first opened) is timed too;
+its target is that it runs in the background, so the figure is printed without a target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TARGET = 0.5
+TONES = ("positive", "neutral", "negative")
+
+
+def fill(folder: Path, rows: int) -> tuple[Path, str, object]:
+    from app.core.run.store import Store
+    from app.core.spec import FieldSpec, JobSpec
+
+    data = folder / "data.csv"
+    with data.open("w", encoding="utf-8") as handle:
+        handle.write("rid,body\n")
+        handle.writelines(f"R{i:07d},Review number {i}: {TONES[i % 3]} words about item {i % 977}\n" for i in range(rows))
+    spec = JobSpec("bench", data, "Code it.", "Review: {body}",
+                   [FieldSpec("tone", "category", choices=list(TONES)), FieldSpec("score", "integer")], id_column="rid")
+    history = folder / "batchlab.sqlite3"
+    store = Store(history)
+    store.add_job({"id": "job1", "name": "bench", "provider": "demo", "model": "m", "endpoint": "chat",
+                   "state": "done", "folder": str(folder / "job1"), "rows_total": rows})
+    store.add_rows("job1", ((f"R{i:07d}", i) for i in range(rows)))
+    with store.transaction() as db:
+        db.executemany("UPDATE rows SET status = 'coded', values_json = ? WHERE job_id = 'job1' AND position = ?",
+                       ((json.dumps({"tone": TONES[i % 3], "score": i % 101}), i) for i in range(rows)))
+    store.close()
+    return history, "job1", spec
+
+
+def timed(label: str, work, target: float | None = TARGET) -> None:  # noqa: ANN001
+    start = time.perf_counter()
+    work()
+    took = time.perf_counter() - start
+    verdict = "" if target is None else (" ok" if took <= target else f" OVER the {target:.1f} s target")
+    print(f"{label:<44} {took:7.3f} s{verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    rows = parser.parse_args().rows
+    from app.core.results.row_query import JobRows, RowQuery
+
+    with tempfile.TemporaryDirectory() as tmp:
+        history, job_id, spec = fill(Path(tmp), rows)
+        print(f"rows view over {rows:,} rows")
+        job = JobRows(history, job_id, spec)
+        timed("render the texts once (background)", job.render_texts, None)
+        timed("open: count + first page", lambda: (job.count(RowQuery()), job.page(RowQuery(), 0, 200)))
+        timed("Ctrl+End: the last page", lambda: job.page(RowQuery(), rows - 200, 200))
+        by_score = RowQuery(sort="score", descending=True)
+        timed("sort by a field: count + first page", lambda: (job.count(by_score), job.page(by_score, 0, 200)))
+        neutral = RowQuery(values={"tone": "neutral"})
+        timed("filter by a value: count + last page", lambda: job.page(neutral, job.count(neutral) - 200, 200))
+        words = RowQuery(search="item 976")
+        timed("search the texts: count + first page", lambda: (job.count(words), job.page(words, 0, 200)))
+        timed("a field's values for the filter list", lambda: job.field_values("tone"))
+        job.close()
+
+
+if __name__ == "__main__":
+    main()
