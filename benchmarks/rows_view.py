@@ -1,5 +1,7 @@
-"""Benchmark: the rows view over a large job — opening it, jumping to its last row, sorting by a
-field, filtering by a value, searching the texts — against the "at once" target (≤ 0.5 s each).
+"""Benchmark: the rows view over a large job. Each query (all rows, sorted by a field, filtered by a
+value, a search in the texts) resolves to its rows' positions in the background (no target: the
+window stays responsive; the figure is how long "Searching…" shows); then any page of it, the
+last one included (Ctrl+End), is a lookup that must be at once (≤ 0.05 s, on the UI thread).
 
     python benchmarks/rows_view.py [--rows 1000000]
 
@@ -20,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-TARGET = 0.5
+TARGET = 0.05
 TONES = ("positive", "neutral", "negative")
 
 
@@ -65,15 +67,17 @@ def main() -> None:
         print(f"rows view over {rows:,} rows")
         job = JobRows(history, job_id, spec)
         timed("render the texts once (background)", job.render_texts, None)
-        timed("open: count + first page", lambda: (job.count(RowQuery()), job.page(RowQuery(), 0, 200)))
-        timed("Ctrl+End: the last page", lambda: job.page(RowQuery(), rows - 200, 200))
-        by_score = RowQuery(sort="score", descending=True)
-        timed("sort by a field: count + first page", lambda: (job.count(by_score), job.page(by_score, 0, 200)))
-        neutral = RowQuery(values={"tone": "neutral"})
-        timed("filter by a value: count + last page", lambda: job.page(neutral, job.count(neutral) - 200, 200))
-        words = RowQuery(search="item 976")
-        timed("search the texts: count + first page", lambda: (job.count(words), job.page(words, 0, 200)))
-        timed("a field's values for the filter list", lambda: job.field_values("tone"))
+        queries = {
+            "all rows": RowQuery(),
+            "sorted by a field": RowQuery(sort="score", descending=True),
+            "filtered by a value": RowQuery(values={"tone": "neutral"}),
+            "search in the texts": RowQuery(search="item 976"),
+        }
+        for name, query in queries.items():
+            found = []
+            timed(f"{name}: the query (background)", lambda q=query: found.append(job.positions(q)), None)
+            timed(f"{name}: its last page (Ctrl+End)", lambda: job.rows_at(found[0][-200:]))
+        timed("a field's values for the filter list", lambda: job.field_values("tone"), None)
         job.close()
 
 

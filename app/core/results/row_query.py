@@ -10,7 +10,8 @@ job without reading the others.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,7 @@ class JobRows:
         self.spec = spec
         self._list_fields = {f.name for f in spec.fields if f.type == "list"}
         self._field_names = {f.name for f in spec.fields}
-        cache = cache or cache_path(history, job_id)
+        cache = self.cache = cache or cache_path(history, job_id)
         cache.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(cache, timeout=30, isolation_level=None)
         self._db.execute("PRAGMA journal_mode = WAL")  # the view reads while the texts are written
@@ -185,19 +186,26 @@ class JobRows:
         join = "LEFT JOIN texts t ON t.position = r.position" if needs_texts else ""
         return int(self._db.execute(f"SELECT COUNT(*) FROM history.rows r {join} WHERE {where}", args).fetchone()[0])
 
-    def page(self, query: RowQuery, offset: int, limit: int) -> list[RowView]:
-        """Rows ``offset`` … ``offset + limit`` of the query, with their texts."""
+    def _positions_sql(self, query: RowQuery) -> tuple[str, list[Any]]:
         where, args, where_texts = self._where(query)
         order, order_args, order_texts = self._order(query)
         join = "LEFT JOIN texts t ON t.position = r.position" if where_texts or order_texts else ""
-        # choose the page's positions first, so only its rows are joined with their texts
-        chosen = [
-            p
-            for (p,) in self._db.execute(
-                f"SELECT r.position FROM history.rows r {join} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*args, *order_args, limit, offset],
-            )
-        ]
+        return f"SELECT r.position FROM history.rows r {join} WHERE {where} ORDER BY {order}", [*args, *order_args]
+
+    def positions(self, query: RowQuery) -> array[int]:
+        """Every matching row's position, in the query's order: one pass, after which any page of
+        the result is a lookup (how the view reaches the end of a filtered million-row job at once)."""
+        sql, args = self._positions_sql(query)
+        return array("q", (p for (p,) in self._db.execute(sql, args)))
+
+    def page(self, query: RowQuery, offset: int, limit: int) -> list[RowView]:
+        """Rows ``offset`` … ``offset + limit`` of the query, with their texts."""
+        sql, args = self._positions_sql(query)
+        return self.rows_at([p for (p,) in self._db.execute(f"{sql} LIMIT ? OFFSET ?", [*args, limit, offset])])
+
+    def rows_at(self, positions: Sequence[int]) -> list[RowView]:
+        """These rows (by position), in this order, with their texts."""
+        chosen = list(positions)
         if not chosen:
             return []
         marks = ", ".join("?" * len(chosen))
@@ -208,7 +216,7 @@ class JobRows:
         )
         cursor.row_factory = sqlite3.Row
         found = {row["position"]: _view(row) for row in cursor}
-        return [found[p] for p in chosen]
+        return [found[p] for p in chosen if p in found]
 
     def field_values(self, name: str, limit: int = 200) -> list[tuple[Any, int]]:
         """The values a field takes (list fields: their items), most frequent first, with counts."""

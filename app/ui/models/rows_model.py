@@ -1,13 +1,15 @@
 """A job's rows beside their texts, as a window over SQLite queries so a million-row job opens at once.
 
-``rowCount`` is the number of rows the query matches; a row's page is read when the view first
-paints it (one indexed query, never a provider call), and only the most recent pages are kept.
-So scrolling, Ctrl+End and a jump to any row cost one page, not every row before it. Filtering,
-sorting and searching are app.core.results.row_query's; the model only holds the current query.
+A query (status, field values, search, order) resolves to the ordered positions of the rows it
+matches, in one pass, in the background for large jobs; ``rowCount`` is their number. A row's page
+is read when the view first paints it (a lookup of 200 positions, never a provider call) and only
+recent pages are kept. So scrolling, Ctrl+End and a jump to any row of any query cost one page.
+Filtering, sorting and searching are app.core.results.row_query's; the model holds the result.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,14 +21,18 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QColor
 
 from app.core.results.row_query import JobRows, RowQuery, RowView
 from app.core.run.jobs import BLANK_REASON
+from app.ui.tasks import Task
 
 PAGE = 200
 _KEPT_PAGES = 32
+#: Up to this many rows in a job, a query runs at once on the UI thread (well under 0.1 s).
+QUERY_AT_ONCE = 50_000
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 #: Row statuses in plain words (the stored word stays in exports).
@@ -86,11 +92,16 @@ class Column:
 class RowsModel(QAbstractTableModel):
     """Row, the person's ID, status, text, one column per output field, reason; input columns on demand."""
 
+    querying = Signal(bool)  # a query runs in the background (True) or has been applied (False)
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: JobRows | None = None
         self._query = RowQuery()
-        self._count = 0
+        self._positions: array[int] = array("q")
+        self._job_rows = 0
+        self._generation = 0
+        self._task: Task | None = None
         self._pages: OrderedDict[int, list[RowView]] = OrderedDict()
         self._columns: list[Column] = []
         self._id_column: str | None = None
@@ -104,16 +115,43 @@ class RowsModel(QAbstractTableModel):
         self._id_column = rows.spec.id_column if rows else None
         self._fields = [f.name for f in rows.spec.fields] if rows else []
         self._inputs = []
+        self._job_rows = rows.count(RowQuery()) if rows else 0
+        self._apply(self._generation, array("q"))  # nothing of the job shown before stays
         self.set_query(RowQuery())
 
     def set_query(self, query: RowQuery) -> None:
-        """Show the rows this query matches, in its order."""
-        self.beginResetModel()
+        """Show the rows this query matches, in its order (for a large job, once it has run)."""
         self._query = query
+        self._generation += 1
+        rows = self._rows
+        if rows is None or self._job_rows <= QUERY_AT_ONCE:
+            self._apply(self._generation, rows.positions(query) if rows else array("q"))
+            return
+        generation, history, job_id, spec, cache = self._generation, rows.history, rows.job_id, rows.spec, rows.cache
+
+        def work(_context: object) -> array[int]:
+            own = JobRows(history, job_id, spec, cache)  # a connection of the worker thread's own
+            try:
+                return own.positions(query)
+            finally:
+                own.close()
+
+        self._task = Task(self, work).on_done(lambda found: self._apply(generation, found))
+        self._task.on_error(lambda _error: self.querying.emit(False)).start()
+        self.querying.emit(True)
+
+    def is_querying(self) -> bool:
+        return self._task is not None and self._task.running
+
+    def _apply(self, generation: int, positions: array[int]) -> None:
+        if generation != self._generation:
+            return  # a newer query was asked for meanwhile
+        self.beginResetModel()
+        self._positions = positions
         self._pages.clear()
         self._columns = self._make_columns()
-        self._count = self._rows.count(query) if self._rows else 0
         self.endResetModel()
+        self.querying.emit(False)
 
     def reload(self) -> None:
         """Read again (the job's rows changed, or their texts are ready)."""
@@ -156,7 +194,7 @@ class RowsModel(QAbstractTableModel):
         page = self._pages.get(number)
         if page is None:
             assert self._rows is not None
-            page = self._rows.page(self._query, number * PAGE, PAGE)
+            page = self._rows.rows_at(self._positions[number * PAGE : (number + 1) * PAGE])
             self._pages[number] = page
             if len(self._pages) > _KEPT_PAGES:
                 self._pages.popitem(last=False)
@@ -166,7 +204,7 @@ class RowsModel(QAbstractTableModel):
 
     # ---- Qt model ------------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else self._count
+        return 0 if parent.isValid() else len(self._positions)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._columns)
@@ -179,7 +217,7 @@ class RowsModel(QAbstractTableModel):
         return section + 1
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < self._count:
+        if not index.isValid() or not 0 <= index.row() < len(self._positions):
             return None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
                         ROW_ROLE):
