@@ -277,15 +277,29 @@ class RowsView(QWidget):
     def _field_chosen(self, _index: int) -> None:
         field = self.field_combo.currentData()
         self.value_combo.clear()
+        self.value_combo.setEnabled(False)
         rows = self.rows_model.rows
         if field is None or rows is None:
-            self.value_combo.setEnabled(False)
             self.set_value_filter(None)
             return
-        for value, count in rows.field_values(field):
+        history, job_id, spec, cache = rows.history, rows.job_id, rows.spec, rows.cache
+
+        def work(_context: object) -> list[tuple[Any, int]]:
+            own = JobRows(history, job_id, spec, cache)  # counting a million answers takes a moment
+            try:
+                return own.field_values(field)
+            finally:
+                own.close()
+
+        Task(self, work).on_done(while_alive(self, lambda values: self._values_found(field, values))).start()
+
+    def _values_found(self, field: str, values: list[tuple[Any, int]]) -> None:
+        if self.field_combo.currentData() != field:
+            return  # another field was chosen meanwhile
+        for value, count in values:
             self.value_combo.addItem(f"{show_value(_stored(value))}  ({count:,})", value)
-        self.value_combo.setEnabled(self.value_combo.count() > 0)
-        if self.value_combo.count():
+        self.value_combo.setEnabled(bool(values))
+        if values:
             self._value_chosen(0)
 
     def _value_chosen(self, index: int) -> None:

@@ -118,6 +118,7 @@ def test_the_view_reaches_the_last_row_of_a_100k_row_job(qtbot, rows_view: RowsV
     # filter by a field's value, then search within it
     rows_view.field_combo.setCurrentIndex(rows_view.field_combo.findData("tone"))
     rows_view._field_chosen(rows_view.field_combo.currentIndex())
+    qtbot.waitUntil(lambda: rows_view.value_combo.count() > 0, timeout=10_000)
     settled()
     chosen = rows_view.value_combo.currentData()
     tone = model.column_titles().index("tone")
