@@ -215,3 +215,12 @@ def test_findings_in_words_for_the_command_line(tmp_path: Path) -> None:
     assert lines[0].startswith("The column names were taken from row 4")
     assert any(line.startswith("Problem: ") and "more than once" in line for line in lines)
     assert any(line.startswith("Warning: ") and "no text" in line for line in lines)
+
+
+def test_one_utf8_row_and_one_windows_1252_row_stop_with_the_row_and_its_id(tmp_path: Path) -> None:
+    path = tmp_path / "two.csv"
+    path.write_bytes("id,text\nR1,Señor\n".encode() + "R2,Señor\n".encode("cp1252"))
+    table = load_table(path)
+    assert table.encoding == "utf-8" and table.frame["text"].tolist() == ["Señor", "Se\ufffdor"]
+    (issue,) = check_table(table, "id", ["text"])
+    assert issue.kind == "unreadable" and issue.blocking and "row 3 (ID R2)" in issue.message

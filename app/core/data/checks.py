@@ -77,9 +77,11 @@ class TableCheck:
         if self.missing:
             message = f"{missing_columns_text(self.missing, self.columns)} Choose one of these columns."
             issues.append(DataIssue("missing_column", [], message, True))
+        ids = numbers = None
         if self.id_column and self.ids:
             ids = pd.concat(self.ids, ignore_index=True) if len(self.ids) > 1 else self.ids[0].reset_index(drop=True)
-            issues.extend(_id_issues(ids, self.id_column, np.concatenate(self.numbers)))
+            numbers = np.concatenate(self.numbers)
+            issues.extend(_id_issues(ids, self.id_column, numbers))
         blank = _joined(self.blank)
         if blank:
             texts = self.texts
@@ -90,7 +92,8 @@ class TableCheck:
             )
             issues.append(DataIssue("blank_text", blank, message, False))
         if unreadable := _joined(self.unreadable):
-            issues.append(_unreadable_issue(unreadable, self.accept_unreadable))
+            named = ids[np.isin(numbers, unreadable)].tolist() if ids is not None and numbers is not None else []
+            issues.append(_unreadable_issue(unreadable, named, self.accept_unreadable))
         if table.encoding_guessed and (accented := _joined(self.accented)):
             message = (
                 f"The file is not saved as UTF-8, so BatchLab guessed how its letters are stored: "
@@ -114,10 +117,12 @@ def _joined(parts: list[np.ndarray]) -> list[int]:
     return np.concatenate(parts).tolist() if parts else []
 
 
-def _unreadable_issue(rows: list[int], accepted: bool) -> DataIssue:
+def _unreadable_issue(rows: list[int], ids: list[str], accepted: bool) -> DataIssue:
+    """``ids``: the IDs of these rows, when the table has an ID column."""
+    named = f" (ID{'s' if len(ids) > 1 else ''} {', '.join(short(i) for i in ids[:10])}{' …' if len(ids) > 10 else ''})" if ids else ""
     message = (
         f'Some letters could not be read and show as "\ufffd" in {count(len(rows), "row")}: '
-        f"{rows_text(rows)}. The file mixes encodings or holds damaged bytes. If it came from another "
+        f"{rows_text(rows)}{named}. The file mixes encodings or holds damaged bytes. If it came from another "
         f'program, export it again as "CSV UTF-8" and load it again'
     )
     if accepted:

@@ -92,11 +92,14 @@ def guess_encoding(path: Path, steps: Steps) -> tuple[str, bool]:
     charset-normalizer often cannot tell neighbouring encodings apart on little text; among those
     that read the sample as well as its best guess, the most common one (first in the list) wins.
     """
-    sample = _non_ascii_lines(path, steps)
-    text = sample.decode("utf-8", "replace")
-    broken = text.count("\ufffd")
-    if len(text) - len(text.encode("ascii", "ignore")) - broken > broken:
-        return "utf-8", False  # mostly valid UTF-8: keep it, and report the damaged cells
+    lines = _non_ascii_lines(path, steps)
+    valid = sum(1 for line in lines if _is_utf8(line))
+    if valid and valid * 100 >= len(lines) - valid:
+        # Lines of valid multi-byte UTF-8 do not happen by chance in a legacy encoding: the file is
+        # UTF-8 with some rows in another encoding (two exports pasted together) or damaged bytes.
+        # Keep UTF-8, and report the rows that could not be read.
+        return "utf-8", False
+    sample = b"".join(lines)
     matches = from_bytes(sample, cp_isolation=list(LEGACY_ENCODINGS))
     best = matches.best()
     if best is None:
@@ -110,7 +113,15 @@ def guess_encoding(path: Path, steps: Steps) -> tuple[str, bool]:
     return next((name for name in LEGACY_ENCODINGS if name in as_good), best.encoding), True
 
 
-def _non_ascii_lines(path: Path, steps: Steps) -> bytes:
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _non_ascii_lines(path: Path, steps: Steps) -> list[bytes]:
     """Up to HEAD_BYTES of the file's lines that hold non-ASCII bytes: what tells encodings apart."""
     found: list[bytes] = []
     total = 0
@@ -128,7 +139,7 @@ def _non_ascii_lines(path: Path, steps: Steps) -> bytes:
                     found.append(line)
                     total += len(line)
                     if total >= HEAD_BYTES:
-                        return b"".join(found)
+                        return found
     if not rest.isascii():
         found.append(rest)
-    return b"".join(found)
+    return found
