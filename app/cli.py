@@ -40,6 +40,7 @@ def summarise_manifest(manifest: dict[str, Any]) -> str:
     if blank:
         shown = ", ".join(blank[:10]) + (f" and {len(blank) - 10} more" if len(blank) > 10 else "")
         lines.append(f"Not sent (blank text): {len(blank)} row(s): {shown}")
+    lines += manifest.get("data", {}).get("findings", [])  # every data finding the Data step shows
     lines += [f"Note: {n}" for n in manifest["notes"]]
     lines += [f"Warning: {w}" for w in manifest["warnings"]]
     return "\n".join(lines)
@@ -194,8 +195,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     out = check_output_file(Path(args.out), "the export file")
     engine = _engine(args)
-    path = engine.export(args.job, out, excel_bom=args.excel_bom, extra_columns=quote_columns(engine, args.job))
-    print(f"Exported {engine.job(args.job).rows_total:,} rows to {path}")
+    summary = engine.export(args.job, out, excel_bom=args.excel_bom, extra_columns=quote_columns(engine, args.job))
+    print(f"Exported {summary.rows:,} rows to {summary.path}")
+    for note in summary.notes:
+        print(f"Note: {note}")
     return 0
 
 
