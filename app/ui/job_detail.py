@@ -112,9 +112,8 @@ class JobDetail(QWidget):
             top.addWidget(button)
         heading = QHBoxLayout()
         heading.setSpacing(12)
-        heading.addWidget(self.title)
         heading.addWidget(self.state, 0, Qt.AlignmentFlag.AlignVCenter)
-        heading.addStretch(1)
+        heading.addWidget(self.title, 1)  # all the width there is; a long name wraps
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("detailTabs")
