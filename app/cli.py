@@ -178,11 +178,11 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_pilot(args: argparse.Namespace) -> int:
-    from app.core.data import load_table
+    from app.core.data import load_job_table
     from app.core.run.pilot import run_pilot
 
     spec = _load_spec(args.spec)
-    results = run_pilot(spec, load_table(spec.data, spec.sheet), rows=args.rows)
+    results = run_pilot(spec, load_job_table(spec), rows=args.rows)
     for r in results:
         detail = json.dumps(r.values, ensure_ascii=False) if r.status == "coded" else r.reason
         print(f"{r.row_id}\t{r.status}\t{detail}")

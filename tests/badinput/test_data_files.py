@@ -57,11 +57,8 @@ DATA: list[tuple[str, str, bytes, tuple[str, ...]]] = [
 ]
 
 
-#: Cases whose fix belongs to another part of the code, each with the owner named.
-KNOWN = {
-    "mixed-encodings": "app/core/data (DATA-EXPORT): a file mixing UTF-8 and Windows-1252 is read as Windows-1252 "
-    "and the UTF-8 rows become 'SeÃ±or' without a word (issue 12, Why 6)",
-}
+#: Cases whose fix belongs to another part of the code, each with the owner named (none now).
+KNOWN: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.core.build.estimate import estimate
 from app.core.build.pricing import default_models
-from app.core.data import load_table
+from app.core.data import load_job_table
 from app.core.errors import BatchLabError
 from app.core.research.runs import DIRECT_MAX_ROWS, ComparisonPlan, instructions_diff, plan_specs
 from app.core.run.engine import Engine
@@ -54,7 +54,7 @@ def plan_cost(engine: Engine, parent_id: str, plan: ComparisonPlan) -> tuple[int
     for spec in plan_specs(engine, parent_id, plan):
         key = json.dumps({**spec.to_dict(), "name": ""}, sort_keys=True, default=str)
         if key not in estimates:
-            manifest = estimate(spec, load_table(spec.data, spec.sheet))
+            manifest = estimate(spec, load_job_table(spec))
             estimates[key] = int(manifest.get("rows_sent") or 0), (manifest.get("cost") or {}).get("total")
         rows, cost = estimates[key]
         total = None if cost is None or total is None else total + cost * (2 if plan.direct else 1)
