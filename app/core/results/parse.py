@@ -71,9 +71,9 @@ class BatchParse:
         totals = self.usage
         totals["input_tokens"] += usage.input_tokens
         totals["cached_read_tokens"] += usage.cached_input_tokens
-        totals["cache_write_tokens"] += getattr(usage, "cache_write_tokens", 0)
+        totals["cache_write_tokens"] += usage.cache_write_tokens
         totals["output_tokens"] += usage.output_tokens
-        totals["reasoning_tokens"] += getattr(usage, "reasoning_tokens", 0)
+        totals["reasoning_tokens"] += usage.reasoning_tokens
         if isinstance(model, str) and model:
             self.models[model] += 1
 
@@ -189,10 +189,8 @@ def parse_batch(
 def request_cost(spec: JobSpec, usage: Usage) -> float | None:
     """What one request cost as billed: the pricing module's full reading of the usage where it
     has one (cache writes and reads, reasoning), else input, cached input and output."""
-    usage_cost = getattr(pricing, "usage_cost", None)
-    raw = getattr(usage, "raw", None)
-    if usage_cost is not None and raw:
-        return usage_cost(spec.model, raw, spec.provider)
+    if usage.raw:
+        return pricing.usage_cost(spec.model, usage.raw, spec.provider)
     return pricing.actual_cost(spec.provider, spec.model, usage.input_tokens, usage.cached_input_tokens, usage.output_tokens)
 
 
