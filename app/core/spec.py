@@ -230,7 +230,7 @@ def _parse_field(raw: Any, index: int, problems: list[str]) -> FieldSpec | None:
     )
 
 
-def parse_spec(raw: Any, base_dir: Path, source: str = "") -> JobSpec:
+def parse_spec(raw: Any, base_dir: Path, source: str = "", *, require_data: bool = True) -> JobSpec:
     """Check a spec's JSON form and build a :class:`JobSpec`; raise one SpecError listing every problem.
 
     Only the spec itself is checked here; whether the template's placeholders name real columns
@@ -306,7 +306,7 @@ def parse_spec(raw: Any, base_dir: Path, source: str = "") -> JobSpec:
             problems.append(f'"{key}" is empty.')
     data = get("data") or ""
     data_path = (base_dir / data).resolve() if data else base_dir
-    if data and not data_path.is_file():
+    if data and require_data and not data_path.is_file():
         problems.append(f'The data file "{data}" was not found (looked in {data_path.parent}).')
     if problems:
         raise SpecError(problems, source)
@@ -333,8 +333,12 @@ def parse_spec(raw: Any, base_dir: Path, source: str = "") -> JobSpec:
     )
 
 
-def load_spec(path: Path) -> JobSpec:
-    """Read a spec file; paths inside it resolve relative to the file's folder."""
+def load_spec(path: Path, *, require_data: bool = True) -> JobSpec:
+    """Read a spec file; paths inside it resolve relative to the file's folder.
+
+    ``require_data=False`` reads a job's saved spec whose data file may be absent: a replication
+    package imported without its data still shows its rows, figures and report.
+    """
     path = Path(path)
     if path.is_dir():
         raise SpecError([f'"{path}" is a folder, not a spec file; give the path of the .json file.'])
@@ -351,7 +355,7 @@ def load_spec(path: Path) -> JobSpec:
         raise SpecError(
             [f"The spec is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."], path.name
         ) from None
-    return parse_spec(raw, path.parent.resolve(), path.name)
+    return parse_spec(raw, path.parent.resolve(), path.name, require_data=require_data)
 
 
 class _NonFinite(str):

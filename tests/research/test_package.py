@@ -72,6 +72,7 @@ def test_package_without_data_imports_read_only_with_the_same_rows_and_report(en
     assert _rows(reviewer, imported) == _rows(engine, job_id) and _rows(reviewer, run) == _rows(engine, run)
     assert reviewer.job(imported).status_counts == engine.job(job_id).status_counts
     assert reviewer.job(imported).state == "done"
+    assert reviewer.spec(imported).fields == engine.spec(job_id).fields  # the job view opens it without the data
     report = _report_text(reviewer, imported)
     assert report == _report_text(engine, job_id)
     assert "16 were compared" in report and "sentiment: confusion matrix" in report

@@ -99,7 +99,8 @@ class Engine:
         return row
 
     def spec(self, job_id: str) -> JobSpec:
-        return load_spec(Path(self._row(job_id)["folder"]) / "spec.json")
+        """The job's saved spec (checked when the job was made; its data copy may be absent)."""
+        return load_spec(Path(self._row(job_id)["folder"]) / "spec.json", require_data=False)
 
     def job(self, job_id: str) -> JobSummary:
         row = self._row(job_id)
