@@ -59,6 +59,13 @@ def test_every_field_type_becomes_a_strict_schema() -> None:
     assert props["quote"]["type"] == "string"
 
 
+def test_a_verbatim_quote_field_tells_the_model_to_quote() -> None:
+    quote = FieldSpec("quote", "text", description="shortest supporting quote", verbatim_quote=True)
+    described = output_schema([quote], 1)["properties"]["quote"]["description"]
+    assert described.startswith("shortest supporting quote") and "verbatim quote" in described
+    assert "description" not in output_schema([FieldSpec("note", "text")], 1)["properties"]["note"]
+
+
 def test_multi_row_schema_lists_results_with_ids() -> None:
     schema = output_schema([FieldSpec(name="tone", type="text")], 5)
     assert schema["required"] == ["results"] and schema["additionalProperties"] is False

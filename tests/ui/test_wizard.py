@@ -179,6 +179,9 @@ def test_a_person_builds_and_submits_a_job(qtbot, wizard: NewJobWizard, tmp_path
     add_field(qtbot, wizard, "topics", "List", "quality\nprice\nservice")
     add_field(qtbot, wizard, "quote", "Text")
     qtbot.keyClicks(wizard.fields_page.description_edit, "shortest supporting quote")
+    assert wizard.fields_page.quote_check.isVisibleTo(wizard.fields_page)  # offered for text fields only
+    wizard.fields_page.quote_check.setChecked(True)
+    assert wizard.fields_page.fields()[-1].verbatim_quote
     assert wizard.fields_page.problems() == []
     # reorder: quote to the top
     for _ in range(5):

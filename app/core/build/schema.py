@@ -20,6 +20,8 @@ SCHEMA_NAME = "record_coding"
 #: Property holding the list of per-row answers when a request carries several rows.
 RESULTS_KEY = "results"
 ROW_ID_KEY = "id"
+#: Told to the model for a text field marked ``verbatim_quote``; BatchLab checks the answers itself.
+VERBATIM_RULE = "Copy the words exactly as they appear in the text: a verbatim quote, not a paraphrase."
 
 
 def field_schema(spec: FieldSpec) -> dict[str, Any]:
@@ -42,8 +44,9 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
         schema = {"type": "array", "items": items}
     else:
         schema = {"type": "string"}
-    if spec.description:
-        schema["description"] = spec.description
+    description = " ".join(filter(None, (spec.description, VERBATIM_RULE if spec.verbatim_quote else "")))
+    if description:
+        schema["description"] = description
     return schema
 
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QItemSelectionModel, QLocale, Qt, Signal
 from PySide6.QtGui import QDoubleValidator, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -211,6 +212,15 @@ class FieldsPage(QWidget):
         self.range_box = self._with_hint(numbers, "Leave empty for no limit. For example 0 to 1 for a confidence.")
         form.addRow("Range:", self.range_box)
 
+        self.quote_check = QCheckBox("The answer must be a quote copied from the text")
+        self.quote_check.setObjectName("fieldVerbatimQuote")
+        self.quote_check.toggled.connect(self._edited)
+        self.quote_box = self._with_hint(
+            self.quote_check,
+            "BatchLab checks every answer against the row's text and flags the rows where it is not found.",
+        )
+        form.addRow("Quote:", self.quote_box)
+
         self.description_edit = QPlainTextEdit()
         self.description_edit.setObjectName("fieldDescription")
         self.description_edit.setPlaceholderText("e.g. the overall tone of the review")
@@ -289,7 +299,7 @@ class FieldsPage(QWidget):
         row = self.selected_row()
         has = row is not None
         for widget in (self.name_edit, self.type_combo, self.choices_edit, self.min_edit, self.max_edit,
-                       self.description_edit, self.remove_button):
+                       self.quote_check, self.description_edit, self.remove_button):
             widget.setEnabled(has)
         self.up_button.setEnabled(has and row > 0)  # type: ignore[operator]
         self.down_button.setEnabled(has and row < self.model.rowCount() - 1)  # type: ignore[operator]
@@ -302,6 +312,7 @@ class FieldsPage(QWidget):
                 self.choices_edit.clear()
                 self.min_edit.clear()
                 self.max_edit.clear()
+                self.quote_check.setChecked(False)
                 self.description_edit.clear()
                 self._show_type_rows("category")
                 return
@@ -312,6 +323,7 @@ class FieldsPage(QWidget):
             self.choices_edit.setPlainText("\n".join(field.choices))
             self.min_edit.setText(_number_text(field.minimum))
             self.max_edit.setText(_number_text(field.maximum))
+            self.quote_check.setChecked(field.verbatim_quote)
             self.description_edit.setPlainText(field.description)
             self._show_type_rows(field.type)
         finally:
@@ -320,6 +332,7 @@ class FieldsPage(QWidget):
     def _show_type_rows(self, kind: str) -> None:
         self.form.setRowVisible(self.choices_box, kind in ("category", "list"))
         self.form.setRowVisible(self.range_box, kind in ("number", "integer"))
+        self.form.setRowVisible(self.quote_box, kind == "text")
         self.type_hint.setText(TYPE_HELP.get(kind, ""))
         if kind == "list":
             self.choices_hint.setText("One per line. Leave empty to let the model write any short items.")
@@ -347,6 +360,7 @@ class FieldsPage(QWidget):
             choices=choices if kind in ("category", "list") else [],
             minimum=_number(self.min_edit.text()) if numeric else None,
             maximum=_number(self.max_edit.text()) if numeric else None,
+            verbatim_quote=kind == "text" and self.quote_check.isChecked(),
         )
 
     def _edited(self, *_args: object) -> None:
