@@ -21,15 +21,16 @@ from app.ui.rows_view import RowsView, pretty_json
 TONES = ("good", "bad", "mixed")
 
 
-def fill_job(home: Path, rows: int, data: Path | None = None) -> tuple[str, JobSpec]:
-    """A finished job straight in the job history: row i has tone TONES[i % 3] and score i."""
+def fill_job(home: Path, rows: int, data: Path | None = None, quotes: bool = False) -> tuple[str, JobSpec]:
+    """A finished job straight in the job history: row i has tone TONES[i % 3] and score i (and,
+    with ``quotes``, a verbatim-quote field: "number i" for even rows, an invented quote for odd ones)."""
     spec = JobSpec(
         name="Reviews",
         data=data or home / "missing.csv",
         instructions="Code it.",
         input_template="Review: {body}",
         fields=[FieldSpec("tone", "category", choices=list(TONES)), FieldSpec("score", "integer"),
-                FieldSpec("tags", "list")],
+                FieldSpec("tags", "list")] + ([FieldSpec("quote", "text", verbatim_quote=True)] if quotes else []),
         id_column="rid",
     )
     store = Store(home / "batchlab.sqlite3")
@@ -41,7 +42,9 @@ def fill_job(home: Path, rows: int, data: Path | None = None) -> tuple[str, JobS
             "UPDATE rows SET status = ?, values_json = ? WHERE job_id = 'job1' AND position = ?",
             (
                 ("coded" if i % 10 else "refused",
-                 json.dumps({"tone": TONES[i % 3], "score": i, "tags": ["price"] if i % 2 else []}) if i % 10 else None,
+                 json.dumps({"tone": TONES[i % 3], "score": i, "tags": ["price"] if i % 2 else []}
+                            | ({"quote": "NUMBER  " + str(i) if i % 2 == 0 else "made-up words"} if quotes else {}))
+                 if i % 10 else None,
                  i)
                 for i in range(rows)
             ),
@@ -145,6 +148,16 @@ def test_the_row_panel_shows_the_text_and_answer_as_a_form(qtbot, rows_view: Row
     assert "loves the price" in rows_view.answer.text() and "<b>tone</b>" in rows_view.answer.text()
     rows_view.inputs_check.setChecked(True)
     assert rows_view.rows_model.column_titles()[-2:] == ["rid", "body"]
+
+
+def test_quotes_not_found_in_their_texts_are_flagged(qtbot, rows_view: RowsView, batchlab_home: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    job_id, spec = fill_job(batchlab_home, 30, small_data(tmp_path, 30), quotes=True)
+    rows_view.show_job(job_id, spec)
+    model = rows_view.rows_model
+    column = model.column_titles().index("quote: quote in text")
+    qtbot.waitUntil(lambda: model.index(2, column).data() != "", timeout=10_000)
+    # case and runs of spaces do not matter; an invented quote is flagged; a refused row claims nothing
+    assert [model.index(i, column).data() for i in range(4)] == ["", "no", "yes", "no"]
 
 
 def test_raw_responses_are_unfolded() -> None:

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from app.core.research.quotes import quote_fields, quote_in_text
 from app.core.results.row_query import JobRows, RowQuery, RowView
 from app.core.run.jobs import BLANK_REASON
 from app.ui.tasks import Task
@@ -67,6 +68,14 @@ def _is_blank(row: RowView) -> bool:
     return row.status == "invalid" and row.reason == BLANK_REASON
 
 
+def _quote_found(row: RowView, field: str) -> str:
+    """yes/no: is this coded row's answer a verbatim quote of its text ("" until both are known)."""
+    answer = row.values.get(field)
+    if row.status != "coded" or row.text is None or not isinstance(answer, str):
+        return ""
+    return "yes" if quote_in_text(answer, row.text) else "no"
+
+
 def show_value(value: Any) -> str:
     """A coded value as a cell shows it."""
     if value is None:
@@ -106,6 +115,7 @@ class RowsModel(QAbstractTableModel):
         self._columns: list[Column] = []
         self._id_column: str | None = None
         self._fields: list[str] = []
+        self._quote_fields: list[str] = []
         self._inputs: list[str] = []
 
     # ---- what is shown -------------------------------------------------------------------------
@@ -114,6 +124,7 @@ class RowsModel(QAbstractTableModel):
         self._rows = rows
         self._id_column = rows.spec.id_column if rows else None
         self._fields = [f.name for f in rows.spec.fields] if rows else []
+        self._quote_fields = [f.name for f in quote_fields(rows.spec)] if rows else []
         self._inputs = []
         self._job_rows = rows.count(RowQuery()) if rows else 0
         self._apply(self._generation, array("q"))  # nothing of the job shown before stays
@@ -186,6 +197,7 @@ class RowsModel(QAbstractTableModel):
             Column("Text", "text", lambda r: "…" if r.text is None else " ".join(r.text.split())),
         ]
         columns += [Column(name, name, lambda r, n=name: show_value(r.values.get(n))) for name in self._fields]
+        columns += [Column(f"{name}: quote in text", None, lambda r, n=name: _quote_found(r, n)) for name in self._quote_fields]
         columns.append(Column("Reason", "reason", lambda r: r.reason))
         columns += [Column(name, None, lambda r, n=name: r.inputs.get(n, "")) for name in self._inputs]
         return columns
