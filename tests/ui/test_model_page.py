@@ -30,3 +30,16 @@ def test_refreshed_model_list_leaves_out_models_that_cannot_code(qtbot, keys: Ke
     page._models_arrived(page._refresh_generation, "openai",
                          ["gpt-5.4-mini", "text-embedding-3-large", "whisper-1", "gpt-4.1"])
     assert [page.model_combo.itemText(i) for i in range(page.model_combo.count())] == ["gpt-5.4-mini", "gpt-4.1"]
+
+
+def test_the_endpoint_setting_shows_for_openai_only(qtbot, keys: KeyStore) -> None:  # noqa: ANN001
+    page = ModelPage(keys)
+    qtbot.addWidget(page)
+    for provider, shown in (("openai", True), ("demo", False), ("anthropic", False), ("compatible", False)):
+        page.provider_combo.setCurrentIndex(page.provider_combo.findData(provider))
+        assert page.advanced_toggle.isVisibleTo(page) is shown, provider
+    page.provider_combo.setCurrentIndex(page.provider_combo.findData("openai"))
+    page.advanced_toggle.setChecked(True)
+    assert page.advanced_group.isVisibleTo(page)
+    page.provider_combo.setCurrentIndex(page.provider_combo.findData("demo"))
+    assert not page.advanced_group.isVisibleTo(page)

@@ -385,8 +385,9 @@ class ModelPage(QWidget):
         self.form.setRowVisible(self.base_url_box, provider == "compatible")
         if provider == "compatible" and not self.base_url_edit.text().strip():
             self.base_url_edit.setText(preferences.COMPATIBLE_URL.get())  # the server set up in Settings
-        self.endpoint_combo.setEnabled(provider == "openai")
-        self.endpoint_hint.setEnabled(provider == "openai")
+        # the advanced settings hold only OpenAI's endpoint choice: other providers have nothing to show
+        self.advanced_toggle.setVisible(provider == "openai")
+        self.advanced_group.setVisible(provider == "openai" and self.advanced_toggle.isChecked())
         current = self.model()
         models = default_models(provider)
         self.model_combo.blockSignals(True)
