@@ -110,6 +110,15 @@ def test_every_row_status(sim: SimulatedService, engine: Engine, tmp_path: Path,
     assert job.state == "done" and "need attention" in job.message
 
 
+def test_blank_texts_are_not_counted_as_needing_attention(sim: SimulatedService, engine: Engine, tmp_path: Path) -> None:
+    spec = make_spec(tmp_path, rows=4)
+    lines = spec.data.read_text("utf-8").splitlines()
+    spec.data.write_text("\n".join(lines[:2] + ["d2,   "] + lines[3:]) + "\n", encoding="utf-8")
+    job = engine.run(engine.create_job(spec))
+    assert statuses(engine, job.id) == {"d1": "coded", "d2": "invalid", "d3": "coded", "d4": "coded"}
+    assert job.message == "Finished: 3 rows coded, 1 blank texts not sent."
+
+
 def test_multi_row_answers_map_by_id(sim: SimulatedService, engine: Engine, tmp_path: Path) -> None:
     job_id = engine.create_job(make_spec(tmp_path, rows=9, rows_per_request=3))
     prefix = f"{job_id}-a1-"

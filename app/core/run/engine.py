@@ -27,7 +27,7 @@ from app.core.errors import JobError, KeyMissingError, ProviderBusyError, Provid
 from app.core.keys import KeyStore
 from app.core.paths import database_path, jobs_dir
 from app.core.results.answers import ROW_STATUSES
-from app.core.run.jobs import JobPreparer
+from app.core.run.jobs import BLANK_REASON, JobPreparer
 from app.core.run.locks import JobLocks
 from app.core.run.merge import ResultMerger
 from app.core.run.providers import LABELS, BatchProvider, connect
@@ -315,8 +315,12 @@ class Engine:
             state, message = "failed", "The provider did not run the batch: " + "; ".join(sorted(errors))
         else:
             state = "done"
-            others = sum(v for k, v in counts.items() if k != "coded")
-            message = f"Finished: {coded:,} rows coded" + (f", {others:,} need attention." if others else ".")
+            blank = self.store.query_one(  # blank texts were never sent: nothing to attend to
+                "SELECT COUNT(*) FROM rows WHERE job_id = ? AND status = 'invalid' AND reason = ?", (job_id, BLANK_REASON)
+            )[0]  # type: ignore[index]
+            others = sum(v for k, v in counts.items() if k != "coded") - blank
+            message = f"Finished: {coded:,} rows coded" + (f", {others:,} need attention" if others else "")
+            message += f", {blank:,} blank texts not sent." if blank else "."
         self.store.update_job(job_id, state=state, message=message, finished_at=now(), error=message if state == "failed" else None)
         self.store.log(job_id, message)
         self._delays.pop(job_id, None)
