@@ -8,7 +8,6 @@ schemas), so a request-building regression fails here rather than at the provide
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,13 @@ from openai.types.responses.response_create_params import ResponseCreateParamsNo
 from app.core.build.models import FORCED_TOOL, JSON_OUTPUTS, STRICT_SCHEMA, can_code, rules_for
 from app.core.build.pricing import batch_price, default_models, usage_cost
 from app.core.build.requests import RequestBuilder, RowInput
-from app.core.keys import KeyStore
 from app.core.results.answers import from_anthropic_message
 from app.core.run.engine import Engine, manifest_of
-from app.core.simulator import Scenario, SimulatedService
+from app.core.simulator import SimulatedService
 from app.core.spec import JobSpec, parse_spec
 from tests.sdk_types import problems
+from tests.test_lifecycle import KEY, engine, sim  # noqa: F401 - fixtures
 
-KEY = "sk-test-model-rules-000000000000"
 MTOK = 1_000_000
 FIELDS = [
     {"name": "tone", "type": "category", "choices": ["positive", "neutral", "negative"]},
@@ -45,22 +43,6 @@ SDK_TYPES = {
     ("anthropic", "chat"): MessageCreateParamsNonStreaming,
 }
 
-
-@pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatedService]:
-    service = SimulatedService(scenario=Scenario(progress="polls"), api_key=KEY)
-    service.start()
-    monkeypatch.setenv("OPENAI_BASE_URL", service.openai_base_url)
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", service.anthropic_base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
-    yield service
-    service.stop()
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return Engine(tmp_path / "home", KeyStore(), poll_interval=0.01)
 
 
 def make_spec(tmp_path: Path, provider: str, model: str, endpoint: str = "chat", rows: int = 4,
