@@ -28,8 +28,6 @@ from app.core.results.xlsx import SheetWriter
 from app.core.spec import JobSpec
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from app.core.run.summary import StoredRows
 
 CHUNK = 50_000
