@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import xlsxwriter
+import openpyxl
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
@@ -19,19 +19,21 @@ WAIT = 10_000
 
 def survey_workbook(path: Path) -> Path:
     """A notes sheet first; then a title row, merged group headers over the real ones, and 12 answers."""
-    book = xlsxwriter.Workbook(str(path))
-    notes = book.add_worksheet("Notes")
-    for row, text in enumerate(["About this survey", "Collected in spring 2024.", "Contact: someone@example.org"]):
-        notes.write(row, 0, text)
-    data = book.add_worksheet("Responses")
-    data.merge_range(0, 0, 0, 3, "Customer survey 2024 – open answers")
-    data.merge_range(1, 0, 1, 1, "Respondent")
-    data.merge_range(1, 2, 1, 3, "Answers")
-    for column, name in enumerate(["respondent_id", "age", "answer", "comment"]):
-        data.write(2, column, name)
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "Notes"
+    for text in ["About this survey", "Collected in spring 2024.", "Contact: someone@example.org"]:
+        notes.append([text])
+    data = book.create_sheet("Responses")
+    data.append(["Customer survey 2024 – open answers"])
+    data.append(["Respondent", None, "Answers"])
+    data.append(["respondent_id", "age", "answer", "comment"])
     for row in range(12):
-        data.write_row(3 + row, 0, [f"P{row:03d}", 20 + row, f"Answer text {row}", "ok" if row % 2 else ""])
-    book.close()
+        data.append([f"P{row:03d}", 20 + row, f"Answer text {row}", "ok" if row % 2 else ""])
+    data.merge_cells("A1:D1")
+    data.merge_cells("A2:B2")
+    data.merge_cells("C2:D2")
+    book.save(path)
     return path
 
 
