@@ -8,21 +8,19 @@ batch, one upload and every row coded.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.core.run.engine import Engine
-from app.core.simulator import Scenario, SimulatedService
+from app.core.simulator import SimulatedService
+from tests.test_crash import cli_env, sim  # noqa: F401 - fixture
 from tests.test_lifecycle import make_spec
 
 ROOT = Path(__file__).resolve().parents[1]
-KEY = "sk-test-concurrency-key-000000000"
 CASES = [
     ("openai", "prepared"),
     ("openai", "upload_started"),
@@ -32,13 +30,6 @@ CASES = [
     ("anthropic", "download_started"),
 ]
 
-
-@pytest.fixture
-def sim() -> Iterator[SimulatedService]:
-    service = SimulatedService(scenario=Scenario(progress="polls"), api_key=KEY)
-    service.start()
-    yield service
-    service.stop()
 
 
 def command(args: list[str]) -> list[str]:
@@ -56,15 +47,7 @@ def test_second_process_during_a_step_sends_nothing_twice(sim: SimulatedService,
     spec_path = tmp_path / "job.json"
     make_spec(tmp_path, provider, rows=4, rows_per_request=2).save(spec_path)
     release = tmp_path / "go-on"
-    env = {
-        **os.environ,
-        "BATCHLAB_HOME": str(tmp_path / "home"),
-        "OPENAI_BASE_URL": sim.openai_base_url,
-        "ANTHROPIC_BASE_URL": sim.anthropic_base_url,
-        "OPENAI_API_KEY": KEY,
-        "ANTHROPIC_API_KEY": KEY,
-        "BATCHLAB_POLL_SECONDS": "0.05",
-    }
+    env = cli_env(sim, tmp_path / "home")
     first = subprocess.Popen(
         command(["run", str(spec_path), "--wait"]), cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env={**env, "BATCHLAB_PAUSE_AT": step, "BATCHLAB_PAUSE_FILE": str(release)},

@@ -37,6 +37,19 @@ def sim() -> Iterator[SimulatedService]:
     service.stop()
 
 
+def cli_env(sim: SimulatedService, home: Path) -> dict[str, str]:
+    """The environment a real ``python -m app`` process needs to reach the simulated service."""
+    return {
+        **os.environ,
+        "BATCHLAB_HOME": str(home),
+        "OPENAI_BASE_URL": sim.openai_base_url,
+        "ANTHROPIC_BASE_URL": sim.anthropic_base_url,
+        "OPENAI_API_KEY": KEY,
+        "ANTHROPIC_API_KEY": KEY,
+        "BATCHLAB_POLL_SECONDS": "0.05",
+    }
+
+
 def batchlab(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -49,15 +62,7 @@ def test_crash_at_each_step_then_resume(sim: SimulatedService, tmp_path: Path, p
     spec = make_spec(tmp_path, provider, rows=6, rows_per_request=2)
     spec_path = tmp_path / "job.json"
     spec.save(spec_path)
-    env = {
-        **os.environ,
-        "BATCHLAB_HOME": str(tmp_path / "home"),
-        "OPENAI_BASE_URL": sim.openai_base_url,
-        "ANTHROPIC_BASE_URL": sim.anthropic_base_url,
-        "OPENAI_API_KEY": KEY,
-        "ANTHROPIC_API_KEY": KEY,
-        "BATCHLAB_POLL_SECONDS": "0.05",
-    }
+    env = cli_env(sim, tmp_path / "home")
     crashed = batchlab(["run", str(spec_path), "--wait"], {**env, "BATCHLAB_CRASH_AT": step})
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
 

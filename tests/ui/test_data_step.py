@@ -3,18 +3,12 @@ headers are read right; how the file was read is shown and can be changed; doubt
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import openpyxl
-from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QApplication
 
-from app.core.keys import KeyStore
 from app.ui.wizard import NewJobWizard
-
-WAIT = 10_000
+from tests.ui.test_wizard import WAIT, wizard  # noqa: F401 - fixture
 
 
 def survey_workbook(path: Path) -> Path:
@@ -36,17 +30,6 @@ def survey_workbook(path: Path) -> Path:
     book.save(path)
     return path
 
-
-@pytest.fixture
-def wizard(qtbot, keys: KeyStore) -> Iterator[NewJobWizard]:  # noqa: ANN001
-    widget = NewJobWizard(keys)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
-    yield widget
-    widget.cancel_work()
-    QThreadPool.globalInstance().waitForDone(WAIT)
-    QApplication.processEvents()
 
 
 def loaded(qtbot, wizard: NewJobWizard) -> None:  # noqa: ANN001
