@@ -116,7 +116,7 @@ def test_blank_texts_are_not_counted_as_needing_attention(sim: SimulatedService,
     spec.data.write_text("\n".join(lines[:2] + ["d2,   "] + lines[3:]) + "\n", encoding="utf-8")
     job = engine.run(engine.create_job(spec))
     assert statuses(engine, job.id) == {"d1": "coded", "d2": "invalid", "d3": "coded", "d4": "coded"}
-    assert job.message == "Finished: 3 rows coded, 1 blank texts not sent."
+    assert job.message == "Finished: 3 rows coded, 1 blank text not sent."
 
 
 def test_multi_row_answers_map_by_id(sim: SimulatedService, engine: Engine, tmp_path: Path) -> None:

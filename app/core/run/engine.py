@@ -320,7 +320,7 @@ class Engine:
             )[0]  # type: ignore[index]
             others = sum(v for k, v in counts.items() if k != "coded") - blank
             message = f"Finished: {coded:,} rows coded" + (f", {others:,} need attention" if others else "")
-            message += f", {blank:,} blank texts not sent." if blank else "."
+            message += f", {blank:,} blank text{'' if blank == 1 else 's'} not sent." if blank else "."
         self.store.update_job(job_id, state=state, message=message, finished_at=now(), error=message if state == "failed" else None)
         self.store.log(job_id, message)
         self._delays.pop(job_id, None)
