@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from app.ui.preferences import settings
+from app.ui.preferences import DEFAULT_FOLDER, settings
 
-__all__ = ["MessagePanel", "heading", "hint", "plural", "settings", "while_alive"]
+__all__ = ["MessagePanel", "ask_save_path", "heading", "hint", "plural", "settings", "while_alive"]
 
 
 
@@ -134,3 +135,26 @@ def while_alive(widget: QWidget, callback: Callable[..., Any]) -> Callable[..., 
             callback(*args)
 
     return call
+
+
+def ask_save_path(
+    parent: QWidget, title: str, suggested: str | Path, kinds: Sequence[tuple[str, str]]
+) -> Path | None:
+    """Ask where to save a file; None when the person cancels.
+
+    ``kinds`` are (label, suffix) pairs such as ("Web page", ".html"). A bare file name starts in
+    the folder the person last used, and the folder chosen is remembered, as everywhere else in
+    the app; a name without one of the suffixes gets the first (never replacing what was typed).
+    """
+    start = Path(suggested)
+    if not start.is_absolute():
+        start = Path(DEFAULT_FOLDER.get()) / start
+    filters = ";;".join(f"{label} (*{suffix})" for label, suffix in kinds)
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, str(start), filters)
+    if not chosen:
+        return None
+    path = Path(chosen)
+    if path.suffix.lower() not in {suffix for _, suffix in kinds}:
+        path = path.with_name(path.name + kinds[0][1])
+    DEFAULT_FOLDER.set(str(path.parent))
+    return path

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 from app.core.drafts import DraftStore, read_spec_file, remember_recent, write_spec_file
 from app.core.errors import BatchLabError
 from app.ui import preferences
+from app.ui.common import ask_save_path
 from app.ui.dialogs import show_error
 from app.ui.wizard.wizard import NewJobWizard
 
@@ -130,12 +131,8 @@ class SpecFiles(QObject):
     def save_spec_as(self) -> bool:
         """Ask for a file name and save the wizard's job there; False when the person cancelled."""
         suggested = self.wizard.saved_to or Path(preferences.DEFAULT_FOLDER.get()) / f"{_file_name(self.wizard)}.json"
-        chosen, _ = QFileDialog.getSaveFileName(self._window, "Save the job spec", str(suggested), _SPEC_FILTER)
-        if not chosen:
-            return False
-        path = Path(chosen) if Path(chosen).suffix else Path(chosen).with_suffix(".json")
-        preferences.DEFAULT_FOLDER.set(str(path.parent))
-        return self.save_spec(path)
+        path = ask_save_path(self._window, "Save the job spec", suggested, [("Job spec", ".json")])
+        return self.save_spec(path) if path else False
 
     def save_spec(self, path: Path) -> bool:
         """Save the wizard's job as a spec file at ``path`` (the file the command line runs)."""

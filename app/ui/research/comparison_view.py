@@ -16,7 +16,6 @@ import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import BatchLabError
 from app.core.research.agreement import alpha_chart, run_agreement
 from app.core.research.runs import linked_runs, start_comparison
-from app.ui.common import MessagePanel, section_title, while_alive
+from app.ui.common import MessagePanel, ask_save_path, section_title, while_alive
 from app.ui.jobs_controller import JobsController
 from app.ui.models.rows_model import show_value
 from app.ui.models.table_model import DataFrameModel
@@ -242,11 +241,9 @@ class ComparisonView(QWidget):
 
     # ---- the report ------------------------------------------------------------------------
     def choose_report_path(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save methods report", "methods-report.html", "Web page (*.html);;Markdown (*.md)"
-        )
+        path = ask_save_path(self, "Save methods report", "methods-report.html", [("Web page", ".html"), ("Markdown", ".md")])
         if path:
-            self.save_report(Path(path))
+            self.save_report(path)
 
     def save_report(self, path: Path) -> None:
         """Write the job's methods report (HTML or Markdown by the suffix) in the background."""
@@ -255,8 +252,6 @@ class ComparisonView(QWidget):
         job_id = self.job_id
         if job_id is None:
             return
-        if path.suffix.lower() not in (".html", ".md"):
-            path = path.with_suffix(".html")
         self.report_button.setEnabled(False)
         task = Task(self, lambda _: write_report(build_report(self.engine, job_id), path))
         task.on_done(while_alive(self, lambda _: self._report_written(path)))

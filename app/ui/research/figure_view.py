@@ -14,10 +14,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.core.errors import BatchLabError
-from app.ui.common import section_title, while_alive
+from app.ui.common import ask_save_path, section_title, while_alive
 from app.ui.dialogs import show_error
 from app.ui.tasks import Task
 
@@ -99,19 +99,15 @@ class FigureView(QWidget):
         )
 
     def choose_path(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save figure", f"{self.name}.png", "PNG picture (*.png);;SVG drawing (*.svg)"
-        )
+        path = ask_save_path(self, "Save figure", f"{self.name}.png", [("PNG picture", ".png"), ("SVG drawing", ".svg")])
         if path:
-            self.save_to(Path(path))
+            self.save_to(path)
 
     def save_to(self, path: Path) -> None:
         """Write the figure to ``path`` (PNG or SVG by its suffix) in the background."""
         draw = self._draw
         if draw is None:
             return
-        if path.suffix.lower() not in (".png", ".svg"):
-            path = path.with_suffix(".png")
         task = Task(self, lambda _: _drawn(draw, path))
         task.on_done(while_alive(self, lambda _: self.saved.emit(str(path))))
         task.on_error(while_alive(self, self._failed))

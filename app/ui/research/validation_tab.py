@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,7 +30,7 @@ from app.core.errors import BatchLabError
 from app.core.research.gold_store import GoldStore
 from app.core.research.validate import validate_job
 from app.core.run.engine import Engine
-from app.ui.common import MessagePanel, plural, while_alive
+from app.ui.common import MessagePanel, ask_save_path, plural, while_alive
 from app.ui.models.table_model import DataFrameModel
 from app.ui.research.disagreements import DisagreementDialog, DisagreementsList
 from app.ui.research.figure_view import FigureView
@@ -238,9 +237,9 @@ class ValidationTab(QWidget):
 
     # ---- export ----------------------------------------------------------------------------
     def choose_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export gold labels", "gold-labels.csv", "CSV (*.csv)")
+        path = ask_save_path(self, "Export gold labels", "gold-labels.csv", [("CSV", ".csv")])
         if path:
-            self.export_gold(Path(path))
+            self.export_gold(path)
 
     def export_gold(self, path: Path) -> None:
         """Write every coder's gold labels to ``path`` as CSV (in the background)."""

@@ -29,7 +29,7 @@ from app.core.build.schema import row_schema
 from app.core.build.schema_import import read_schema_file
 from app.core.spec import FIELD_TYPES, FieldSpec
 from app.ui import preferences
-from app.ui.common import MessagePanel, heading, hint
+from app.ui.common import MessagePanel, ask_save_path, heading, hint
 from app.ui.models.fields_model import TYPE_HELP, TYPE_LABELS, FieldsModel, check_fields
 
 
@@ -443,13 +443,9 @@ class FieldsPage(QWidget):
         return True
 
     def choose_export(self) -> None:
-        start = preferences.DEFAULT_FOLDER.get()
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export the JSON schema", str(Path(start) / "output-schema.json"), "JSON schema (*.json)"
-        )
+        path = ask_save_path(self, "Export the JSON schema", "output-schema.json", [("JSON schema", ".json")])
         if path:
-            preferences.DEFAULT_FOLDER.set(str(Path(path).parent))
-            self.export_schema(Path(path))
+            self.export_schema(path)
 
     def export_schema(self, path: Path) -> bool:
         """Write the schema one row's answer follows (as sent with one row per request)."""
