@@ -33,6 +33,7 @@ from app.core.errors import BatchLabError
 from app.core.research.gold import gold_from_columns, read_gold_file
 from app.core.research.gold_store import GoldStore
 from app.core.run.engine import Engine
+from app.ui import preferences
 from app.ui.common import MessagePanel, hint, plural, while_alive
 from app.ui.models.table_model import DataFrameModel
 from app.ui.research.job_data import JobData
@@ -188,7 +189,9 @@ class GoldImportDialog(_GoldDialog):
 
     def choose_file(self) -> None:
         patterns = " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES)
-        chosen, _ = QFileDialog.getOpenFileName(self, "Gold labels", "", f"Data files ({patterns})")
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "Gold labels", preferences.DEFAULT_FOLDER.get(), f"Data files ({patterns})"
+        )
         if chosen:
             self.load_file(Path(chosen))
 

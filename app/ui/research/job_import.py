@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from app.core.errors import BatchLabError
+from app.ui import preferences
 from app.ui.dialogs import show_error
 from app.ui.jobs_controller import JobsController
 from app.ui.tasks import Task
@@ -35,7 +36,7 @@ class JobImporter(QObject):
 
     def choose(self) -> None:
         """Ask for a package or a results file (and for a results file, its job), then import it."""
-        chosen, _ = QFileDialog.getOpenFileName(self.window, "Import", "", FILTERS)
+        chosen, _ = QFileDialog.getOpenFileName(self.window, "Import", preferences.DEFAULT_FOLDER.get(), FILTERS)
         if not chosen:
             return
         path = Path(chosen)
