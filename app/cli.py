@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import app
+from app.commands import positive
 from app.core.errors import BatchLabError
 
 
@@ -221,23 +222,6 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(kind: type[int] | type[float]):  # noqa: ANN202 - an argparse type
-    """An argparse type accepting only numbers above zero (NaN and infinity are refused too)."""
-    words = "a whole number" if kind is int else "a number"
-
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {words}") from None
-        if not 0 < value < float("inf"):
-            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
-        return value
-
-    parse.__name__ = kind.__name__  # argparse names the type in its messages
-    return parse
-
-
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) < 65536:  # 0: any free port (the Demo provider asks so)
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
@@ -260,12 +244,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="create a job from a spec and submit it (with --wait: until it finishes)")
     p.add_argument("spec", help="the job spec (.json)")
     p.add_argument("--wait", action="store_true", help="poll until the job has finished and its results are in")
-    p.add_argument("--poll", type=_positive(float), help="longest wait between polls, in seconds (default 30)")
+    p.add_argument("--poll", type=positive(float), help="longest wait between polls, in seconds (default 30)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("resume", help="carry on every unfinished job")
     p.add_argument("--wait", action="store_true", help="poll until they have finished")
-    p.add_argument("--poll", type=_positive(float), help="longest wait between polls, in seconds (default 30)")
+    p.add_argument("--poll", type=positive(float), help="longest wait between polls, in seconds (default 30)")
     p.set_defaults(func=cmd_resume)
 
     p = sub.add_parser("status", help="list jobs (or one job) with their state and row counts")
@@ -281,12 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("job", help="a job id")
         p.add_argument("--wait", action="store_true", help="poll until the job has finished")
-        p.add_argument("--poll", type=_positive(float), help="longest wait between polls, in seconds (default 30)")
+        p.add_argument("--poll", type=positive(float), help="longest wait between polls, in seconds (default 30)")
         p.set_defaults(func=func)
 
     p = sub.add_parser("pilot", help="code a few sampled rows right away (direct, non-batch calls)")
     p.add_argument("spec", help="the job spec (.json)")
-    p.add_argument("--rows", type=_positive(int), default=5, help="how many rows (default 5)")
+    p.add_argument("--rows", type=positive(int), default=5, help="how many rows (default 5)")
     p.set_defaults(func=cmd_pilot)
 
     p = sub.add_parser("export", help="write a job's rows with their coding to .csv or .xlsx")
@@ -299,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_port, default=8765)
     p.add_argument("--state", help="folder to keep the service's state in (default: memory only)")
     p.add_argument("--key", help="require this API key")
-    p.add_argument("--seconds-per-step", type=_positive(float), help="batches advance with the clock (default: one step per poll)")
+    p.add_argument("--seconds-per-step", type=positive(float), help="batches advance with the clock (default: one step per poll)")
     p.add_argument("--until-stdin-closes", action="store_true", help="stop when standard input closes (used by the app)")
     p.set_defaults(func=cmd_simulate)
 

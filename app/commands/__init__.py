@@ -11,6 +11,26 @@ from __future__ import annotations
 import argparse
 import importlib
 
+
+def positive(kind: type[int] | type[float], *, zero: bool = False):  # noqa: ANN202 - an argparse type
+    """An argparse type accepting only numbers above zero, or with ``zero`` from zero (NaN and
+    infinity are refused too)."""
+    words = "a whole number" if kind is int else "a number"
+    bound = "0 or more" if zero else "more than 0"
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {words}") from None
+        if not (0 <= value if zero else 0 < value) or not value < float("inf"):
+            raise argparse.ArgumentTypeError(f"must be {bound}, not {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
 COMMAND_MODULES: tuple[str, ...] = ("runs", "research", "doctor")
 
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from app.commands import positive
 from app.core.errors import UsageError
 
 
@@ -158,7 +159,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--coder", help="whose labels these are (default: the gold file's name); without --gold, "
                    "compare with this coder only")
     p.add_argument("--part", choices=("dev", "test"), help="only the development or test part of the hand-coding sample")
-    p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the 95%% intervals (default 1000)")
+    p.add_argument("--resamples", type=positive(int, zero=True), default=1000, help="bootstrap resamples for the 95%% intervals (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_validate)

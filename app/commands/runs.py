@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from app.commands import positive
+from app.core.paths import check_output_file
 from app.core.errors import UsageError
 
 
@@ -72,6 +74,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f'Cannot write a report to "{args.out}".', "Choose a file name ending in .html or .md.")
     if args.examples < 0:
         raise UsageError("--examples must be 0 or more.")
+    check_output_file(Path(args.out), "the report")
     engine = _engine(args)
     path = write_report(build_report(engine, args.job, example_rows=args.examples), Path(args.out))
     print(f"Wrote the methods report of job {args.job} to {path}")
@@ -83,6 +86,7 @@ def cmd_package(args: argparse.Namespace) -> int:
 
     if Path(args.out).suffix.lower() != ".zip":
         raise UsageError(f'Cannot write a package to "{args.out}".', "Choose a file name ending in .zip.")
+    check_output_file(Path(args.out), "the package")
     engine = _engine(args)
     path = write_package(engine, args.job, Path(args.out), with_data=args.with_data)
     note = "with the data file" if args.with_data else "without the data file (its SHA-256 is recorded)"
@@ -124,13 +128,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--instructions", help="a text file with reworded instructions")
     p.add_argument("--direct", action="store_true", help="code a small sample now through direct calls (full price)")
     p.add_argument("--wait", action="store_true", help="poll until the runs have finished")
-    p.add_argument("--poll", type=float, help="longest wait between polls, in seconds (default 30)")
+    p.add_argument("--poll", type=positive(float), help="longest wait between polls, in seconds (default 30)")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("agreement", help="agreement across a job's linked runs (Krippendorff's α per field)")
     p.add_argument("job", help="the job or any of its comparison runs")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
+    p.add_argument("--resamples", type=positive(int, zero=True), default=1000, help="bootstrap resamples for the 95%% intervals")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     p.set_defaults(func=cmd_agreement)
 

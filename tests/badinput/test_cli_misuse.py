@@ -54,6 +54,22 @@ MISUSES: list[tuple[str, str, tuple[str, ...]]] = [
     ("simulate-port-negative", "simulate --port -1", ("--port", "port number")),
     ("simulate-port-too-big", "simulate --port 70000", ("--port", "port number")),
     ("simulate-step-negative", "simulate --seconds-per-step -1", ("--seconds-per-step",)),
+    ("compare-runs-zero", "compare {job} --runs 0", ("at least one run",)),
+    ("compare-rows-negative", "compare {job} --rows -1", ("at least one row",)),
+    ("compare-poll-negative", "compare {job} --poll -1 --wait", ("--poll", "more than 0")),
+    ("compare-unknown-job", "compare nosuch", ('"nosuch"',)),
+    ("agreement-no-runs", "agreement {job}", ("two runs",)),
+    ("agreement-resamples-negative", "agreement {job} --resamples -1", ("--resamples", "0 or more")),
+    ("validate-no-gold", "validate {job}", ("no hand-coded rows",)),
+    ("validate-gold-missing", "validate {job} --gold {work}/nosuch.csv", ("nosuch.csv",)),
+    ("validate-resamples-negative", "validate {job} --resamples -5", ("--resamples", "0 or more")),
+    ("report-examples-negative", "report {job} --out {work}/r.md --examples -3", ("--examples",)),
+    ("report-no-suffix", "report {job} --out {work}", (".html or .md",)),
+    ("report-under-a-file", "report {job} --out {work}/reviews.csv/r.md", ("reviews.csv", "is a file")),
+    ("package-under-a-file", "package {job} --out {work}/reviews.csv/p.zip", ("reviews.csv", "is a file")),
+    ("package-unknown-job", "package nosuch --out {work}/p.zip", ('"nosuch"',)),
+    ("import-missing-file", "import {work}/nosuch.zip", ("nosuch.zip",)),
+    ("import-not-a-package", "import {work}/reviews.csv", ("reviews.csv",)),
 ]
 
 
