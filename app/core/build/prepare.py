@@ -36,11 +36,9 @@ from app.core.build.pricing import describe_missing_price, job_cost, model_limit
 from app.core.build.requests import OVERHEAD_TARGET, RequestBuilder, RowInput, output_tokens_per_row
 from app.core.spec import JobSpec, spec_warnings
 from app.core.build.template import check_placeholders, parse_template, placeholders
-from app.core.build.tokens import token_counter
+from app.core.build.tokens import TokenTally, token_counter
 
 Progress = Callable[[int, int], None]
-#: Requests whose input tokens are counted exactly; beyond this, the rest is scaled by length.
-TOKEN_SAMPLE = 2_000
 INDEX_FILE = "index.jsonl"
 MANIFEST_FILE = "manifest.json"
 
@@ -181,60 +179,6 @@ def _cells(plan: RowPlan, columns: tuple[str, ...], block: int = 10_000) -> Iter
         taken = [frame[c].take(positions).tolist() for c in columns]
         for i, pos in enumerate(positions):
             yield pos, [column[i] for column in taken]
-
-
-@dataclass
-class TokenTally:
-    """Input tokens: exact for the first requests (up to a sample size), scaled by length for the rest."""
-
-    counter: Any
-    sample: int = TOKEN_SAMPLE
-    counted_tokens: int = 0
-    counted_chars: int = 0
-    uncounted_chars: int = 0
-    requests: int = 0
-    max_tokens: int = 0
-    max_custom_id: str = ""
-    max_chars: int = 0
-    _max_chars_text: str = ""
-    _max_chars_id: str = ""
-    static_tokens: int = 0
-
-    def add(self, custom_id: str, text: str) -> None:
-        self.requests += 1
-        chars = len(text)
-        if self.requests <= self.sample:
-            tokens = self.counter.count(text)
-            self.counted_tokens += tokens
-            self.counted_chars += chars
-            if tokens > self.max_tokens:
-                self.max_tokens, self.max_custom_id = tokens, custom_id
-        else:
-            self.uncounted_chars += chars
-        if chars > self.max_chars:
-            self.max_chars, self._max_chars_text, self._max_chars_id = chars, text, custom_id
-
-    def finish(self) -> None:
-        """Count the longest request exactly even when it fell outside the sample."""
-        if self._max_chars_text and self.requests > self.sample:
-            tokens = self.counter.count(self._max_chars_text)
-            if tokens > self.max_tokens:
-                self.max_tokens, self.max_custom_id = tokens, self._max_chars_id
-        self._max_chars_text = ""
-
-    @property
-    def total(self) -> int:
-        per_char = self.counted_tokens / self.counted_chars if self.counted_chars else 0.3
-        return self.counted_tokens + round(self.uncounted_chars * per_char) + self.static_tokens * self.requests
-
-    def describe(self) -> str:
-        method = self.counter.method
-        if self.requests > self.sample:
-            return (
-                f"{method}; counted on the first {self.sample:,} of {self.requests:,} requests, "
-                "the rest scaled by their length"
-            )
-        return method
 
 
 @dataclass

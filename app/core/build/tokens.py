@@ -18,6 +18,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ REPLY_PRIMING = 3
 #: OpenAI families tiktoken 0.14 does not list yet but that use o200k_base.
 _NEWER_O200K = re.compile(r"^(o\d|gpt-([6-9]|\d{2,}))")
 _PARALLEL_CHUNK = 20_000
+#: Requests whose input tokens are counted exactly; beyond this, the rest is scaled by length.
+TOKEN_SAMPLE = 2_000
 
 
 class TokenCounter:
@@ -209,3 +212,57 @@ def token_counter(provider: str, model: str) -> TokenCounter:
         f"approximate: cl100k_base tokenizer; {model} uses {name}, which is not available offline "
         "(counts typically within ~10%, usually a little high, more so for non-English text)",
     )
+
+
+@dataclass
+class TokenTally:
+    """Input tokens: exact for the first requests (up to a sample size), scaled by length for the rest."""
+
+    counter: Any
+    sample: int = TOKEN_SAMPLE
+    counted_tokens: int = 0
+    counted_chars: int = 0
+    uncounted_chars: int = 0
+    requests: int = 0
+    max_tokens: int = 0
+    max_custom_id: str = ""
+    max_chars: int = 0
+    _max_chars_text: str = ""
+    _max_chars_id: str = ""
+    static_tokens: int = 0
+
+    def add(self, custom_id: str, text: str) -> None:
+        self.requests += 1
+        chars = len(text)
+        if self.requests <= self.sample:
+            tokens = self.counter.count(text)
+            self.counted_tokens += tokens
+            self.counted_chars += chars
+            if tokens > self.max_tokens:
+                self.max_tokens, self.max_custom_id = tokens, custom_id
+        else:
+            self.uncounted_chars += chars
+        if chars > self.max_chars:
+            self.max_chars, self._max_chars_text, self._max_chars_id = chars, text, custom_id
+
+    def finish(self) -> None:
+        """Count the longest request exactly even when it fell outside the sample."""
+        if self._max_chars_text and self.requests > self.sample:
+            tokens = self.counter.count(self._max_chars_text)
+            if tokens > self.max_tokens:
+                self.max_tokens, self.max_custom_id = tokens, self._max_chars_id
+        self._max_chars_text = ""
+
+    @property
+    def total(self) -> int:
+        per_char = self.counted_tokens / self.counted_chars if self.counted_chars else 0.3
+        return self.counted_tokens + round(self.uncounted_chars * per_char) + self.static_tokens * self.requests
+
+    def describe(self) -> str:
+        method = self.counter.method
+        if self.requests > self.sample:
+            return (
+                f"{method}; counted on the first {self.sample:,} of {self.requests:,} requests, "
+                "the rest scaled by their length"
+            )
+        return method
