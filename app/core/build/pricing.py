@@ -4,25 +4,29 @@ Prices come from genai-prices, the maintained price database bundled with BatchL
 lists a model's batch price (Anthropic and most current OpenAI models) that price is used as is;
 otherwise the list price is halved, as both providers document for batches. A model it does not
 know gets no price at all: a guessed cost would be worse than an honest "unknown".
+
+Importing genai-prices takes longer than the rest of a small ``prepare``, so what it lists for a
+model (:mod:`app.core.build.price_list` reads it) is kept in BatchLab's cache folder, in a file
+named for the installed genai-prices (so another version starts afresh), until the day
+genai-prices lists a price change for that model; prices that vary by the time of day are never
+kept.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Callable
+import hashlib
+import importlib.util
+import json
 from dataclasses import dataclass
-from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-import genai_prices
-from genai_prices import data_snapshot
-from genai_prices.types import ModelInfo, ModelPrice, TieredPrices
-
+from app.core.build import cache
 from app.core.build.models import rules_for
 
-BATCH_DISCOUNT = 0.5
-_BATCH = {"processing": "batch"}  # genai-prices' price variant for batch processing
 PRICED_PROVIDERS = ("openai", "anthropic")
 
 
@@ -77,60 +81,19 @@ class ModelLimits:
     max_output_tokens: int | None
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What genai-prices lists for one model on one day (``price`` None: no per-token price)."""
+
+    price: Price | None
+    context_window: int | None
+    #: The first later day from which genai-prices lists another price (None: no change ahead).
+    changes_on: dt.date | None = None
+    #: False when the price depends on the time of day, so it may not be kept.
+    keep: bool = True
+
+
 DEMO_PRICE = Price(0.0, 0.0, 0.0, "simulated (the demo service charges nothing)")
-#: Anthropic prompt caching: writes cost 1.25× input (5-minute cache) or 2× (1-hour), reads 0.1×
-#: (Anthropic prompt-caching page, as summarised by appam's caching.rs on docs.rs and portkey's
-#: "Prompt caching" page). Used only where genai-prices lists no cache price for a Claude model.
-CACHE_WRITE_5M, CACHE_WRITE_1H, CACHE_READ = 1.25, 2.0, 0.1
-
-
-def _find_model(provider: str, model: str) -> ModelInfo | None:
-    """genai-prices' entry for the model, matching its snapshot ids (gpt-4o-mini-2024-07-18, …)."""
-    if provider not in PRICED_PROVIDERS:
-        return None
-    try:
-        _, info = data_snapshot.get_snapshot().find_provider_model(model, None, provider, None)
-    except LookupError:
-        return None
-    return info
-
-
-def _base(value: Decimal | TieredPrices | None) -> float | None:
-    """The price of the first tier (requests below the long-prompt threshold)."""
-    if isinstance(value, TieredPrices):
-        return float(value.base)
-    return None if value is None else float(value)
-
-
-def _at(value: Decimal | TieredPrices | None, start: int) -> float | None:
-    """The price that applies above ``start`` prompt tokens."""
-    if isinstance(value, TieredPrices):
-        return float(next((t.price for t in reversed(value.tiers) if t.start <= start), value.base))
-    return None if value is None else float(value)
-
-
-def _has_batch_price(info: ModelInfo, now: dt.datetime) -> bool:
-    return any(
-        v.when == _BATCH and (v.constraint is None or v.constraint.active(now)) for v in info.price_variants or ()
-    )
-
-
-def _rates(prices: ModelPrice, at: Callable[[Any], float | None], factor: float, claude: bool) -> Rates | None:
-    inp, out = at(prices.input_mtok), at(prices.output_mtok)
-    if inp is None or out is None:
-        return None
-    read, write_5m, write_1h = at(prices.cache_read_mtok), at(prices.cache_write_mtok), at(prices.cache_write_1h_mtok)
-    if claude:
-        read = inp * CACHE_READ if read is None else read
-        write_5m = inp * CACHE_WRITE_5M if write_5m is None else write_5m
-        write_1h = inp * CACHE_WRITE_1H if write_1h is None else write_1h
-    return Rates(
-        inp * factor,
-        out * factor,
-        (inp if read is None else read) * factor,
-        (inp if write_5m is None else write_5m) * factor,
-        (inp if write_1h is None else write_1h) * factor,
-    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -138,34 +101,78 @@ def batch_price(provider: str, model: str) -> Price | None:
     """The batch price of ``model``, or None when no price is published for it (never a guess)."""
     if provider == "demo":
         return DEMO_PRICE
-    info = _find_model(provider, model)
-    if info is None:
-        return None
-    now = dt.datetime.now(dt.timezone.utc)
-    label = f"genai-prices {genai_prices.__version__}"
-    if _has_batch_price(info, now):
-        prices, factor, how = info.get_prices(now, _BATCH), 1.0, "batch price list"
-    else:
-        prices, factor, how = info.get_prices(now), BATCH_DISCOUNT, "list price × 50% batch discount"
-    claude = provider == "anthropic"
-    base = _rates(prices, _base, factor, claude)
-    if base is None:
-        return None  # priced per image, second or character: not a token price
-    raw = (prices.input_mtok, prices.output_mtok, prices.cache_read_mtok)
-    starts = sorted({t.start for v in raw if isinstance(v, TieredPrices) for t in v.tiers})
-    tiers = tuple((start, _rates(prices, functools.partial(_at, start=start), factor, claude)) for start in starts)
-    if starts:
-        how += f"; prompts over {starts[0]:,} tokens cost more"
-    return Price(
-        input_per_mtok=base.input,
-        output_per_mtok=base.output,
-        cached_input_per_mtok=base.cache_read if prices.cache_read_mtok is not None or claude else None,
-        source=f"{label} ({how})",
-        cache_write_5m_per_mtok=base.cache_write_5m,
-        cache_write_1h_per_mtok=base.cache_write_1h,
-        tiers=tuple((start, rates) for start, rates in tiers if rates is not None),
-    )
+    return _listing(provider, model).price
 
+
+@functools.lru_cache(maxsize=256)
+def _listing(provider: str, model: str) -> Listing:
+    """genai-prices' listing of the model, from the price cache when it holds a current one."""
+    if provider not in PRICED_PROVIDERS:
+        return Listing(None, None)
+    now = dt.datetime.now(dt.timezone.utc)
+    name, key = _price_cache_name(), f"{provider}/{model}"
+    kept = _kept_listings(name)
+    if (found := _decode(kept.get(key), now.date())) is not None:
+        return found
+    from app.core.build.price_list import listing
+
+    found = listing(provider, model, now)
+    if found.keep:
+        kept[key] = _encode(found, now.date())
+        cache.write(name, json.dumps(kept, sort_keys=True).encode())
+    return found
+
+
+def _price_cache_name() -> str:
+    """The price cache of the installed genai-prices and this BatchLab's price code.
+
+    Named by a digest of their files' sizes and modification times, so installing another
+    genai-prices version (or editing either) starts a new cache. Found without importing
+    genai-prices, or importlib.metadata, which alone costs more than a cache hit saves.
+    """
+    stamp = [(path.name, info.st_size, info.st_mtime_ns) for path in _price_sources() for info in [path.stat()]]
+    return f"prices-{hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]}.json"
+
+
+def _price_sources() -> list[Path]:
+    spec = importlib.util.find_spec("genai_prices")
+    package = sorted(Path(spec.origin).parent.glob("*.py")) if spec and spec.origin else []
+    return [*package, Path(__file__), Path(__file__).with_name("price_list.py")]
+
+
+def _kept_listings(name: str) -> dict[str, Any]:
+    stored = cache.read(name)
+    try:
+        kept = json.loads(stored) if stored else {}
+    except ValueError:
+        return {}
+    return kept if isinstance(kept, dict) else {}
+
+
+def _encode(found: Listing, since: dt.date) -> dict[str, Any]:
+    return {
+        "price": None if found.price is None else dataclasses.asdict(found.price),
+        "context_window": found.context_window,
+        "since": since.isoformat(),
+        "changes_on": found.changes_on.isoformat() if found.changes_on else None,
+    }
+
+
+def _decode(entry: Any, today: dt.date) -> Listing | None:
+    """A kept listing if it holds ``today`` (listed on or before, and before its next price change)."""
+    if not isinstance(entry, dict):
+        return None
+    try:
+        changes_on = dt.date.fromisoformat(entry["changes_on"]) if entry["changes_on"] else None
+        if today < dt.date.fromisoformat(entry["since"]) or (changes_on and today >= changes_on):
+            return None
+        price = entry["price"]
+        if price is not None:
+            tiers = tuple((int(start), Rates(**rates)) for start, rates in price["tiers"])
+            price = Price(**{**price, "tiers": tiers})
+        return Listing(price, entry["context_window"], changes_on)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 def estimate_cost(
     provider: str, model: str, input_tokens: int, output_tokens: int, cached_input_tokens: int = 0
@@ -284,9 +291,8 @@ def describe_missing_price(provider: str, model: str) -> str:
 @functools.lru_cache(maxsize=256)
 def model_limits(provider: str, model: str) -> ModelLimits:
     """Context window (genai-prices first, then the model registry) and output limit (the registry)."""
-    info = _find_model(provider, model)
     rules = rules_for(provider, model)
-    context = info.context_window if info is not None and info.context_window else rules.context
+    context = _listing(provider, model).context_window or rules.context
     return ModelLimits(context, rules.max_output)
 
 

@@ -24,7 +24,6 @@ import random
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +114,8 @@ class TokenCounter:
         """
         if self._encoding is None or len(texts) < 2 * _PARALLEL_CHUNK:
             return [self.count(t) for t in texts]
+        from concurrent.futures import ThreadPoolExecutor
+
         chunks = [texts[i : i + _PARALLEL_CHUNK] for i in range(0, len(texts), _PARALLEL_CHUNK)]
         with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
             return [n for part in pool.map(self._count_chunk, chunks) for n in part]
