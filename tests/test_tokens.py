@@ -345,7 +345,7 @@ def test_sampled_total_lies_within_its_stated_bound(seed: int) -> None:
     assert 0 < tally.margin < 0.03 * true_total
     assert abs(tally.total - true_total) <= tally.margin
     assert f"random sample of {tokens.TOKEN_SAMPLE:,} of 4,000 requests" in tally.describe()
-    assert f"± {tally.margin:,} tokens" in tally.describe()
+    assert f"within ±{100 * tally.margin / tally.total:.2g}% with 95% confidence" in tally.describe()
 
 
 def test_the_same_job_draws_the_same_sample() -> None:

@@ -55,6 +55,8 @@ def scale(manifest: dict[str, Any], rows_sent: int, rows_blank: int, sampled: in
     for key in ("input_total", "output_estimate_total", "reasoning_estimate_total"):
         if isinstance(tokens.get(key), (int, float)):
             tokens[key] = round(tokens[key] * factor)
+    # The interval of a token sample says nothing about the rows left out: no bound is better than a wrong one.
+    tokens.pop("input_total_margin", None)
     tokens["method"] = (
         f"{tokens.get('method', 'counted')}; measured on a random sample of {sampled:,} rows "
         f"and scaled to all {rows_sent:,}"

@@ -373,14 +373,15 @@ class TokenTally:
         return bool(self.counter.exact) and self.counted == self.requests
 
     def describe(self) -> str:
+        """How the total was counted, in plain words (the preview shows it next to the numbers)."""
         method = self.counter.method
         self.finish()
         if self.counted == self.requests:
             return method
-        share = f" ({self.margin / self.total:.2%})" if self.total else ""
+        share = 100 * self.margin / self.total if self.total else 0.0
         return (
             f"{method}; counted on a random sample of {self.counted:,} of {self.requests:,} requests and scaled "
-            f"by their length: {self.total:,} ± {self.margin:,} tokens{share} (95% interval)"
+            f"by their length (the total is within ±{share:.2g}% with 95% confidence)"
         )
 
 
