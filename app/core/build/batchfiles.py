@@ -20,6 +20,9 @@ MB = 1_000_000
 #: then keeps handing the GIL back to the reading thread, and the window (waiting for it to run
 #: any Python) freezes for hundreds of milliseconds. 1 MB reads make that a rare event.
 READ_BUFFER = 1 << 20
+#: Buffer for writing request files: lines are a few kB each, and Python's 8 KB default made a
+#: system call of nearly every one.
+WRITE_BUFFER = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ class SplitWriter:
         self.close()
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"batch-{len(self.files) + 1:03d}.jsonl"
-        self._handle = path.open("wb")
+        self._handle = path.open("wb", buffering=WRITE_BUFFER)
         written = WrittenFile(path)
         self.files.append(written)
         return written

@@ -11,24 +11,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-import numpy as np
 import orjson
-import pandas as pd
 
 import app
 from app.core.build.batchfiles import (
     READ_BUFFER,
     BatchLimits,
+    WRITE_BUFFER,
     SplitWriter,
+    WrittenFile,
     dumps_line,
     limits_for,
 )
-from app.core.data import DataIssue, Table, TableCheck, check_table, findings_text
+from app.core.build.lines import LineMaker
+from app.core.data.checks import RowFindings, TableCheck, check_table, findings_text
+from app.core.data.table import Chunk, DataIssue, Table
 from app.core.data.provenance import data_record
 from app.core.data.stream import FileRows, TableRows, rows_of
 from app.core.errors import CancelledError, DataError, SpecError
@@ -87,38 +90,31 @@ def _check_columns(spec: JobSpec, columns: list[str]) -> None:
         raise SpecError(problems, "the job settings")
 
 
-class _Selection:
-    """Which rows of each chunk go into requests (not blank; among ``only_ids`` when given), as
-    rendered :class:`RowInput`; the IDs of blank rows and of accepted unreadable ones on the side."""
+class _Groups:
+    """Rows gathered into requests of ``size`` rows, each numbered ``{prefix}-000001`` on."""
 
-    def __init__(self, spec: JobSpec, head: Table, issues: list[DataIssue], only_ids: set[str] | None) -> None:
-        self.template = parse_template(spec.input_template, head.columns)
-        self.id_column, self.only_ids = spec.id_column, only_ids
-        self.blank_rows = {row for issue in issues if issue.kind == "blank_text" for row in issue.rows}
-        self.unreadable_rows = {row for issue in issues if issue.kind == "unreadable" for row in issue.rows}
-        self.start([])
+    def __init__(self, size: int, prefix: str) -> None:
+        self.size, self.prefix = size, prefix
+        self.ids: list[str] = []
+        self.texts: list[str] = []
+        self.seq = 0
 
-    def start(self, _columns: list[str]) -> None:
-        self.blank: list[str] = []
-        self.unreadable: list[str] = []
-        self.read = 0  # data rows seen: without an ID column, a row's ID is its position
+    def add(self, ids: list[str], texts: list[str]) -> Iterator[tuple[str, list[str], list[str]]]:
+        """``(custom_id, row IDs, texts)`` of every request these rows complete."""
+        self.ids += ids
+        self.texts += texts
+        size, whole = self.size, len(self.ids) - len(self.ids) % self.size
+        for start in range(0, whole, size):
+            self.seq += 1
+            yield f"{self.prefix}-{self.seq:06d}", self.ids[start : start + size], self.texts[start : start + size]
+        del self.ids[:whole], self.texts[:whole]
 
-    def rows(self, frame: pd.DataFrame, numbers: np.ndarray) -> Iterator[RowInput]:
-        if self.id_column:
-            ids = frame[self.id_column].tolist()
-        else:
-            ids = [str(n) for n in range(self.read + 1, self.read + len(frame) + 1)]
-        self.read += len(frame)
-        cells = [frame[c].tolist() for c in self.template.columns]
-        for i, (row_id, number) in enumerate(zip(ids, numbers.tolist(), strict=True)):
-            if self.only_ids is not None and row_id not in self.only_ids:
-                continue
-            if number in self.blank_rows:
-                self.blank.append(row_id)
-                continue
-            if number in self.unreadable_rows:
-                self.unreadable.append(row_id)
-            yield RowInput(row_id, self.template.render([column[i] for column in cells]))
+    def finish(self) -> Iterator[tuple[str, list[str], list[str]]]:
+        """The last, partly filled request, if there is one."""
+        if self.ids:
+            self.seq += 1
+            yield f"{self.prefix}-{self.seq:06d}", self.ids, self.texts
+            self.ids, self.texts = [], []
 
 
 def _fix_hint(blocking: list[DataIssue]) -> str:
@@ -134,51 +130,92 @@ def _fix_hint(blocking: list[DataIssue]) -> str:
 def iter_requests(
     builder: RequestBuilder, plan: RowPlan, prefix: str
 ) -> Iterator[tuple[str, list[RowInput], dict[str, Any]]]:
-    """Yield ``(custom_id, rows, batch line)`` for every request, rendering rows lazily."""
+    """Yield ``(custom_id, rows, batch line)`` for every request of a planned table, a block at a time."""
     template = parse_template(builder.spec.input_template, plan.table.columns)
-    requests = _Requests(builder, prefix)
-    for pos, values in _cells(plan, template.columns):
-        if request := requests.add(RowInput(plan.ids[pos], template.render(values))):
-            yield request
-    if request := requests.finish():
-        yield request
-
-
-Request = tuple[str, list[RowInput], dict[str, Any]]
-
-
-class _Requests:
-    """Rows grouped into requests of ``rows_per_request``, each numbered ``{prefix}-000001`` on."""
-
-    def __init__(self, builder: RequestBuilder, prefix: str) -> None:
-        self.builder, self.prefix = builder, prefix
-        self.rows: list[RowInput] = []
-        self.seq = 0
-
-    def add(self, row: RowInput) -> Request | None:
-        """The request this row completes, if it completes one."""
-        self.rows.append(row)
-        return self.finish() if len(self.rows) == self.builder.spec.rows_per_request else None
-
-    def finish(self) -> Request | None:
-        """The last, partly filled request (None when there is none)."""
-        if not self.rows:
-            return None
-        rows, self.rows = self.rows, []
-        self.seq += 1
-        custom_id = f"{self.prefix}-{self.seq:06d}"
-        return custom_id, rows, self.builder.batch_line(custom_id, rows)
-
-
-def _cells(plan: RowPlan, columns: tuple[str, ...], block: int = 10_000) -> Iterator[tuple[int, list[str]]]:
-    """``(position, cells)`` for each planned row, taking cells out of the table a block at a time
-    (one cell at a time from Arrow-backed columns is slow; all at once would copy the whole table)."""
-    frame = plan.table.frame
+    groups = _Groups(builder.spec.rows_per_request, prefix)
+    frame, block = plan.table.frame, 10_000
     for start in range(0, len(plan.positions), block):
         positions = plan.positions[start : start + block]
-        taken = [frame[c].take(positions).tolist() for c in columns]
-        for i, pos in enumerate(positions):
-            yield pos, [column[i] for column in taken]
+        cells = [frame[c].take(positions).tolist() for c in template.columns]
+        texts = template.render_all(cells, len(positions))
+        for custom_id, ids, group in groups.add([plan.ids[p] for p in positions], texts):
+            rows = [RowInput(i, t) for i, t in zip(ids, group)]
+            yield custom_id, rows, builder.batch_line(custom_id, rows)
+    for custom_id, ids, group in groups.finish():
+        rows = [RowInput(i, t) for i, t in zip(ids, group)]
+        yield custom_id, rows, builder.batch_line(custom_id, rows)
+
+
+class _Writer:
+    """The one reading of the rows: checks each chunk, and writes its rows as requests (batch files,
+    index, token tally) into a scratch folder that becomes the output only if every check passes."""
+
+    def __init__(self, spec: JobSpec, scratch: Path, prefix: str, only_ids: set[str] | None, limits: BatchLimits) -> None:
+        self.spec, self.scratch, self.prefix, self.only_ids, self.limits = spec, scratch, prefix, only_ids, limits
+        self.check = TableCheck(spec.id_column, placeholders(spec.input_template), accept_unreadable=spec.accept_unreadable_rows)
+        self.builder = RequestBuilder(spec)
+        self.lines = LineMaker(self.builder)
+        self.files: SplitWriter | None = None
+        self.index: IO[bytes] | None = None
+
+    def start(self, columns: list[str]) -> None:
+        """Begin, or begin again when the file turns out to need another reading: drop what was written."""
+        _check_columns(self.spec, columns)
+        self.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.scratch.mkdir(parents=True)  # beside the output folder, so publishing is renames
+        self.check.start(columns)
+        self.template = parse_template(self.spec.input_template, columns)
+        self.files = SplitWriter(self.scratch, self.limits)
+        self.index = (self.scratch / INDEX_FILE).open("wb", buffering=WRITE_BUFFER)
+        self.tally = TokenTally(token_counter(self.spec.provider, self.spec.model), static_tokens=self.builder.shared_prompt_tokens)
+        self.groups = _Groups(self.spec.rows_per_request, self.prefix)
+        self.blank: list[str] = []
+        self.unreadable: list[str] = []
+        self.read = self.sent = 0  # without an ID column, a row's ID is its position
+
+    def add(self, chunk: Chunk) -> None:
+        found = self.check.add(chunk)
+        count = len(chunk)
+        if self.spec.id_column:
+            ids = chunk.values(self.spec.id_column)
+        else:
+            ids = [str(n) for n in range(self.read + 1, self.read + count + 1)]
+        self.read += count
+        texts = self.template.render_all([chunk.values(c) for c in self.template.columns], count)
+        if found.blank or found.unreadable or self.only_ids is not None:
+            ids, texts = self._select(ids, texts, found)
+        for request in self.groups.add(ids, texts):
+            self._write(*request)
+
+    def _select(self, ids: list[str], texts: list[str], found: RowFindings) -> tuple[list[str], list[str]]:
+        """The rows to send (among ``only_ids`` when given, not blank); blank and unreadable IDs noted."""
+        blank, unreadable, wanted = set(found.blank), set(found.unreadable), self.only_ids
+        kept = [i for i, row_id in enumerate(ids) if wanted is None or row_id in wanted]
+        self.blank += [ids[i] for i in kept if i in blank]
+        self.unreadable += [ids[i] for i in kept if i in unreadable and i not in blank]
+        kept = [i for i in kept if i not in blank]
+        return [ids[i] for i in kept], [texts[i] for i in kept]
+
+    def _write(self, custom_id: str, ids: list[str], texts: list[str]) -> None:
+        assert self.files is not None and self.index is not None
+        content = self.builder.user_content([RowInput(i, t) for i, t in zip(ids, texts)])
+        self.files.write(custom_id, self.lines.line(custom_id, content), len(ids))
+        self.tally.add(custom_id, content)
+        self.index.write(dumps_line({"custom_id": custom_id, "file": len(self.files.files), "rows": ids}))
+        self.sent += len(ids)
+
+    def finish(self) -> None:
+        for request in self.groups.finish():
+            self._write(*request)
+        self.close()
+        self.tally.finish()
+
+    def close(self) -> None:
+        if self.files is not None:
+            self.files.close()
+        if self.index is not None:
+            self.index.close()
 
 
 @dataclass
@@ -292,61 +329,40 @@ def prepare(
 ) -> Prepared:
     """Write the request files, ``index.jsonl`` (custom_id → row IDs) and ``manifest.json`` to ``out_dir``.
 
-    The rows go through twice, a chunk at a time: once to check them (nothing is written when a
-    check fails), once to build and write the requests. Without ``table``, a text file is read from
-    disk each time, so memory stays flat however many rows it has.
+    The rows are read once, a chunk at a time, and checked and written as they come; the files go
+    to a scratch folder beside ``out_dir`` and move into it only when every check passed, so a
+    refused job leaves nothing behind. Without ``table``, a text file is read from disk, so memory stays flat
+    however many rows it has.
     """
+    out_dir = Path(out_dir)
+    created = next((p for p in reversed([out_dir, *out_dir.parents]) if not p.exists()), None)
+    scratch = out_dir.parent / f".{out_dir.name}.preparing"
+    writer = _Writer(spec, scratch, prefix, only_ids, limits or limits_for(spec.provider))
     if table is not None:
         source: TableRows | FileRows = TableRows(table)
     else:
         source = rows_of(spec.data, spec.load_options(), progress=progress, should_cancel=should_cancel)
-    check = TableCheck(spec.id_column, placeholders(spec.input_template), accept_unreadable=spec.accept_unreadable_rows)
-    head = source.feed(check.start, check.add)
-    _check_columns(spec, head.columns)
-    issues = check.issues(head)
-    if blocking := [i for i in issues if i.blocking]:
-        raise DataError("\n".join(i.message for i in blocking), _fix_hint(blocking))
-    selection = _Selection(spec, head, issues, only_ids)
-    total = check.rows - len(selection.blank_rows) if only_ids is None else min(len(only_ids), check.rows)
-    if not total:
-        raise DataError(
-            "There are no rows to send: every selected row has a blank text.",
-            "Check that the row template uses the columns that hold the texts.",
-        )
-    builder = RequestBuilder(spec)
-    counter = token_counter(spec.provider, spec.model)
-    tally = TokenTally(counter, static_tokens=builder.shared_prompt_tokens)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    done = 0
-    with SplitWriter(out_dir, limits or limits_for(spec.provider)) as writer, (out_dir / INDEX_FILE).open("wb") as index:
-
-        def write(request: Request) -> None:
-            nonlocal done
-            custom_id, rows, line = request
-            writer.write(custom_id, dumps_line(line), len(rows))
-            tally.add(custom_id, builder.user_content(rows))
-            index.write(dumps_line({"custom_id": custom_id, "file": len(writer.files), "rows": [r.row_id for r in rows]}))
-            done += len(rows)
-            if done % 5_000 < len(rows):
-                if should_cancel and should_cancel():
-                    raise CancelledError()
-                if progress:
-                    progress(done, total)
-
-        requests = _Requests(builder, prefix)
-
-        def add(frame: pd.DataFrame, numbers: np.ndarray) -> None:
-            for row in selection.rows(frame, numbers):
-                if request := requests.add(row):
-                    write(request)
-
-        source.feed(selection.start, add)
-        if request := requests.finish():
-            write(request)
-    tally.finish()
+    try:
+        head = source.feed(writer.start, _steps(writer.add, source, progress, should_cancel))
+        writer.finish()
+        check = writer.check
+        issues = check.issues(head)
+        if blocking := [i for i in issues if i.blocking]:
+            raise DataError("\n".join(i.message for i in blocking), _fix_hint(blocking))
+        if not writer.sent and only_ids is None:
+            raise DataError(
+                "There are no rows to send: every selected row has a blank text.",
+                "Check that the row template uses the columns that hold the texts.",
+            )
+        files = _publish(writer, out_dir)
+    except BaseException:
+        writer.close()
+        shutil.rmtree(created or scratch, ignore_errors=True)  # a refused job leaves no folder behind
+        raise
+    shutil.rmtree(scratch, ignore_errors=True)
     if progress:
-        progress(done, done)
+        progress(writer.sent, writer.sent)
+    builder, tally = writer.builder, writer.tally
     manifest = {
         "batchlab_version": app.__version__,
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -356,22 +372,54 @@ def prepare(
         "endpoint": builder.url if spec.provider != "anthropic" else "/v1/messages/batches",
         "custom_id_prefix": prefix,
         "rows_total": check.rows,
-        "rows_sent": done,
-        "rows_not_sent": {"blank_text": selection.blank},
+        "rows_sent": writer.sent,
+        "rows_not_sent": {"blank_text": writer.blank},
         "data": data_record(
-            spec.data, head.layout, check.rows, {"blank_text": len(selection.blank)}, selection.unreadable,
+            spec.data, head.layout, check.rows, {"blank_text": len(writer.blank)}, writer.unreadable,
             findings_text(head, issues),
         ),
         "rows_per_request": spec.rows_per_request,
         "requests": tally.requests,
-        "files": [f.to_dict() for f in writer.files],
-        "bytes": sum(f.bytes for f in writer.files),
-        **_estimate(spec, builder, tally, done, len(writer.files)),
+        "files": [f.to_dict() for f in files],
+        "bytes": sum(f.bytes for f in files),
+        **_estimate(spec, builder, tally, writer.sent, len(files)),
         "notes": builder.notes,
         "warnings": spec_warnings(spec) + _fit_warnings(spec, builder, tally),  # shown in the preview and by the CLI
     }
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return Prepared(out_dir, manifest, [f.path for f in writer.files])
+    return Prepared(out_dir, manifest, [f.path for f in files])
+
+
+def _steps(
+    add: Callable[[Chunk], None], source: TableRows | FileRows, progress: Progress | None,
+    should_cancel: Callable[[], bool] | None,
+) -> Callable[[Chunk], None]:
+    """``add`` with a cancel check per chunk, and progress in rows for a table in memory (a file
+    being read reports its own progress, in bytes)."""
+    total = len(source.table) if isinstance(source, TableRows) else 0
+    done = 0
+
+    def step(chunk: Chunk) -> None:
+        nonlocal done
+        if should_cancel and should_cancel():
+            raise CancelledError()
+        add(chunk)
+        done += len(chunk)
+        if progress and total:
+            progress(done, total)
+
+    return step
+
+
+def _publish(writer: _Writer, out_dir: Path) -> list[WrittenFile]:
+    """Move the finished files from the scratch folder into ``out_dir``."""
+    assert writer.files is not None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = writer.files.files
+    for written in files:
+        written.path = written.path.replace(out_dir / written.path.name)
+    (writer.scratch / INDEX_FILE).replace(out_dir / INDEX_FILE)
+    return files
 
 
 def preview_requests(spec: JobSpec, table: Table, count: int = 3, sample: bool = False) -> list[dict[str, Any]]:

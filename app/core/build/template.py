@@ -33,6 +33,14 @@ class Template:
             parts.append(literal)
         return "".join(parts)
 
+    def render_all(self, columns: Sequence[Sequence[str]], count: int) -> list[str]:
+        """Fill in ``count`` rows at once from their cells, one sequence per entry of ``columns``
+        (a compiled format string: several times faster than :meth:`render` row by row)."""
+        if not self.columns:
+            return [self.literals[0]] * count
+        pattern = "{}".join(literal.replace("{", "{{").replace("}", "}}") for literal in self.literals)
+        return list(map(pattern.format, *columns))
+
     def render_rows(self, columns: dict[str, Sequence[str]]) -> Iterator[str]:
         """Render every row of column-wise data (``{column: values}``) lazily."""
         if not self.columns:

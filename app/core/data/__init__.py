@@ -12,29 +12,34 @@ Modules: ``reading`` (entry points), ``text`` and ``encoding`` (text files), ``s
 (workbooks), ``layout`` (header row and column names), ``checks`` (findings), ``table`` (types).
 """
 
-from app.core.data.checks import TableCheck, check_table, describe_findings, find_id_column, findings_text
-from app.core.data.encoding import ENCODING_NAMES, encoding_label
-from app.core.data.files import SUPPORTED_SUFFIXES
-from app.core.data.reading import list_sheets, load_job_table, load_table
-from app.core.data.table import DataIssue, Layout, LoadOptions, Progress, Table
-from app.core.data.text import DELIMITER_NAMES
+import importlib
+from typing import Any
 
-__all__ = [
-    "DELIMITER_NAMES",
-    "ENCODING_NAMES",
-    "SUPPORTED_SUFFIXES",
-    "DataIssue",
-    "Layout",
-    "LoadOptions",
-    "Progress",
-    "Table",
-    "TableCheck",
-    "check_table",
-    "describe_findings",
-    "encoding_label",
-    "find_id_column",
-    "findings_text",
-    "list_sheets",
-    "load_job_table",
-    "load_table",
-]
+#: Where each name lives; modules load on first use, so a command that reads a CSV never imports
+#: the spreadsheet readers (and pandas with them).
+_EXPORTS = {
+    "DELIMITER_NAMES": "text",
+    "ENCODING_NAMES": "encoding",
+    "SUPPORTED_SUFFIXES": "files",
+    "DataIssue": "table",
+    "Layout": "table",
+    "LoadOptions": "table",
+    "Progress": "table",
+    "Table": "table",
+    "TableCheck": "checks",
+    "check_table": "checks",
+    "describe_findings": "checks",
+    "encoding_label": "encoding",
+    "find_id_column": "checks",
+    "findings_text": "checks",
+    "list_sheets": "reading",
+    "load_job_table": "reading",
+    "load_table": "reading",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)

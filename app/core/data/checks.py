@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from app.core.data.encoding import encoding_label
-from app.core.data.table import DataIssue, Table
+from app.core.data.table import Chunk, DataIssue, Table
 from app.core.data.words import and_list, count, missing_columns_text, rows_text, short
 
 _ID_NAMES = ("id", "identifier", "key", "uuid", "respondent", "case", "caseid", "record", "serial", "nr", "no", "#")
@@ -27,15 +27,24 @@ def check_table(
     """
     check = TableCheck(id_column, text_columns, accept_unreadable=accept_unreadable)
     check.start(table.columns)
-    check.add(table.frame, table.all_row_numbers())
+    check.add(Chunk(table.frame, table.all_row_numbers()))
     return check.issues(table)
+
+
+class RowFindings(NamedTuple):
+    """Positions (within one chunk) of the rows with a blank text, and of those with unreadable letters."""
+
+    blank: list[int]
+    unreadable: list[int]
 
 
 class TableCheck:
     """:func:`check_table` for a table read a chunk at a time (so a million rows need not be in memory).
 
-    Findings about single rows are gathered chunk by chunk; the ID column is kept (as Arrow text,
-    a few bytes per row) for the duplicate check at the end.
+    Findings about single rows are gathered chunk by chunk, in plain Python over the cells the job
+    uses (each test is a character-class check CPython answers without scanning most texts). For the
+    duplicate check at the end only a 64-bit hash of each ID is kept, plus the chunk's ID column (a
+    few bytes a row) to name the duplicates exactly.
     """
 
     def __init__(self, id_column: str | None, text_columns: Sequence[str], *, accept_unreadable: bool = False) -> None:
@@ -51,23 +60,42 @@ class TableCheck:
         self.id_column = self.wanted_id if self.wanted_id in columns else None
         self.texts = [c for c in self.wanted_texts if c in columns]
         self.checked = [c for c in wanted if c in columns] or columns
-        self.ids: list[pd.Series] = []
+        self.id_hashes: list[np.ndarray] = []
+        self.id_cells: list[Any] = []  # each chunk's ID column as read (Arrow or pandas)
         self.numbers: list[np.ndarray] = []
-        self.blank: list[np.ndarray] = []
-        self.unreadable: list[np.ndarray] = []
+        self.blank_ids: list[int] = []
+        self.blank: list[int] = []
+        self.unreadable: list[int] = []
+        self.unreadable_ids: list[str] = []
         self.accented: list[np.ndarray] = []
         self.rows = 0  # data rows checked
 
-    def add(self, frame: pd.DataFrame, numbers: np.ndarray) -> None:
-        """Check one chunk of rows (``numbers``: their spreadsheet row numbers)."""
-        self.rows += len(frame)
+    def add(self, chunk: Chunk) -> RowFindings:
+        """Check one chunk of rows; what it found about single rows, by position in the chunk."""
+        self.rows += len(chunk)
+        numbers = chunk.numbers
+        blank = _blank_rows([chunk.values(c) for c in self.texts]) if self.texts else []
+        unreadable: set[int] = set()
+        accented: set[int] = set()
+        for column in self.checked:
+            if chunk.is_ascii(column):
+                continue
+            cells = chunk.values(column)
+            others = [i for i, cell in enumerate(cells) if not cell.isascii()]
+            accented.update(others)
+            unreadable.update(i for i in others if "\ufffd" in cells[i])
+        if accented:
+            self.accented.append(numbers[sorted(accented)])
         if self.id_column:
-            self.ids.append(frame[self.id_column])
+            ids = chunk.values(self.id_column)
+            self.id_hashes.append(np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids)))
+            self.id_cells.append(chunk.source[self.id_column])
             self.numbers.append(numbers)
-        if self.texts:
-            self.blank.append(numbers[np.logical_and.reduce([_is_blank(frame[c]) for c in self.texts])])
-        self.unreadable.append(numbers[_any_row(frame, self.checked, lambda c: c.str.contains("\ufffd", regex=False))])
-        self.accented.append(numbers[_any_row(frame, self.checked, lambda c: ~c.str.isascii())])
+            self.blank_ids.extend(int(numbers[i]) for i in _blank_rows([ids]))
+            self.unreadable_ids.extend(ids[i] for i in sorted(unreadable))
+        self.blank.extend(int(numbers[i]) for i in blank)
+        self.unreadable.extend(int(numbers[i]) for i in sorted(unreadable))
+        return RowFindings(blank, sorted(unreadable))
 
     def issues(self, table: Table) -> list[DataIssue]:
         """The findings, in the order the Data step lists them; ``table`` says how the file was read."""
@@ -77,13 +105,9 @@ class TableCheck:
         if self.missing:
             message = f"{missing_columns_text(self.missing, self.columns)} Choose one of these columns."
             issues.append(DataIssue("missing_column", [], message, True))
-        ids = numbers = None
-        if self.id_column and self.ids:
-            ids = pd.concat(self.ids, ignore_index=True) if len(self.ids) > 1 else self.ids[0].reset_index(drop=True)
-            numbers = np.concatenate(self.numbers)
-            issues.extend(_id_issues(ids, self.id_column, numbers))
-        blank = _joined(self.blank)
-        if blank:
+        if self.id_column and self.id_hashes:
+            issues.extend(_id_issues(self.id_column, self.blank_ids, self._repeated_ids()))
+        if blank := sorted(self.blank):
             texts = self.texts
             where = f'"{texts[0]}"' if len(texts) == 1 else "any of " + and_list([f'"{c}"' for c in texts])
             message = (
@@ -91,30 +115,55 @@ class TableCheck:
                 f"{rows_text(blank)}. There is nothing to code in {'it' if len(blank) == 1 else 'them'}."
             )
             issues.append(DataIssue("blank_text", blank, message, False))
-        if unreadable := _joined(self.unreadable):
-            named = ids[np.isin(numbers, unreadable)].tolist() if ids is not None and numbers is not None else []
-            issues.append(_unreadable_issue(unreadable, named, self.accept_unreadable))
-        if table.encoding_guessed and (accented := _joined(self.accented)):
+        if self.unreadable:
+            issues.append(_unreadable_issue(self.unreadable, self.unreadable_ids, self.accept_unreadable))
+        if table.encoding_guessed and self.accented:
+            accented = np.concatenate(self.accented).tolist()
             message = (
                 f"The file is not saved as UTF-8, so BatchLab guessed how its letters are stored: "
                 f"{encoding_label(table.encoding)}. "
-                f"Check that accented letters and symbols look right, for example in {rows_text(accented)}. "
+                f"Check that accented letters and symbols look right, for example in "
+                f"{rows_text(accented)}. "
                 f'If they look wrong, choose another encoding, or open the file in Excel, save it as "CSV UTF-8", '
                 "and load it again."
             )
             issues.append(DataIssue("encoding", accented, message, False))
         return issues
 
+    def _repeated_ids(self) -> dict[str, list[int]]:
+        """Every non-blank ID that occurs more than once, with its rows, in order of first appearance.
 
-def _any_row(frame: pd.DataFrame, columns: Sequence[str], test: Callable[[pd.Series], pd.Series]) -> np.ndarray:
-    """Rows where ``test`` holds in any of the columns."""
-    if not columns:
-        return np.zeros(len(frame), dtype=bool)
-    return np.logical_or.reduce([test(frame[c]).to_numpy(dtype=bool) for c in columns])
+        Equal hashes are only candidates: the IDs behind them are compared as text.
+        """
+        hashes = np.concatenate(self.id_hashes)
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        same = ordered[1:] == ordered[:-1]
+        if not same.any():
+            return {}
+        candidates = np.unique(np.concatenate([order[1:][same], order[:-1][same]]))
+        starts = np.cumsum([0] + [len(n) for n in self.numbers])
+        numbers = np.concatenate(self.numbers)
+        blank = set(self.blank_ids)
+        rows: dict[str, list[int]] = {}
+        for position in candidates.tolist():  # sorted: rows in file order
+            part = int(np.searchsorted(starts, position, side="right")) - 1
+            cells = self.id_cells[part]
+            offset = position - int(starts[part])
+            value = cells[offset].as_py() if hasattr(cells, "to_pylist") else cells.iloc[offset]
+            number = int(numbers[position])
+            if number not in blank:
+                rows.setdefault(value, []).append(number)
+        return {value: found for value, found in rows.items() if len(found) > 1}
 
 
-def _joined(parts: list[np.ndarray]) -> list[int]:
-    return np.concatenate(parts).tolist() if parts else []
+def _blank_rows(columns: Sequence[Sequence[str]]) -> list[int]:
+    """Positions of the rows whose cells are all empty or whitespace in every one of ``columns``."""
+    first, *others = columns
+    blank = [i for i, cell in enumerate(first) if not cell or cell.isspace()]
+    for cells in others:
+        blank = [i for i in blank if not cells[i] or cells[i].isspace()]
+    return blank
 
 
 def _unreadable_issue(rows: list[int], ids: list[str], accepted: bool) -> DataIssue:
@@ -156,7 +205,7 @@ def find_id_column(table: Table) -> str | None:
     first = table.frame[table.columns[0]]
     lengths = first.str.len()
     if (
-        not _is_blank(first).any()
+        not (first.str.isspace() | (first == "")).any()
         and int(lengths.max()) <= _ID_MAX_LENGTH
         and not first.str.contains(r"\s", regex=True).any()
         and not first.duplicated().any()
@@ -165,48 +214,18 @@ def find_id_column(table: Table) -> str | None:
     return None
 
 
-def _is_blank(column: pd.Series) -> np.ndarray:
-    return (column.str.isspace() | (column == "")).to_numpy(dtype=bool)
-
-
-def _repeated(values: pd.Series) -> np.ndarray:
-    """Which values occur more than once, found by sorting them in Arrow: a few bytes per row,
-    where pandas' ``duplicated`` made a Python object of every ID (about 190 bytes a row)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    array = pa.array(values, type=pa.string(), from_pandas=True)
-    order = pc.sort_indices(array)
-    ordered = array.take(order)
-    same = pc.equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)
-    del ordered
-    twice = np.zeros(len(values), dtype=bool)  # in sorted order: equal to a neighbour
-    twice[1:] |= same
-    twice[:-1] |= same
-    repeated = np.zeros(len(values), dtype=bool)
-    repeated[order.to_numpy()] = twice
-    return repeated
-
-
-def _id_issues(ids: pd.Series, name: str, numbers: np.ndarray) -> list[DataIssue]:
+def _id_issues(name: str, blank_rows: list[int], repeated: dict[str, list[int]]) -> list[DataIssue]:
     issues: list[DataIssue] = []
-    blank = _is_blank(ids)
-    if blank.any():
-        rows = numbers[blank].tolist()
+    if blank_rows:
+        rows = sorted(blank_rows)
         message = (
             f'Column "{name}" is empty in {count(len(rows), "row")}: {rows_text(rows)}. Every row needs its '
             f"own ID: fill in the missing IDs, or use no ID column and BatchLab will number the rows itself."
         )
         issues.append(DataIssue("blank_id", rows, message, True))
-    repeated = _repeated(ids) & ~blank
-    if repeated.any():
-        values = ids[repeated].to_numpy(dtype=object)
-        rows_of = numbers[repeated]
-        codes, uniques = pd.factorize(values)
-        shown = [
-            f'"{short(uniques[k])}" in {rows_text(rows_of[codes == k].tolist(), 5)}'
-            for k in range(min(10, len(uniques)))
-        ]
+    if repeated:
+        uniques = list(repeated)
+        shown = [f'"{short(value)}" in {rows_text(repeated[value], 5)}' for value in uniques[:10]]
         more = f"; and {len(uniques) - 10} more" if len(uniques) > 10 else ""
         message = (
             f'Column "{name}" has {count(len(uniques), "ID")} that '
@@ -214,11 +233,12 @@ def _id_issues(ids: pd.Series, name: str, numbers: np.ndarray) -> list[DataIssue
             f"{'; '.join(shown)}{more}. Every row needs its own ID: correct these, or choose a column "
             f"whose values are all different."
         )
-        if any(str(u).isdigit() and len(str(u)) > 15 for u in uniques):
+        if any(value.isdigit() and len(value) > 15 for value in uniques):
             message += (
                 " These IDs are long numbers: a spreadsheet keeps only 15 digits of a number, so IDs longer "
                 "than that lose their last digits and can become equal. Store the IDs as text (format the "
                 "column as Text before entering them, or export them as CSV from where they came from)."
             )
-        issues.append(DataIssue("duplicate_id", rows_of.tolist(), message, True))
+        rows = sorted(row for found in repeated.values() for row in found)
+        issues.append(DataIssue("duplicate_id", rows, message, True))
     return issues

@@ -12,12 +12,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from app.core.data.table import Layout
 from app.core.data.words import column_letter, rows_text
 from app.core.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Rows judged when looking for the header row.
 SAMPLE_ROWS = 50
@@ -148,6 +152,8 @@ def build_table(
             f'"{path_name}" has column names (in row {layout.header_row}) but no rows of data below them.',
             "Check that you chose the right file (and, for a workbook, the right sheet), or choose the header row.",
         )
+    import pandas as pd
+
     frame = pd.concat(chunks, ignore_index=True)
     header = header + [""] * (frame.shape[1] - len(header))
     names = column_names(header, first_column)

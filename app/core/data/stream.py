@@ -11,21 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from app.core.data.files import TEXT_SUFFIXES, check_file
 from app.core.data.layout import column_names
-from app.core.data.reading import load_table
-from app.core.data.table import LoadOptions, Progress, Steps, Table
+from app.core.data.table import Chunk, LoadOptions, Progress, Steps, Table
 from app.core.data.text import TextRead, read_text
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: Rows per slice of a table in memory.
 SLICE_ROWS = 50_000
 
 Start = Callable[[list[str]], None]
-Add = Callable[[pd.DataFrame, np.ndarray], None]
+Add = Callable[[Chunk], None]
 
 
 class TableRows:
@@ -35,12 +37,12 @@ class TableRows:
         self.table = table
 
     def feed(self, start: Start, add: Add) -> Table:
-        """``start(columns)``, then ``add(frame, row numbers)`` per slice; returns the table."""
+        """``start(columns)``, then ``add(chunk)`` per slice; returns the table."""
         table = self.table
         start(table.columns)
         numbers = table.all_row_numbers()
         for first in range(0, len(table), SLICE_ROWS):
-            add(table.frame.iloc[first : first + SLICE_ROWS], numbers[first : first + SLICE_ROWS])
+            add(Chunk(table.frame.iloc[first : first + SLICE_ROWS], numbers[first : first + SLICE_ROWS]))
         return table
 
 
@@ -62,9 +64,8 @@ class FileRows:
         if self._read is None:
             self._read = read_text(self.path, self.options, self.steps, sink)
             read = self._read
-            frame = pd.DataFrame({name: pd.Series([], dtype="str") for name in sink.names})
             self._table = Table(
-                frame, self.path, encoding=read.layout.encoding, delimiter=read.delimiter,
+                _NoRows(sink.names or []), self.path, encoding=read.layout.encoding, delimiter=read.delimiter,
                 encoding_guessed=read.guessed, layout=read.layout,
             )  # fmt: skip
         else:  # progress was reported the first time; now only a cancel is checked
@@ -85,8 +86,18 @@ class _Named:
         self.names = column_names(header)
         self.on_start(self.names)
 
-    def add(self, chunk: pd.DataFrame, rows: np.ndarray) -> None:
-        self.on_add(chunk.set_axis(self.names, axis=1), rows)
+    def add(self, chunk: pa.Table, rows: np.ndarray) -> None:
+        self.on_add(Chunk(chunk.rename_columns(self.names), rows))
+
+
+class _NoRows:
+    """Stands in for the frame of a table that is read, not held: its columns and no rows."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return 0
 
 
 def rows_of(
@@ -101,4 +112,6 @@ def rows_of(
     options = options or LoadOptions()
     if check_file(path) in TEXT_SUFFIXES:
         return FileRows(path, options, Steps(progress, should_cancel))
+    from app.core.data.reading import load_table
+
     return TableRows(load_table(path, options=options, progress=progress, should_cancel=should_cancel))

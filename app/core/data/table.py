@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported only where a whole table is held (the window, exports)
+    import pandas as pd
 
 from app.core.data.words import missing_columns_text
 from app.core.errors import CancelledError, DataError
@@ -71,6 +74,8 @@ class Table:
     def row_ids(self, id_column: str | None) -> pd.Series:
         """The ID of every row: the ID column's values, or "1".."N" (data positions) without one."""
         if not id_column:
+            import pandas as pd
+
             return pd.Series(np.arange(1, len(self) + 1).astype(str), dtype="str")
         if id_column not in self.frame.columns:
             raise DataError(missing_columns_text([id_column], self.columns), "Choose one of these columns.")
@@ -87,6 +92,43 @@ class Table:
         if self.row_numbers is None:
             return np.arange(2, len(self) + 2)
         return self.row_numbers
+
+
+class Chunk:
+    """A slice of a table's rows as it is read: a column's cells become Python text only when asked
+    for, and once, so building a job touches only the columns it uses and no more rows at a time.
+
+    ``source`` is an Arrow table (a text file being read) or a pandas frame (a table in memory);
+    ``numbers`` are the rows' spreadsheet row numbers.
+    """
+
+    __slots__ = ("source", "numbers", "_values")
+
+    def __init__(self, source: Any, numbers: np.ndarray) -> None:
+        self.source, self.numbers = source, numbers
+        self._values: dict[str, list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def is_ascii(self, column: str) -> bool:
+        """Whether every cell of the column is plain ASCII, when that can be told without reading
+        each cell (an Arrow column: one pass over its bytes); False when it cannot."""
+        cells = self.source[column]
+        if not hasattr(cells, "chunks"):
+            return False
+        for part in cells.chunks:
+            data = part.buffers()[2]
+            if data is not None and data.size and np.frombuffer(data, dtype=np.uint8).max() >= 0x80:
+                return False
+        return True
+
+    def values(self, column: str) -> list[str]:
+        """The column's cells, in row order."""
+        if column not in self._values:
+            cells = self.source[column]
+            self._values[column] = cells.to_pylist() if hasattr(cells, "to_pylist") else cells.tolist()
+        return self._values[column]
 
 
 @dataclass(frozen=True)

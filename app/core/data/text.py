@@ -15,16 +15,18 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import pandas as pd
 
 from app.core.data import encoding as enc
 from app.core.data.files import not_text, open_binary
 from app.core.data.layout import SAMPLE_ROWS, build_table, find_header
 from app.core.data.table import Layout, LoadOptions, Steps, Table
 from app.core.errors import DataError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: About this many bytes are parsed between two progress reports (and cancel checks).
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -53,7 +55,8 @@ class Sink(Protocol):
 
     def start(self, header: list[str]) -> None: ...
 
-    def add(self, chunk: pd.DataFrame, rows: np.ndarray) -> None: ...
+    def add(self, chunk: pa.Table, rows: np.ndarray) -> None:
+        """``chunk``: text columns named by position; ``rows``: their spreadsheet row numbers."""
 
 
 @dataclass
@@ -61,15 +64,26 @@ class _Collect:
     """A sink that keeps every chunk: the whole table in memory."""
 
     header: list[str] = field(default_factory=list)
-    chunks: list[pd.DataFrame] = field(default_factory=list)
+    chunks: list[pa.Table] = field(default_factory=list)
     numbers: list[np.ndarray] = field(default_factory=list)
 
     def start(self, header: list[str]) -> None:
         self.header, self.chunks, self.numbers = header, [], []
 
-    def add(self, chunk: pd.DataFrame, rows: np.ndarray) -> None:
+    def add(self, chunk: pa.Table, rows: np.ndarray) -> None:
         self.chunks.append(chunk)
         self.numbers.append(rows)
+
+    def frame(self) -> list:
+        """The rows as one pandas frame with columns 0..n-1 (a list, empty when no row was read)."""
+        import pandas as pd
+        import pyarrow as pa
+
+        if not self.chunks:
+            return []
+        text = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
+        frame = pa.concat_tables(self.chunks).to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get)
+        return [frame.set_axis(range(frame.shape[1]), axis=1)]
 
 
 @dataclass
@@ -95,7 +109,7 @@ class TextRead:
 def load_text(path: Path, options: LoadOptions, steps: Steps) -> Table:
     sink = _Collect()
     read = read_text(path, options, steps, sink)
-    frame, row_numbers = build_table(path.name, sink.header, sink.chunks, sink.numbers, read.layout)
+    frame, row_numbers = build_table(path.name, sink.header, sink.frame(), sink.numbers, read.layout)
     return Table(
         frame, path, encoding=read.layout.encoding, delimiter=read.delimiter, encoding_guessed=read.guessed,
         row_numbers=row_numbers, layout=read.layout,
@@ -208,6 +222,9 @@ def _parse_text(
 ) -> None:
     """The header and data chunks (column labels 0..n-1) with their spreadsheet row numbers, to ``sink``
     (pandas' parser: every encoding, and ragged rows reported in plain words)."""
+    import pandas as pd
+    import pyarrow as pa
+
     size = path.stat().st_size
     steps(0, size)
     with open_binary(path) as raw:
@@ -217,7 +234,8 @@ def _parse_text(
                 skip_blank_lines=False, skiprows=skip, encoding=encoding, encoding_errors=errors,
                 engine="c", chunksize=chunk_rows,
             ) as reader:  # fmt: skip
-                _feed(((chunk, raw.tell()) for chunk in reader), skip, size, steps, sink)
+                tables = ((pa.Table.from_pandas(chunk, preserve_index=False), raw.tell()) for chunk in reader)
+                _feed(tables, skip, size, steps, sink)
         except pd.errors.ParserError as exc:
             raise _parser_problem(path, delimiter, exc) from None
     steps(size, size)
@@ -238,7 +256,6 @@ def _parse_utf8_arrow(path: Path, delimiter: str, skip: int, steps: Steps, sink:
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
-    text_dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str", as the other path makes
     with open_binary(path) as raw:
         try:
             reader = pacsv.open_csv(
@@ -249,11 +266,7 @@ def _parse_utf8_arrow(path: Path, delimiter: str, skip: int, steps: Steps, sink:
             )
             if len(reader.schema) > MAX_FAST_COLUMNS:
                 return False
-            frames = (
-                (batch.to_pandas(types_mapper={pa.string(): text_dtype}.get).set_axis(range(batch.num_columns), axis=1), raw.tell())
-                for batch in reader
-            )
-            _feed(frames, skip, size, steps, sink)
+            _feed(((pa.Table.from_batches([batch]), raw.tell()) for batch in reader), skip, size, steps, sink)
         except (pa.ArrowInvalid, UnicodeDecodeError):
             return False
     steps(size, size)
@@ -269,25 +282,53 @@ def _odd_quotes(path: Path) -> bool:
     return count % 2 == 1
 
 
-def _feed(frames: Iterable[tuple[pd.DataFrame, int]], skip: int, size: int, steps: Steps, sink: Sink) -> None:
+def _feed(tables: Iterable[tuple[pa.Table, int]], skip: int, size: int, steps: Steps, sink: Sink) -> None:
     """Split off the header row and drop rows whose every cell is empty; row numbers keep counting them."""
     started = False
     row = skip + 1  # spreadsheet row of the next record read (rows before the header count)
-    for chunk, position in frames:
+    for chunk, position in tables:
         rows = np.arange(row, row + len(chunk), dtype=np.int64)
         row += len(chunk)
         if not started:
-            sink.start(chunk.iloc[0].tolist())
+            sink.start([column[0].as_py() for column in chunk.columns] if len(chunk) else [])
             started = True
-            chunk, rows = chunk.iloc[1:], rows[1:]
-        empty = (chunk == "").all(axis=1).to_numpy()
+            chunk, rows = chunk.slice(1), rows[1:]
+        empty = _empty_rows(chunk)
         if empty.any():
-            chunk, rows = chunk[~empty], rows[~empty]
+            chunk, rows = _without(chunk, empty), rows[~empty]
         if len(chunk):
             sink.add(chunk, rows)
         steps(position, size)
     if not started:
         sink.start([])
+
+
+def _empty_rows(chunk: pa.Table) -> np.ndarray:
+    """Rows whose every cell is "": read from the text columns' offsets (no copy, no compute kernel)."""
+    empty = np.ones(len(chunk), dtype=bool)
+    for column in chunk.columns:
+        empty &= np.concatenate([_lengths(part) for part in column.chunks] or [np.zeros(0, np.int64)]) == 0
+        if not empty.any():
+            break
+    return empty
+
+
+def _lengths(array: pa.Array) -> np.ndarray:
+    """The byte length of every text in an Arrow string (or large string) array."""
+    import pyarrow as pa
+
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    offsets = np.frombuffer(array.buffers()[1], dtype=width, count=len(array) + 1, offset=array.offset * width().itemsize)
+    return np.diff(offsets)
+
+
+def _without(chunk: pa.Table, drop: np.ndarray) -> pa.Table:
+    """``chunk`` without the rows marked in ``drop``, as slices of the runs kept (no compute kernel)."""
+    import pyarrow as pa
+
+    edges = np.flatnonzero(np.diff(np.concatenate([[True], drop, [True]]).astype(np.int8)))
+    runs = [chunk.slice(start, stop - start) for start, stop in zip(edges[::2], edges[1::2])]
+    return pa.concat_tables(runs) if runs else chunk.slice(0, 0)
 
 
 def _parser_problem(path: Path, delimiter: str, exc: Exception) -> DataError:
