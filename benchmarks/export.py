@@ -62,16 +62,16 @@ def coded_job(folder: Path, rows: int) -> tuple[Any, str, Any, Any]:
 
 
 class History:
-    """The job history's row reads: the engine's own ``stored_rows`` over this store (an Engine
+    """The job history's row reads: the engine's own ``row_page`` over this store (an Engine
     itself would also open key storage and provider connections the benchmark does not need)."""
 
     def __init__(self, store: Any) -> None:
         self.store = store
 
-    def stored_rows(self, job_id: str, offset: int, limit: int) -> list[Any]:
+    def row_page(self, job_id: str, offset: int, limit: int) -> Any:
         from app.core.run.engine import Engine
 
-        return Engine.stored_rows(self, job_id, offset, limit)  # type: ignore[arg-type]
+        return Engine.row_page(self, job_id, offset, limit)  # type: ignore[arg-type]
 
 
 def measure(kind: str, rows: int) -> None:

@@ -17,17 +17,20 @@ from app.core.data.provenance import file_sha256
 from app.core.errors import CancelledError, DataError, StorageError
 from app.core.results.cells import EXCEL_MAX_CHARS, list_separator
 from app.core.results.export import ExportSummary, export_rows
+from app.core.run.summary import RowPage
 from app.core.spec import FieldSpec, JobSpec
 
 
 class Stored:
-    """The stored rows of one job, as the engine's ``stored_rows`` reads them."""
+    """The stored rows of one job, as the engine's ``row_page`` reads them."""
 
     def __init__(self, records: list[dict[str, Any]]) -> None:
         self.records = records
 
-    def stored_rows(self, job_id: str, offset: int, limit: int) -> list[dict[str, Any]]:
-        return self.records[offset : offset + limit]
+    def row_page(self, job_id: str, offset: int, limit: int) -> RowPage:
+        part = self.records[offset : offset + limit]
+        values = [r["values_json"] if r["status"] == "coded" and r["values_json"] else "{}" for r in part]
+        return RowPage([r["row_id"] for r in part], [r["status"] for r in part], [r["reason"] for r in part], "\n".join(values).encode())
 
 
 def coded(row_id: str, **values: Any) -> dict[str, Any]:

@@ -91,10 +91,10 @@ class Reader:
     def __init__(self, store: Any) -> None:
         self.store = store
 
-    def stored_rows(self, job_id: str, offset: int, limit: int) -> list[Any]:
+    def row_page(self, job_id: str, offset: int, limit: int) -> Any:
         from app.core.run.engine import Engine
 
-        return Engine.stored_rows(self, job_id, offset, limit)  # type: ignore[arg-type]
+        return Engine.row_page(self, job_id, offset, limit)  # type: ignore[arg-type]
 
 
 def export(folder: Path, name: str, mixed: bool) -> tuple[Path, dict[str, Any]]:

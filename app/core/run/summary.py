@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import sqlite3
+import orjson
+
+if TYPE_CHECKING:
+    from app.core.run.store import Store
 
 FINAL_STATES = ("done", "failed", "cancelled")
 #: Batch states in the order a batch goes through them.
@@ -62,11 +65,43 @@ class RowResult:
     attempt: int
 
 
+@dataclass
+class RowPage:
+    """A page of a job's stored rows in input order, a column at a time.
+
+    Read in bulk, a few texts per page rather than a Python object per cell: returning a million
+    row records one by one was half the time of a million-row export.
+    """
+
+    row_ids: list[str]
+    statuses: list[str]
+    reasons: list[str]
+    #: Each row's coded values as one line of JSON: the object of a coded row, "{}" for any other.
+    values: bytes
+
+
 class StoredRows(Protocol):
-    """The one read an export needs: a job's stored row records, in input order, a page at a time.
+    """The one read an export needs: a job's stored rows, in input order, a page at a time.
 
     :class:`~app.core.run.engine.Engine` provides it, so the export module depends on this small
     interface rather than on the engine.
     """
 
-    def stored_rows(self, job_id: str, offset: int, limit: int) -> list[sqlite3.Row]: ...
+    def row_page(self, job_id: str, offset: int, limit: int) -> RowPage: ...
+
+
+#: SQLite gathers a page into a few texts itself. Rows are picked by position, which is a row's
+#: place in the input (0..N-1, set when the job is created): unlike OFFSET, nothing is skipped
+#: over. Values are stored as compact JSON (orjson, or json.dumps before it), so each is one line.
+_PAGE = (
+    "SELECT json_group_array(row_id), json_group_array(status), json_group_array(reason), CAST(group_concat("
+    "CASE WHEN status = 'coded' AND values_json <> '' THEN values_json ELSE '{}' END, char(10)) AS BLOB) "
+    "FROM (SELECT row_id, status, reason, values_json FROM rows "
+    "WHERE job_id = ? AND position >= ? AND position < ? ORDER BY position)"
+)
+
+
+def read_row_page(store: Store, job_id: str, offset: int, limit: int) -> RowPage:
+    """Rows ``offset`` to ``offset + limit`` of a job (the :class:`StoredRows` read) from its history."""
+    ids, statuses, reasons, values = store.query_one(_PAGE, (job_id, offset, offset + limit))  # type: ignore[misc]
+    return RowPage(orjson.loads(ids), orjson.loads(statuses), orjson.loads(reasons), values or b"")
