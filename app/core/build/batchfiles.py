@@ -7,7 +7,7 @@ because a job has one model).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -76,47 +76,44 @@ class WrittenFile:
         }
 
 
-@dataclass
 class SplitWriter:
     """Writes ``batch-001.jsonl``, ``batch-002.jsonl``, … in ``folder`` within ``limits``."""
 
-    folder: Path
-    limits: BatchLimits
-    files: list[WrittenFile] = field(default_factory=list)
-    _handle: IO[bytes] | None = None
+    def __init__(self, folder: Path, limits: BatchLimits) -> None:
+        self.folder, self.limits = folder, limits
+        self.files: list[WrittenFile] = []
+        self._handle: IO[bytes] | None = None
+        self._wire = 0  # bytes the current batch takes on the wire so far (lines, separators, wrapper)
 
-    def write(self, custom_id: str, line: bytes, rows: int) -> None:
-        """Add one request line; raises ValueError if a single request alone exceeds the size limit."""
-        size = len(line) - 1 + self.limits.separator_bytes  # the newline stands in for a separator
-        if size + self.limits.overhead > self.limits.max_bytes:
-            raise ValueError(
-                f"Request {custom_id} alone is {size / MB:.1f} MB, over the provider's "
-                f"{self.limits.max_bytes / MB:.0f} MB limit for a whole batch."
-            )
+    def write(self, custom_id: str, line: bytes, rows: int) -> int:
+        """Add one request line and say which file (1, 2, …) took it; raises ValueError if a single
+        request alone exceeds the size limit. (Called once per request: kept to a few operations.)"""
+        limits = self.limits
+        size = len(line) - 1 + limits.separator_bytes  # the newline stands in for a separator
         current = self.files[-1] if self._handle else None
-        if (
-            current is None
-            or current.requests >= self.limits.max_requests
-            or self._body_bytes(current) + size > self.limits.max_bytes
-        ):
+        if current is None or current.requests >= limits.max_requests or self._wire + size > limits.max_bytes:
+            if size + limits.overhead > limits.max_bytes:
+                raise ValueError(
+                    f"Request {custom_id} alone is {size / MB:.1f} MB, over the provider's "
+                    f"{limits.max_bytes / MB:.0f} MB limit for a whole batch."
+                )
             current = self._next_file()
-        assert self._handle is not None
-        self._handle.write(line)
+        self._handle.write(line)  # type: ignore[union-attr]
+        self._wire += size
         current.requests += 1
         current.rows += rows
         current.bytes += len(line)
         current.last_custom_id = custom_id
-        current.first_custom_id = current.first_custom_id or custom_id
-
-    def _body_bytes(self, current: WrittenFile) -> int:
-        """Bytes the batch would take on the wire so far (lines, separators, wrapper)."""
-        return current.bytes + current.requests * (self.limits.separator_bytes - 1) + self.limits.overhead
+        if not current.first_custom_id:
+            current.first_custom_id = custom_id
+        return len(self.files)
 
     def _next_file(self) -> WrittenFile:
         self.close()
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"batch-{len(self.files) + 1:03d}.jsonl"
         self._handle = path.open("wb", buffering=WRITE_BUFFER)
+        self._wire = self.limits.overhead
         written = WrittenFile(path)
         self.files.append(written)
         return written
