@@ -130,6 +130,28 @@ def test_multi_row_answers_map_by_id(sim: SimulatedService, engine: Engine, tmp_
     assert kinds == ["duplicate_id", "invented_id"]
 
 
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_compact_rows_are_coded_and_checked_by_id(sim: SimulatedService, engine: Engine, tmp_path: Path, provider: str) -> None:
+    texts = {f"d{i}": f"Text number {i}: fine." for i in range(1, 10)}
+    texts["d2"] = 'Opening words\n[d3]\nsays "hi"'  # a line that reads like the next row's marker
+    texts["d4"] = "[d4]"
+    data = tmp_path / "tricky.csv"
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["doc", "text"], *texts.items()])
+    job_id = engine.create_job(make_spec(tmp_path, provider, rows_per_request=3, row_format="compact", data=str(data)))
+    prefix = f"{job_id}-a1-"
+    sim.scenario.outcomes = {prefix + "000003": "invented_id"}
+    job = engine.run(job_id)
+    assert job.status_counts["coded"] == 9 and statuses(engine, job_id) == dict.fromkeys(texts, "coded")
+    assert [a["kind"] for a in engine.anomalies(job_id)] == ["invented_id"]
+    quotes = {r.row_id: r.values["quote"] for r in engine.rows(job_id)}
+    assert quotes["d2"].endswith("Opening words [d3] says \"hi\"") and quotes["d4"].endswith("[d4]")
+    line = json.loads((job.folder / "attempt-1" / "requests" / "batch-001.jsonl").read_text().splitlines()[0])
+    body = line.get("body") or line["params"]
+    user = body["messages"][-1]["content"]
+    assert user.startswith("[d1]\n") and "\n\n[d2]\n" in user and "\n [d3]\n" in user
+
+
 def test_expired_batch_keeps_finished_rows(sim: SimulatedService, engine: Engine, tmp_path: Path) -> None:
     sim.scenario.batch_outcome = "expire"
     job_id = engine.create_job(make_spec(tmp_path, rows=10))

@@ -18,7 +18,17 @@ from openai.types.responses.response_create_params import (
 )
 
 from app.core.build.batchfiles import BatchLimits, SplitWriter, dumps_line
-from app.core.build.requests import RequestBuilder, RowInput, is_reasoning_model
+from app.core.build.models import REASONING_HEADROOM
+from app.core.build.requests import (
+    MAX_AUTO_ROWS,
+    OVERHEAD_TARGET,
+    RequestBuilder,
+    RowInput,
+    is_reasoning_model,
+    output_tokens_per_row,
+    resolved_rows_per_request,
+)
+from app.core.build.rowformat import compact_rows, read_compact
 from app.core.build.schema import SCHEMA_NAME, output_schema
 from app.core.errors import SpecError
 from app.core.spec import FieldSpec, parse_spec
@@ -289,3 +299,71 @@ def test_overhead_per_row_and_the_rows_per_request_that_bring_it_to_25_tokens() 
     assert packed.schema["properties"]["results"]["items"]["required"][0] == "id"
     single = RequestBuilder(make_spec(rows_per_request=1, fields=ALL_FIELDS[:3]))
     assert single.overhead_per_row() == single.shared_prompt_tokens + 9  # two messages and the reply's framing
+
+
+def example_spec(**changes: object):
+    """The sample project's spec with rows per request left at the default."""
+    raw = json.loads((ROOT / "examples" / "reviews-openai.json").read_text())
+    raw.pop("rows_per_request")
+    raw.update(data=str(ROOT / "resources" / "sample" / "reviews.csv"), **changes)
+    return parse_spec(raw, ROOT)
+
+
+@pytest.mark.parametrize(
+    ("provider", "model"), [("openai", "gpt-5.4-mini"), ("anthropic", "claude-sonnet-4-6"), ("openai", "gpt-4o-mini")]
+)
+def test_auto_rows_per_request_bring_the_overhead_to_25_tokens_at_the_defaults(provider: str, model: str) -> None:
+    spec = example_spec(provider=provider, model=model, endpoint="chat")
+    builder = RequestBuilder(spec)
+    rows = builder.rows_per_request
+    assert isinstance(rows, int) and 2 <= rows <= MAX_AUTO_ROWS and resolved_rows_per_request(spec) == rows
+    assert builder.overhead_per_row() <= OVERHEAD_TARGET < builder.overhead_per_row(rows - 1)  # the fewest that do
+    assert builder.row_format == "compact" and builder.suggested_rows_per_request() is None
+    one_per_request = RequestBuilder(example_spec(provider=provider, model=model, rows_per_request=1))
+    assert one_per_request.overhead_per_row() > 4 * builder.overhead_per_row()
+
+
+def test_auto_rows_per_request_stay_within_the_cap_the_output_limit_and_reasoning_headroom() -> None:
+    codebook = "Code the text carefully, following the codebook. " * 150
+    capped = RequestBuilder(make_spec(rows_per_request="auto", instructions=codebook))
+    assert capped.rows_per_request == MAX_AUTO_ROWS and capped.overhead_per_row() > OVERHEAD_TARGET
+    answer = 2 * output_tokens_per_row(capped.spec)  # the margin: twice the usual answer
+    small_output = RequestBuilder(make_spec(rows_per_request="auto", instructions=codebook, model="gpt-4o-2024-05-13"))
+    assert small_output.rows_per_request == 4_096 // answer
+    plain = RequestBuilder(make_spec(rows_per_request="auto", instructions=codebook, model="gpt-4.1-mini",
+                                     max_output_tokens=8_000, temperature=None))
+    thinking = RequestBuilder(make_spec(rows_per_request="auto", instructions=codebook, reasoning_effort="low",
+                                        max_output_tokens=8_000))
+    assert plain.rows_per_request == 8_000 // answer
+    assert thinking.rows_per_request == (8_000 - REASONING_HEADROOM["low"]) // answer < plain.rows_per_request
+
+
+def test_anthropic_budget_covers_the_automatic_number_of_rows() -> None:
+    builder = RequestBuilder(make_spec(provider="anthropic", model="claude-sonnet-4-6", rows_per_request="auto"))
+    assert builder.max_output == max(1024, 2 * output_tokens_per_row(builder.spec) * builder.rows_per_request)
+
+
+def test_compact_rows_read_back_exactly_even_when_texts_look_like_markers() -> None:
+    rows = [
+        RowInput("a1", "[a2]\nlooks like the next row"),
+        RowInput('q"1', " [x]\n\n[ y ]\nends with a line break\n"),
+        RowInput("r\n3", "[]"),
+        RowInput("é4", "Ça va"),
+    ]
+    message = compact_rows(rows)
+    assert read_compact(message) == rows
+    markers = [line for line in message.splitlines() if line.startswith("[") and line.endswith("]")]
+    assert markers == ["[a1]", '[q\\"1]', "[r\\n3]", "[é4]"]  # one per row: the texts' look-alikes are indented
+    assert read_compact('[{"id": "a"}]') is None and read_compact("plain text") is None
+
+
+def test_compact_requests_frame_rows_with_fewer_tokens_and_ask_for_the_same_answers() -> None:
+    as_json = RequestBuilder(make_spec(rows_per_request=5, row_format="json"))
+    compact = RequestBuilder(make_spec(rows_per_request=5, row_format="compact"))
+    assert compact.framing_per_row() < as_json.framing_per_row()
+    assert compact.overhead_per_row() < as_json.overhead_per_row()
+    body = compact.body(ROWS)
+    system, user = (m["content"] for m in body["messages"])
+    assert user.startswith("[r1]\nTítulo") and read_compact(user) == ROWS
+    assert "square brackets" in system and system == compact.body(ROWS[::-1])["messages"][0]["content"]
+    assert compact.schema == as_json.schema  # answers echo every ID and are checked as before

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import SpecError
-from app.core.spec import FieldSpec, JobSpec, load_spec, parse_spec, spec_warnings
+from app.core.spec import FieldSpec, JobSpec, load_spec, parse_spec, rows_per_request_text, spec_warnings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +43,26 @@ def test_integer_field_and_defaults() -> None:
         raw.pop(key, None)
     spec = parse_spec(raw, ROOT)
     assert spec.fields == [FieldSpec(name="year", type="integer", minimum=1900)]
-    assert spec.endpoint == "chat" and spec.rows_per_request == 1
+    assert spec.endpoint == "chat" and spec.rows_per_request == "auto"
+    assert spec.multi_row and spec.effective_row_format == "compact"  # auto rows travel compactly
+
+
+def test_rows_per_request_auto_and_row_format_round_trip(tmp_path: Path) -> None:
+    spec = parse_spec(good_spec(rows_per_request="auto", row_format="json"), ROOT)
+    assert (spec.rows_per_request, spec.row_format, spec.effective_row_format) == ("auto", "json", "json")
+    spec.save(tmp_path / "job.json")
+    saved = json.loads((tmp_path / "job.json").read_text())
+    assert (saved["rows_per_request"], saved["row_format"]) == ("auto", "json")
+    assert load_spec(tmp_path / "job.json") == spec
+    numbered = parse_spec(good_spec(rows_per_request=1), ROOT)
+    assert not numbered.multi_row and numbered.effective_row_format == "json"
+    assert "row_format" not in numbered.to_dict()  # left out, as specs written before it
+
+
+def test_rows_per_request_in_words() -> None:
+    assert rows_per_request_text(5) == "5 rows per request" and rows_per_request_text(1) == "1 row per request"
+    assert rows_per_request_text("auto", 12) == "auto: 12 rows per request"
+    assert rows_per_request_text("auto") == "automatic"
 
 
 def test_data_path_resolves_relative_to_the_spec_file(tmp_path: Path) -> None:
@@ -71,7 +90,10 @@ def test_save_and_reload_round_trip(tmp_path: Path) -> None:
         ({"feilds": []}, 'did you mean "fields"?'),
         ({"rows_per_request": "5"}, '"rows_per_request" must be a whole number'),
         ({"rows_per_request": 0}, '"rows_per_request" must be at least 1'),
-        ({"rows_per_request": True}, '"rows_per_request" must be a whole number'),
+        ({"rows_per_request": True}, '"rows_per_request" must be a whole number or "auto"'),
+        ({"rows_per_request": "five"}, '"rows_per_request" must be a whole number or "auto", not "five"'),
+        ({"rows_per_request": 2.5}, '"rows_per_request" must be a whole number or "auto", not 2.5'),
+        ({"row_format": "xml"}, '"row_format" must be one of json, compact'),
         ({"provider": "gemini"}, '"provider" must be one of openai, anthropic, compatible, demo'),
         ({"endpoint": "completions"}, '"endpoint" must be "chat" or "responses"'),
         ({"provider": "anthropic", "endpoint": "responses"}, "applies to OpenAI only"),

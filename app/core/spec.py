@@ -28,6 +28,16 @@ REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 #: Names the request format itself uses inside each answer; a field may not take them.
 RESERVED_FIELD_NAMES = frozenset({"id", "results"})
+#: ``rows_per_request`` value that lets BatchLab choose the number from the model and the prompt.
+AUTO = "auto"
+#: How several rows are written into one request's message (see app.core.build.rowformat).
+ROW_FORMATS = ("json", "compact")
+
+
+def default_row_format(rows_per_request: int | str) -> str:
+    """The row format of a spec that names none: compact with AUTO rows per request; json with a
+    number, so specs written before the compact format build the same requests."""
+    return "compact" if rows_per_request == AUTO else "json"
 
 
 @dataclass
@@ -79,7 +89,11 @@ class JobSpec:
     #: manifest, instead of stopping.
     accept_unreadable_rows: bool = False
     id_column: str | None = None
-    rows_per_request: int = 1
+    #: A whole number, or AUTO: as many as bring the overhead per row to BatchLab's target.
+    rows_per_request: int | str = AUTO
+    #: "json", "compact", or None: compact with AUTO rows per request, else json (older specs build
+    #: the same requests as before).
+    row_format: str | None = None
     max_output_tokens: int | None = None
     temperature: float | None = None
     base_url: str | None = None
@@ -102,9 +116,21 @@ class JobSpec:
                 del out[key]
         if out["base_url"] is None:
             del out["base_url"]
-        if out["reasoning_effort"] is None:
-            del out["reasoning_effort"]
+        for key in ("reasoning_effort", "row_format"):
+            if out[key] is None:
+                del out[key]
         return out
+
+    @property
+    def multi_row(self) -> bool:
+        """Whether requests carry rows as a list the answer echoes by ID (always so with AUTO, so
+        reading answers never depends on the number chosen)."""
+        return self.rows_per_request == AUTO or int(self.rows_per_request) > 1
+
+    @property
+    def effective_row_format(self) -> str:
+        """The row format requests use: the chosen one, else compact for AUTO and json for a number."""
+        return self.row_format or default_row_format(self.rows_per_request)
 
     def load_options(self) -> LoadOptions:
         """How to read this spec's data file (the overrides saved with it)."""
@@ -136,7 +162,8 @@ _SPEC_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "provider": (str, True),
     "model": (str, True),
     "endpoint": ((str, type(None)), False),
-    "rows_per_request": (int, False),
+    "rows_per_request": ((int, str), False),
+    "row_format": ((str, type(None)), False),
     "max_output_tokens": ((int, type(None)), False),
     "temperature": ((int, float, type(None)), False),
     "base_url": ((str, type(None)), False),
@@ -151,6 +178,8 @@ _FIELD_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "maximum": ((int, float, type(None)), False),
     "verbatim_quote": (bool, False),
 }
+#: What a key takes, in words, where its JSON types alone would mislead.
+_KEY_WORDS = {"rows_per_request": f'a whole number or "{AUTO}"'}
 _JSON_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", list: "a list", type(None): "null"}
 
 
@@ -178,7 +207,8 @@ def _check_keys(obj: dict[str, Any], allowed: dict[str, Any], where: str, proble
             if required:
                 problems.append(f'{where}"{key}" is missing.')
         elif not _is_instance(obj[key], types):
-            problems.append(f'{where}"{key}" must be {_type_words(types)}, not {json.dumps(obj[key])[:40]}.')
+            words = _KEY_WORDS.get(key) or _type_words(types)
+            problems.append(f'{where}"{key}" must be {words}, not {json.dumps(obj[key])[:40]}.')
 
 
 def _parse_field(raw: Any, index: int, problems: list[str]) -> FieldSpec | None:
@@ -279,11 +309,16 @@ def parse_spec(raw: Any, base_dir: Path, source: str = "", *, require_data: bool
     base_url = get("base_url")
     if base_url and not re.match(r"^https?://", base_url):
         problems.append('"base_url" must start with http:// or https://.')
-    rows_per_request = get("rows_per_request", 1)
-    if _is_instance(raw.get("rows_per_request", 1), int) and rows_per_request < 1:
+    rows_per_request = get("rows_per_request", AUTO)
+    if isinstance(rows_per_request, str) and rows_per_request != AUTO:
+        problems.append(f'"rows_per_request" must be a whole number or "{AUTO}", not {json.dumps(rows_per_request)[:40]}.')
+    elif isinstance(rows_per_request, int) and rows_per_request < 1:
         problems.append('"rows_per_request" must be at least 1.')
-    if _is_instance(raw.get("rows_per_request", 1), int) and rows_per_request > 100:
+    elif isinstance(rows_per_request, int) and rows_per_request > 100:
         problems.append('"rows_per_request" is at most 100: more rows per request make answers unreliable.')
+    row_format = get("row_format")
+    if row_format is not None and row_format not in ROW_FORMATS:
+        problems.append(f'"row_format" must be one of {", ".join(ROW_FORMATS)} (or null), not "{row_format}".')
     max_output = get("max_output_tokens")
     if max_output is not None and max_output < 1:
         problems.append('"max_output_tokens" must be at least 1 (or null for BatchLab\'s default).')
@@ -326,6 +361,7 @@ def parse_spec(raw: Any, base_dir: Path, source: str = "", *, require_data: bool
         model=raw["model"].strip(),
         endpoint=endpoint,
         rows_per_request=rows_per_request,
+        row_format=row_format,
         max_output_tokens=max_output,
         temperature=float(temperature) if temperature is not None else None,
         base_url=base_url,
@@ -382,6 +418,16 @@ def _non_finite_keys(raw: Any, where: str = "") -> list[str]:
     else:
         return []
     return [key for sub, value in items for key in _non_finite_keys(value, sub)]
+
+
+def rows_per_request_text(setting: int | str, resolved: Any = None) -> str:
+    """The rows-per-request setting in words: "5 rows per request", "auto: 12 rows per request",
+    or "automatic" while the number is not known (``resolved``, e.g. a manifest's, is not a number)."""
+    if setting != AUTO:
+        return f"{setting} row{'s' if setting != 1 else ''} per request"
+    if isinstance(resolved, int) and not isinstance(resolved, bool):
+        return f"auto: {resolved} row{'s' if resolved != 1 else ''} per request"
+    return "automatic"
 
 
 def spec_warnings(spec: JobSpec) -> list[str]:

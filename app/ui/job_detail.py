@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.run.engine import JobSummary
+from app.core.run.engine import JobSummary, manifest_of
 from app.core.errors import BatchLabError
 from app.core.run.providers import LABELS
-from app.core.spec import JobSpec
+from app.core.spec import AUTO, JobSpec, rows_per_request_text
 from app.ui.common import section_title
 from app.ui.dialogs import show_error
 from app.ui.jobs_controller import JobsController
@@ -202,7 +202,7 @@ class JobDetail(QWidget):
             return
         self._job_id = job_id
         self._counts = dict(job.status_counts)
-        self._show_spec(spec)
+        self._show_spec(spec, job.folder)
         self.rows_view.show_job(job_id, spec)
         self.tabs.setCurrentIndex(0)
         self.research.show_job(job_id)
@@ -247,14 +247,14 @@ class JobDetail(QWidget):
         self.export_button.setEnabled(job.state != "preparing")
         self._load_events()
 
-    def _show_spec(self, spec: JobSpec) -> None:
+    def _show_spec(self, spec: JobSpec, folder: Path) -> None:
         while self.spec_form.rowCount():
             self.spec_form.removeRow(0)
         facts = (
             ("Provider", LABELS.get(spec.provider, spec.provider) + (f" ({spec.base_url})" if spec.base_url else "")),
             ("Model", spec.model),
             ("Endpoint", "Responses" if spec.endpoint == "responses" else "Chat completions"),
-            ("Rows per request", str(spec.rows_per_request)),
+            ("Rows per request", _rows_per_request(spec, folder)),
             ("Longest answer", f"{spec.max_output_tokens:,} tokens" if spec.max_output_tokens else "model default"),
             ("Temperature", "model default" if spec.temperature is None else f"{spec.temperature:g}"),
             ("Data", spec.data.name + (f", sheet “{spec.sheet}”" if spec.sheet else "")),
@@ -296,3 +296,13 @@ class JobDetail(QWidget):
         job = self._controller.job(self._job_id) if self._job_id else None
         if job:
             show_folder(self, job.folder)
+
+
+def _rows_per_request(spec: JobSpec, folder: Path) -> str:
+    """The job's rows per request; for "auto", the number it became when the job was prepared."""
+    if spec.rows_per_request != AUTO:
+        return str(spec.rows_per_request)
+    try:
+        return rows_per_request_text(AUTO, manifest_of(folder).get("rows_per_request"))
+    except (OSError, ValueError):  # not prepared yet
+        return rows_per_request_text(AUTO)

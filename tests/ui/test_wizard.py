@@ -194,6 +194,7 @@ def test_a_person_builds_and_submits_a_job(qtbot, wizard: NewJobWizard, tmp_path
     model_page.provider_combo.setCurrentIndex(model_page.provider_combo.findData("demo"))
     assert model_page.model() == "demo-model"
     assert "needs no key" in model_page.key_label.text()
+    model_page.rows_combo.setCurrentIndex(model_page.rows_combo.findData("fixed"))
     model_page.rows_spin.setValue(5)
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
 
@@ -291,6 +292,26 @@ def test_a_starter_fills_instructions_template_and_fields(qtbot, wizard: NewJobW
     assert wizard.next_button.isEnabled()
     page.instructions_edit.undo()
     assert page.instructions() == ""
+
+
+def test_rows_per_request_start_automatic_with_compact_rows_and_round_trip(qtbot, wizard: NewJobWizard) -> None:
+    page = wizard.model_page
+    assert page.rows_per_request() == "auto" and page.format_combo.currentData() == "compact"
+    assert not page.rows_spin.isEnabled() and page.row_format() is None  # the default for automatic
+    page.rows_combo.setCurrentIndex(page.rows_combo.findData("fixed"))
+    page.rows_spin.setValue(8)
+    assert page.rows_per_request() == 8 and page.format_combo.currentData() == "json" and page.row_format() is None
+    page.format_combo.setCurrentIndex(page.format_combo.findData("compact"))
+    assert wizard.spec_dict()["rows_per_request"] == 8 and wizard.spec_dict()["row_format"] == "compact"
+    page.rows_spin.setValue(1)
+    assert not page.format_box.isEnabled()  # one row per request goes as it is
+    raw = load_spec(DEMO_SPEC).to_dict() | {"rows_per_request": "auto", "row_format": "json"}
+    wizard.open_settings(raw)
+    qtbot.waitUntil(lambda: wizard.table is not None and not wizard.data_page.problems(), timeout=WAIT)
+    assert page.rows_per_request() == "auto" and page.row_format() == "json"
+    rebuilt = wizard.current_spec()
+    assert rebuilt is not None and (rebuilt.rows_per_request, rebuilt.row_format) == ("auto", "json")
+    assert rebuilt.to_dict() == load_spec(DEMO_SPEC).to_dict() | {"rows_per_request": "auto", "row_format": "json"}
 
 
 def test_duplicate_as_new_job_fills_every_step(qtbot, wizard: NewJobWizard) -> None:

@@ -9,6 +9,7 @@ reported as a note the preview shows, instead of letting a whole batch fail at t
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -17,32 +18,28 @@ from typing import Any
 import orjson
 
 from app.core.build.models import FORCED_TOOL, JSON_OUTPUTS, REASONING_HEADROOM, ModelRules, rules_for
-from app.core.build.schema import (
-    RESULTS_KEY,
-    ROW_ID_KEY,
-    SCHEMA_NAME,
-    limit_problems,
-    output_schema,
-    portable_schema,
-)
+from app.core.build.rowformat import ROW_FORMATS, RowInput
+from app.core.build.schema import SCHEMA_NAME, limit_problems, output_schema, portable_schema
 from app.core.build.tokens import MESSAGE_OVERHEAD, REPLY_PRIMING, token_counter
 from app.core.errors import SpecError
-from app.core.spec import REASONING_EFFORTS, JobSpec
+from app.core.spec import AUTO, REASONING_EFFORTS, JobSpec
+
+__all__ = ["RequestBuilder", "RowInput", "resolved_rows_per_request"]
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 OPENAI_URLS = {"chat": "/v1/chat/completions", "responses": "/v1/responses"}
-MULTI_ROW_NOTE = (
-    "\n\nEach message holds several rows as a JSON list of objects with an \"id\" and a \"text\". "
-    f'Answer every row once in "{RESULTS_KEY}", copying its "{ROW_ID_KEY}" exactly.'
-)
 TOOL_DESCRIPTION = "Record the coding of the text(s) in the message."
 PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic", "compatible": "the server", "demo": "the demo"}
-#: Input tokens per row beyond its own text that the preview aims for (issue 11: ≤ 25 at the defaults).
+#: Input tokens per row beyond its own text that automatic rows per request aim for (issue 11).
 OVERHEAD_TARGET = 25
-#: Suggested rows per request stay below this, so one bad answer loses little …
-MAX_SUGGESTED_ROWS = 20
-#: … and their answers (twice the usual size) within this many output tokens.
+#: Automatic (and suggested) rows per request stay at or below this, so one bad answer loses little …
+MAX_AUTO_ROWS = 20
+#: … their answers (twice the usual size, plus reasoning headroom) within this many output tokens …
 SAFE_OUTPUT_SHARE = 16_000
+#: … and their texts, at this many tokens each (a long post or answer), within this share of the
+#: context window, with the shared prompt and the output budget.
+ROW_INPUT_ALLOWANCE = 2_000
+SAFE_CONTEXT_SHARE = 0.5
 #: Rough output tokens one answer of each field type needs; used only for a default output budget.
 _FIELD_OUTPUT_TOKENS = {"category": 8, "number": 8, "integer": 6, "boolean": 4, "list": 30, "text": 120}
 
@@ -57,9 +54,16 @@ def output_tokens_per_row(spec: JobSpec) -> int:
     return 20 + sum(_FIELD_OUTPUT_TOKENS.get(f.type, 50) for f in spec.fields)
 
 
-def default_output_budget(spec: JobSpec) -> int:
-    """A generous output budget for one request's answer, from the fields and the rows it carries."""
-    return max(1024, 2 * output_tokens_per_row(spec) * spec.rows_per_request)
+def default_output_budget(spec: JobSpec, rows: int) -> int:
+    """A generous output budget for one request's answer, from the fields and the ``rows`` it carries."""
+    return max(1024, 2 * output_tokens_per_row(spec) * rows)
+
+
+def resolved_rows_per_request(spec: JobSpec) -> int:
+    """The number of rows each request carries: the spec's own, or the one "auto" resolves to."""
+    if spec.rows_per_request != AUTO:
+        return int(spec.rows_per_request)
+    return RequestBuilder(spec).rows_per_request
 
 
 def choose_effort(rules: ModelRules, wanted: str | None) -> str | None:
@@ -73,22 +77,13 @@ def choose_effort(rules: ModelRules, wanted: str | None) -> str | None:
     return above[0] if above else rules.efforts[-1]
 
 
-@dataclass(frozen=True)
-class RowInput:
-    """One row as it goes into a request: its ID (as text) and its rendered template."""
-
-    row_id: str
-    text: str
-
-
-def _row_list(rows: Sequence[RowInput]) -> str:
-    """Several rows as one message: a compact JSON list of {id, text}."""
-    return orjson.dumps([{ROW_ID_KEY: r.row_id, "text": r.text} for r in rows]).decode()
-
-
 @dataclass
 class RequestBuilder:
-    """Builds every request of a job from one spec; ``notes`` say what model rules changed."""
+    """Builds every request of a job from one spec; ``notes`` say what model rules changed.
+
+    ``rows_per_request`` is the number each request carries ("auto" resolved), ``row_format``
+    how several rows are written into one message.
+    """
 
     spec: JobSpec
     notes: list[str] = field(default_factory=list)
@@ -98,16 +93,21 @@ class RequestBuilder:
         self.rules = rules = rules_for(spec.provider, spec.model)
         if rules.unknown_note:
             self.notes.append(rules.unknown_note)
-        self.multi = spec.rows_per_request > 1
-        self.system_prompt = spec.instructions + (MULTI_ROW_NOTE if self.multi else "")
-        self.schema = output_schema(spec.fields, spec.rows_per_request)
+        self.multi = spec.multi_row
+        self.row_format = spec.effective_row_format
+        self._format = ROW_FORMATS[self.row_format]
+        self.system_prompt = spec.instructions + (self._format.note if self.multi else "")
+        self.schema = output_schema(spec.fields, 2 if self.multi else 1)  # above 1: the list of answers
         problems = limit_problems(spec.fields, self.schema, rules.schema_limits, PROVIDER_NAMES[spec.provider])
         if problems:
             raise SpecError(problems, "the output fields")
         self.effort = self._effort()
+        self.shared_prompt_tokens = self._shared_tokens()
+        self.rows_per_request = (
+            self._rows_for_target(OVERHEAD_TARGET) if spec.rows_per_request == AUTO else int(spec.rows_per_request)
+        )
         self.temperature = self._temperature()
         self.max_output = self._budget()
-        self.shared_prompt_tokens = self._shared_tokens()
         self.cache_ttl = self._cache_ttl()
         self._static = self._static_body()
 
@@ -144,14 +144,22 @@ class RequestBuilder:
         self.notes.append(f"Temperature {temperature:g} is left out: {spec.model} {reason}.")
         return None
 
+    @property
+    def _reasoning_headroom(self) -> int:
+        """Output tokens kept free for hidden reasoning at this job's effort (0 where none is expected)."""
+        rules = self.rules
+        if not rules.expected_reasoning_tokens(self.effort):
+            return 0
+        return REASONING_HEADROOM.get(rules.effective_effort(self.effort) or "", 0)
+
     def _budget(self) -> int | None:
         """The output budget: the job's, or (where one is required) the answer plus reasoning headroom."""
         spec, rules = self.spec, self.rules
         reasoning = rules.expected_reasoning_tokens(self.effort)
-        headroom = REASONING_HEADROOM.get(rules.effective_effort(self.effort) or "", 0) if reasoning else 0
-        answer = default_output_budget(spec)
+        headroom = self._reasoning_headroom
+        answer = default_output_budget(spec, self.rows_per_request)
         if spec.max_output_tokens is not None:
-            if reasoning and spec.max_output_tokens < output_tokens_per_row(spec) * spec.rows_per_request + reasoning:
+            if reasoning and spec.max_output_tokens < output_tokens_per_row(spec) * self.rows_per_request + reasoning:
                 self.notes.append(
                     f"For {spec.model} the output budget ({spec.max_output_tokens:,}) also covers its hidden "
                     f"reasoning (about {reasoning:,} tokens per request); if rows come back truncated, raise it "
@@ -190,8 +198,8 @@ class RequestBuilder:
 
     # ---- message content -------------------------------------------------------------------
     def user_content(self, rows: Sequence[RowInput]) -> str:
-        """The user message: the row's text, or the rows as a JSON list of {id, text}."""
-        return _row_list(rows) if self.multi else rows[0].text
+        """The user message: the row's text, or the rows in the job's row format."""
+        return self._format.write(rows) if self.multi else rows[0].text
 
     # ---- bodies ------------------------------------------------------------------------------
     def _static_body(self) -> dict[str, Any]:
@@ -262,23 +270,49 @@ class RequestBuilder:
         ``rows_per_request`` other than the job's own is only meaningful on a multi-row builder
         (whose instructions and schema are the same for any number of rows above one).
         """
-        rows = rows_per_request or self.spec.rows_per_request
-        per_request = self.shared_prompt_tokens + 2 * MESSAGE_OVERHEAD + REPLY_PRIMING
+        rows = rows_per_request or self.rows_per_request
+        per_request = self._per_request_tokens()
         if not self.multi:
             return float(per_request)
+        return per_request / rows + self.framing_per_row(sample_id)
+
+    def _per_request_tokens(self) -> int:
+        return self.shared_prompt_tokens + 2 * MESSAGE_OVERHEAD + REPLY_PRIMING
+
+    def framing_per_row(self, sample_id: str = "12345") -> int:
+        """Tokens the row format adds around one more row of a multi-row message (ID included)."""
         counter = token_counter(self.spec.provider, self.spec.model)
         one, two = ([RowInput(sample_id, "")] * n for n in (1, 2))
-        framing = counter.count(_row_list(two)) - counter.count(_row_list(one))
-        return per_request / rows + framing
+        return counter.count(self._format.write(two)) - counter.count(self._format.write(one))
+
+    def _rows_that_fit(self) -> int:
+        """Most rows whose answers (twice the usual size) fit a safe share of the output budget with
+        reasoning headroom on top, and whose texts fit a safe share of the context window, at most
+        MAX_AUTO_ROWS."""
+        spec, rules = self.spec, self.rules
+        headroom = self._reasoning_headroom
+        limit = spec.max_output_tokens or rules.max_output
+        answers = SAFE_OUTPUT_SHARE if limit is None else min(SAFE_OUTPUT_SHARE, limit - headroom)
+        fits = answers // (2 * output_tokens_per_row(spec))
+        if rules.context:
+            room = rules.context * SAFE_CONTEXT_SHARE - self._per_request_tokens() - answers - headroom
+            fits = min(fits, int(room // ROW_INPUT_ALLOWANCE))
+        return max(1, min(MAX_AUTO_ROWS, fits))
+
+    def _rows_for_target(self, target: float) -> int:
+        """Fewest rows per request that bring the overhead per row to ``target``, or as many as fit."""
+        fits = self._rows_that_fit()
+        room = target - self.framing_per_row()
+        return min(fits, max(1, math.ceil(self._per_request_tokens() / room))) if room > 0 else fits
 
     def suggested_rows_per_request(self, target: float = OVERHEAD_TARGET) -> int | None:
-        """Fewest rows per request that bring the overhead per row to ``target``, when that is more
-        than now and a request's answers stay within a safe share of the output budget; else None."""
-        limit = min(self.rules.max_output or SAFE_OUTPUT_SHARE, SAFE_OUTPUT_SHARE)
-        fits = min(MAX_SUGGESTED_ROWS, limit // (2 * output_tokens_per_row(self.spec)))
+        """For a job with a set number: the fewest rows per request that bring the overhead per row to
+        ``target``, when that is more than now (and safe, see _rows_that_fit); else None."""
+        if self.spec.rows_per_request == AUTO:
+            return None
         multi = self if self.multi else RequestBuilder(replace(self.spec, rows_per_request=2))
-        best = next((n for n in range(2, fits + 1) if multi.overhead_per_row(n) <= target), fits)
-        return best if best > self.spec.rows_per_request else None
+        best = multi._rows_for_target(target)
+        return best if best > self.rows_per_request else None
 
     @property
     def reasoning_tokens_per_request(self) -> int:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from app.core.research.report_blocks import Block, Code, Image, Section, Table, day, figure, money, plain, png, share, stamp
 from app.core.research.report_facts import JobFacts, software_versions
 from app.core.research.stats import alpha_reading
+from app.core.spec import AUTO, JobSpec, rows_per_request_text
 
 if TYPE_CHECKING:
     from app.core.research.agreement import Agreement
@@ -44,6 +45,20 @@ def _dates(f: JobFacts) -> str:
     return f"in a job created on {day(f.summary.created_at)}"
 
 
+def _resolved_rows(manifest: dict[str, Any]) -> int | None:
+    """The rows per request prepare used (the number "auto" resolved to), if the manifest says."""
+    rows = manifest.get("rows_per_request")
+    return rows if isinstance(rows, int) else None
+
+
+def _texts_per_request(spec: JobSpec, manifest: dict[str, Any]) -> str:
+    rows = _resolved_rows(manifest) if spec.rows_per_request == AUTO else spec.rows_per_request
+    if rows is None:
+        return "several texts"
+    words = f"{rows} text{'s' if rows != 1 else ''}"
+    return words + " (chosen automatically)" if spec.rows_per_request == AUTO else words
+
+
 def paragraph(f: JobFacts, validation: dict[str, Any] | None, agreement: Agreement | None) -> str:
     s, spec = f.summary, f.spec
     counts = s.status_counts
@@ -60,7 +75,7 @@ def paragraph(f: JobFacts, validation: dict[str, Any] | None, agreement: Agreeme
         f"We coded {f.provenance.get('rows_read') or s.rows_total:,} texts from the file {f.provenance['file']} "
         f"with {spec.model} ({_versions(f)}) through {API_NAMES.get(spec.provider, spec.provider)} "
         f"at the endpoint {manifest.get('endpoint', spec.endpoint)}, {_dates(f)}. "
-        f"Each request carried {spec.rows_per_request} text{'s' if spec.rows_per_request != 1 else ''} with the same "
+        f"Each request carried {_texts_per_request(spec, manifest)} with the same "
         f"instructions, and answers were constrained to a JSON schema with {len(spec.fields)} fields ({fields}); "
         f"we used {' and '.join(settings)}. "
         f"Of {s.rows_total:,} texts, {share(coded, s.rows_total)} were coded" + (f"; {others}" if others else "") + ". "
@@ -141,7 +156,7 @@ def model(f: JobFacts) -> Section:
     if f.fingerprints:
         rows.append(["system fingerprint", ", ".join(f.fingerprints)])
     rows += [
-        ["rows per request", str(spec.rows_per_request)],
+        ["rows per request", rows_per_request_text(spec.rows_per_request, manifest.get("rows_per_request"))],
         ["temperature", f"{spec.temperature:g}" + (" (answers can still vary between runs)" if spec.temperature == 0 else "")
          if spec.temperature is not None else "the model's default"],
         ["output budget", f"{spec.max_output_tokens:,} tokens" if spec.max_output_tokens else "BatchLab's default"],

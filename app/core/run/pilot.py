@@ -52,7 +52,7 @@ def run_pilot(
         answers = list(pool.map(ask, [r for _, r in requests]))
     results: list[RowResult] = []
     for (_, batch_rows), answer in zip(requests, answers):
-        outcomes, _ = map_answer(spec.fields, [r.row_id for r in batch_rows], answer, spec.rows_per_request > 1)
+        outcomes, _ = map_answer(spec.fields, [r.row_id for r in batch_rows], answer, builder.multi)
         usage = answer.usage
         # The pilot runs at direct (not batch) prices: twice the batch price.
         cost = usage_cost(spec.model, usage.raw, spec.provider)

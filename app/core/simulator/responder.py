@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.build.models import REASONING_TOKENS, rules_for
+from app.core.build.rowformat import read_compact
 from app.core.simulator import request_rules
 from app.core.simulator.schema_values import (
     generate,
@@ -115,11 +116,12 @@ def read_prompt(shape: str, body: dict[str, Any]) -> Prompt:
 
 
 def _rows(user: str) -> list[dict[str, Any]] | None:
-    """The rows of a multi-row message: a JSON list of objects with an ``id``."""
+    """The rows of a multi-row message: a JSON list of objects with an ``id``, or the compact format."""
     try:
         data = json.loads(user)
     except ValueError:
-        return None
+        compact = read_compact(user)
+        return [{"id": r.row_id, "text": r.text} for r in compact] if compact else None
     if isinstance(data, list) and data and all(isinstance(r, dict) and "id" in r for r in data):
         return data
     return None

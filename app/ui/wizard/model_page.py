@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import BatchLabError
+from app.core.spec import AUTO, default_row_format
 from app.core.keys import KeyStore
 from app.core.build.models import FORCED_TOOL, JSON_OUTPUTS, ModelRules, can_code, rules_for
 from app.core.build.pricing import batch_price, default_models, describe_missing_price
@@ -45,6 +46,12 @@ PROVIDER_HELP = {
     "demo": "A stand-in that runs on this computer and invents plausible answers. Free, needs no key, "
     "nothing leaves your computer: use it to learn BatchLab. Its answers mean nothing.",
 }
+#: The Model step's second rows-per-request choice: the number in the box beside it.
+FIXED_ROWS = "fixed"
+ROW_FORMAT_CHOICES = (
+    ("compact", "Compact: [ID] before each text (fewer tokens)"),
+    ("json", "JSON list of {id, text}"),
+)
 ENDPOINT_CHOICES = (
     ("chat", "Chat Completions (works with every OpenAI model)"),
     ("responses", "Responses (OpenAI's newer interface)"),
@@ -178,21 +185,47 @@ class ModelPage(QWidget):
         self.key_label.setTextFormat(Qt.TextFormat.RichText)
         form.addRow("API key:", self.key_label)
 
+        self.rows_combo = QComboBox()
+        self.rows_combo.setObjectName("rowsMode")
+        self.rows_combo.addItem("Automatic (recommended)", AUTO)
+        self.rows_combo.addItem("A set number:", FIXED_ROWS)
+        self.rows_combo.currentIndexChanged.connect(self._rows_mode_changed)
         self.rows_spin = QSpinBox()
         self.rows_spin.setObjectName("rowsPerRequest")
         self.rows_spin.setRange(1, 100)
-        self.rows_spin.valueChanged.connect(self._emit_changed)
+        self.rows_spin.valueChanged.connect(self._rows_changed)
+        rows_row = QWidget()
+        rows_layout = QHBoxLayout(rows_row)
+        rows_layout.setContentsMargins(0, 0, 0, 0)
+        rows_layout.addWidget(self.rows_combo)
+        rows_layout.addWidget(self.rows_spin)
+        rows_layout.addStretch(1)
         form.addRow(
             "Rows per request:",
             self._stack(
-                self._left(self.rows_spin),
+                rows_row,
                 hint(
                     "How many rows go into one request. More rows per request is cheaper (the instructions "
-                    "are sent once for all of them), but answers may be less careful. 1 is the safest; "
-                    "5–10 is a common saving."
+                    "are sent once for all of them), but one bad answer then affects more rows. Automatic "
+                    "puts in as many as bring the extra input per row down to about 25 tokens, within what "
+                    "the model can answer safely (at most 20); the Review step shows the number."
                 ),
             ),
         )
+        self.format_combo = QComboBox()
+        self.format_combo.setObjectName("rowFormat")
+        for key, label in ROW_FORMAT_CHOICES:
+            self.format_combo.addItem(label, key)
+        self.format_combo.currentIndexChanged.connect(self._emit_changed)
+        self.format_box = self._stack(
+            self._left(self.format_combo),
+            hint(
+                "How several rows are written into one request. Compact marks each row with its ID in "
+                "square brackets and costs fewer tokens; the JSON list is BatchLab's older format. Either "
+                "way every answer names its row's ID and is checked."
+            ),
+        )
+        form.addRow("Row format:", self.format_box)
         self.budget_spin = QSpinBox()
         self.budget_spin.setObjectName("outputBudget")
         self.budget_spin.setRange(0, 1_000_000)
@@ -312,8 +345,15 @@ class ModelPage(QWidget):
     def endpoint(self) -> str:
         return self.endpoint_combo.currentData() if self.provider() == "openai" else "chat"
 
-    def rows_per_request(self) -> int:
-        return self.rows_spin.value()
+    def rows_per_request(self) -> int | str:
+        """A whole number, or AUTO."""
+        return AUTO if self.rows_combo.currentData() == AUTO else self.rows_spin.value()
+
+    def row_format(self) -> str | None:
+        """The chosen row format; None where it is the default for the rows-per-request choice (so a
+        spec without one round-trips unchanged)."""
+        chosen = self.format_combo.currentData()
+        return None if chosen == default_row_format(self.rows_per_request()) else chosen
 
     def max_output_tokens(self) -> int | None:
         return self.budget_spin.value() or None
@@ -332,7 +372,8 @@ class ModelPage(QWidget):
         *,
         base_url: str | None = None,
         endpoint: str = "chat",
-        rows_per_request: int = 1,
+        rows_per_request: int | str = AUTO,
+        row_format: str | None = None,
         max_output_tokens: int | None = None,
         temperature: float | None = None,
         reasoning_effort: str | None = None,
@@ -344,7 +385,13 @@ class ModelPage(QWidget):
         self.endpoint_combo.setCurrentIndex(max(self.endpoint_combo.findData(endpoint), 0))
         if endpoint != "chat":
             self.advanced_toggle.setChecked(True)
-        self.rows_spin.setValue(rows_per_request)
+        automatic = rows_per_request == AUTO
+        self.rows_combo.setCurrentIndex(self.rows_combo.findData(AUTO if automatic else FIXED_ROWS))
+        self.rows_spin.setValue(5 if automatic else int(rows_per_request))
+        self.rows_spin.setEnabled(not automatic)
+        self.format_box.setEnabled(automatic or int(rows_per_request) > 1)
+        chosen = row_format or default_row_format(rows_per_request)
+        self.format_combo.setCurrentIndex(max(self.format_combo.findData(chosen), 0))
         self.budget_spin.setValue(max_output_tokens or 0)
         self.temperature_check.setChecked(temperature is not None)
         self.temperature_spin.setValue(temperature if temperature is not None else 0.0)
@@ -418,6 +465,19 @@ class ModelPage(QWidget):
         self.changed.emit()
 
     def _emit_changed(self, *_args: object) -> None:
+        self.changed.emit()
+
+    def _rows_mode_changed(self, *_args: object) -> None:
+        """Enable the number for a set number; a row format left at its default follows the choice."""
+        rows = self.rows_per_request()
+        self.rows_spin.setEnabled(rows != AUTO)
+        if self.format_combo.currentData() == default_row_format(AUTO if rows != AUTO else self.rows_spin.value()):
+            self.format_combo.setCurrentIndex(self.format_combo.findData(default_row_format(rows)))
+        self._rows_changed()
+
+    def _rows_changed(self, *_args: object) -> None:
+        rows = self.rows_per_request()
+        self.format_box.setEnabled(rows == AUTO or rows > 1)  # one row per request is sent as it is
         self.changed.emit()
 
     def _set_effort(self, effort: str | None) -> None:

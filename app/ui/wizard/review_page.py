@@ -36,7 +36,7 @@ from app.core.build.estimate import estimate
 from app.core.keys import KeyStore
 from app.core.build.prepare import preview_requests
 from app.core.run.providers import LABELS, key_account
-from app.core.spec import JobSpec
+from app.core.spec import AUTO, JobSpec, rows_per_request_text
 from app.ui.common import (
     MessagePanel,
     heading,
@@ -331,13 +331,18 @@ class ReviewPage(QWidget):
         names = ", ".join(f.name for f in spec.fields)
         where = LABELS.get(spec.provider, spec.provider)
         manifest = self.manifest
-        if manifest is None:  # until the estimate says exactly (it leaves out blank texts)
-            requests = math.ceil(rows / spec.rows_per_request)
-            per = f"{spec.rows_per_request} row{'s' if spec.rows_per_request != 1 else ''}"
-            how = f"With {per} per request, that is about {plural(requests, 'request')}."
+        if manifest is None and spec.rows_per_request == AUTO:
+            how = "Rows per request: automatic (the estimate below shows how many)."
+        elif manifest is None:  # until the estimate says exactly (it leaves out blank texts)
+            requests = math.ceil(rows / int(spec.rows_per_request))
+            how = f"With {rows_per_request_text(spec.rows_per_request)}, that is about {plural(requests, 'request')}."
         else:
             sent = manifest.get("rows_sent", rows)
-            how = f"{plural(sent, 'row')} go out in {plural(manifest.get('requests', 0), 'request')}"
+            per = rows_per_request_text(spec.rows_per_request, manifest.get("rows_per_request"))
+            how = f"{plural(sent, 'row')} go out in {plural(manifest.get('requests', 0), 'request')} ({per})"
+            overhead = manifest.get("tokens", {}).get("overhead_per_row")
+            if overhead is not None:
+                how += f"; each row costs about {overhead:.0f} input tokens beyond its own text"
             left = rows - sent
             how += f"; {plural(left, 'row')} with a blank text {'is' if left == 1 else 'are'} left out." if left else "."
         self.summary_label.setText(

@@ -1,0 +1,100 @@
+"""How several rows share one user message, and the system-prompt note that tells the model so.
+
+``json`` is the format BatchLab always used: a compact JSON list of ``{"id", "text"}`` objects.
+``compact`` spends fewer tokens on framing (no braces, keys or escaped quotes and line breaks per
+row): each row is a line with its ID in square brackets, then its text as written, rows separated
+by a blank line::
+
+    [R001]
+    Title: Great blender
+    Review: Loud, but it "just works".
+
+    [R002]
+    …
+
+Either way the answer is the same JSON list, each item carrying its row's ID, checked exactly
+(app.core.results.rowmap). The compact form stays unambiguous for any text: a text line that
+would read as a marker (``[…]`` alone on a line) is sent with one more leading space, and an ID
+is written with JSON's string escapes, so it never spans lines and the model copies it into its
+JSON answer as it stands. :func:`read_compact` reverses both (the simulated service reads
+messages with it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import orjson
+
+from app.core.build.schema import RESULTS_KEY, ROW_ID_KEY
+
+_ANSWER = f'Answer every row once in "{RESULTS_KEY}", copying its "{ROW_ID_KEY}" exactly.'
+#: The JSON format's note; requests of specs written before the compact format keep it byte for byte.
+JSON_NOTE = (
+    "\n\nEach message holds several rows as a JSON list of objects with an \"id\" and a \"text\". " + _ANSWER
+)
+COMPACT_NOTE = (
+    "\n\nEach message holds several rows. A row starts with a line holding its id in square brackets, "
+    f'like [A7]; its text follows. Answer every row once in "{RESULTS_KEY}", copying its "{ROW_ID_KEY}" '
+    "exactly, without the brackets."
+)
+_SEPARATOR = "\n\n"
+#: A marker: a line that is one bracketed ID; text lines like it (after any spaces) get one more space.
+_MARKER = re.compile(r"^\[(.*)\]$", re.MULTILINE)
+_MARKER_LIKE = re.compile(r"^( *\[.*\])$", re.MULTILINE)
+_ESCAPED = re.compile(r"^ ( *\[.*\])$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class RowInput:
+    """One row as it goes into a request: its ID (as text) and its rendered template."""
+
+    row_id: str
+    text: str
+
+
+def json_rows(rows: Sequence[RowInput]) -> str:
+    """Several rows as one message: a compact JSON list of {id, text}."""
+    return orjson.dumps([{ROW_ID_KEY: r.row_id, "text": r.text} for r in rows]).decode()
+
+
+def compact_rows(rows: Sequence[RowInput]) -> str:
+    """Several rows as one message: a ``[id]`` line before each text, a blank line between rows."""
+    return _SEPARATOR.join(f"[{orjson.dumps(r.row_id).decode()[1:-1]}]\n{_escape(r.text)}" for r in rows)
+
+
+def _escape(text: str) -> str:
+    return _MARKER_LIKE.sub(r" \1", text)
+
+
+def read_compact(message: str) -> list[RowInput] | None:
+    """The rows of a compact message (None when ``message`` is not one)."""
+    marks = list(_MARKER.finditer(message))
+    if not marks or marks[0].start() != 0:
+        return None
+    rows = []
+    for mark, following in zip(marks, [*marks[1:], None]):
+        end = following.start() - len(_SEPARATOR) if following else len(message)
+        try:
+            row_id = orjson.loads(f'"{mark.group(1)}"')
+        except orjson.JSONDecodeError:
+            return None
+        rows.append(RowInput(row_id, _ESCAPED.sub(r"\1", message[mark.end() + 1 : end])))
+    return rows
+
+
+@dataclass(frozen=True)
+class RowFormat:
+    """A way of writing several rows into one message, with the note the system prompt carries."""
+
+    name: str
+    note: str
+    write: Callable[[Sequence[RowInput]], str]
+
+
+ROW_FORMATS = {
+    "json": RowFormat("json", JSON_NOTE, json_rows),
+    "compact": RowFormat("compact", COMPACT_NOTE, compact_rows),
+}
