@@ -26,7 +26,7 @@ from app.core.data import SUPPORTED_SUFFIXES, LoadOptions, Table
 from app.core.drafts import Draft
 from app.core.errors import SpecError
 from app.core.keys import KeyStore
-from app.core.spec import JobSpec, parse_spec
+from app.core.spec import AUTO, JobSpec, parse_spec
 from app.core.build.starters import Starter
 from app.ui.wizard.data_page import DataPage
 from app.ui.wizard.fields_page import FieldsPage
@@ -309,6 +309,7 @@ class NewJobWizard(QWidget):
             "model": model.model(),
             "endpoint": model.endpoint(),
             "rows_per_request": model.rows_per_request(),
+            "row_format": model.row_format(),
             "max_output_tokens": model.max_output_tokens(),
             "temperature": model.temperature(),
             "reasoning_effort": model.reasoning_effort(),
@@ -380,7 +381,8 @@ class NewJobWizard(QWidget):
                 raw.get("model") or "",
                 base_url=raw.get("base_url"),
                 endpoint=raw.get("endpoint") or "chat",
-                rows_per_request=raw.get("rows_per_request") or 1,
+                rows_per_request=raw.get("rows_per_request") or AUTO,
+                row_format=raw.get("row_format"),
                 max_output_tokens=raw.get("max_output_tokens"),
                 temperature=raw.get("temperature"),
                 reasoning_effort=raw.get("reasoning_effort"),
