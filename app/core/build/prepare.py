@@ -32,7 +32,7 @@ from app.core.build.batchfiles import (
 from app.core.build.lines import LineMaker
 from app.core.data.checks import RowFindings, TableCheck, check_table, findings_text
 from app.core.data.table import Chunk, DataIssue, Table
-from app.core.data.provenance import data_record
+from app.core.data.provenance import data_record, sha256_meanwhile
 from app.core.data.stream import FileRows, TableRows, rows_of
 from app.core.errors import CancelledError, DataError, SpecError
 from app.core.build.pricing import describe_missing_price, job_cost, model_limits
@@ -342,6 +342,7 @@ def prepare(
     created = next((p for p in reversed([out_dir, *out_dir.parents]) if not p.exists()), None)
     scratch = out_dir.parent / f".{out_dir.name}.preparing"
     writer = _Writer(spec, scratch, prefix, only_ids, limits or limits_for(spec.provider))
+    checksum = sha256_meanwhile(spec.data)
     if table is not None:
         source: TableRows | FileRows = TableRows(table)
     else:
@@ -380,7 +381,7 @@ def prepare(
         "rows_not_sent": {"blank_text": writer.blank},
         "data": data_record(
             spec.data, head.layout, check.rows, {"blank_text": len(writer.blank)}, writer.unreadable,
-            findings_text(head, issues),
+            findings_text(head, issues), checksum(),
         ),
         "rows_per_request": spec.rows_per_request,
         "requests": tally.requests,

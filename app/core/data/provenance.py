@@ -7,7 +7,8 @@ changed copy of the data would put new texts next to codes made from the old one
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,17 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def sha256_meanwhile(path: Path) -> Callable[[], str | None]:
+    """Start checksumming ``path`` on another thread (hashlib lets go of the GIL, so it runs beside
+    the reading of the rows); the returned function waits for the digest (None for no such file)."""
+    if not path.is_file():
+        return lambda: None
+    pool = ThreadPoolExecutor(1, thread_name_prefix="checksum")
+    digest = pool.submit(file_sha256, path)
+    pool.shutdown(wait=False)
+    return digest.result
+
+
 def data_record(
     path: Path,
     layout: Layout,
@@ -32,13 +44,15 @@ def data_record(
     rows_excluded: Mapping[str, int],
     unreadable_ids: Sequence[str] = (),
     findings: Sequence[str] = (),
+    sha256: str | None = None,
 ) -> dict[str, Any]:
-    """The manifest's ``data`` section: file, bytes, sha256, rows read and left out, how it was read."""
+    """The manifest's ``data`` section: file, bytes, sha256 (computed unless given), rows read and
+    left out, how it was read."""
     present = path.is_file()
     return {
         "file": path.name,
         "bytes": path.stat().st_size if present else None,
-        "sha256": file_sha256(path) if present else None,
+        "sha256": (sha256 or file_sha256(path)) if present else None,
         "rows_read": rows_read,
         "rows_excluded": {reason: n for reason, n in rows_excluded.items() if n},
         "rows_sent_with_unreadable_letters": list(unreadable_ids),
