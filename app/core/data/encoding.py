@@ -5,8 +5,6 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
 from app.core.data.files import not_text, open_binary
 from app.core.data.table import Steps
 
@@ -75,6 +73,8 @@ def detect_encoding(path: Path, head: bytes, complete: bool, steps: Steps) -> tu
         if head.startswith(bom):
             return encoding, False, True
     if b"\x00" in head:  # UTF-16 without a BOM, or not text at all
+        from charset_normalizer import from_bytes  # only for files that are not clean UTF-8
+
         best = from_bytes(head).best()
         if best is not None and best.encoding.startswith(("utf_16", "utf_32")):
             return best.encoding, True, False
@@ -100,6 +100,8 @@ def guess_encoding(path: Path, steps: Steps) -> tuple[str, bool]:
         # Keep UTF-8, and report the rows that could not be read.
         return "utf-8", False
     sample = b"".join(lines)
+    from charset_normalizer import from_bytes
+
     matches = from_bytes(sample, cp_isolation=list(LEGACY_ENCODINGS))
     best = matches.best()
     if best is None:
