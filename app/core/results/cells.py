@@ -104,8 +104,8 @@ def json_columns(lines: bytes, rows: int, names: Sequence[str]) -> list[pa.Array
     return columns
 
 
-def text_array(column: pd.Series) -> pa.Array:
-    """An input column (text) as an Arrow array, without copying when pandas keeps it in Arrow already."""
+def text_array(column: pd.Series | list[str]) -> pa.Array:
+    """Texts as an Arrow array, without copying when pandas keeps them in Arrow already."""
     import pyarrow as pa
 
     return pa.array(column, type=pa.string(), from_pandas=True)
