@@ -297,10 +297,10 @@ def test_a_starter_fills_instructions_template_and_fields(qtbot, wizard: NewJobW
 def test_rows_per_request_start_automatic_with_compact_rows_and_round_trip(qtbot, wizard: NewJobWizard) -> None:
     page = wizard.model_page
     assert page.rows_per_request() == "auto" and page.format_combo.currentData() == "compact"
-    assert not page.rows_spin.isEnabled() and page.row_format() is None  # the default for automatic
+    assert page.rows_spin.isHidden() and page.row_format() is None  # the default for automatic
     page.rows_combo.setCurrentIndex(page.rows_combo.findData("fixed"))
     page.rows_spin.setValue(8)
-    assert page.rows_per_request() == 8 and page.format_combo.currentData() == "json" and page.row_format() is None
+    assert not page.rows_spin.isHidden() and page.rows_per_request() == 8 and page.format_combo.currentData() == "json" and page.row_format() is None
     page.format_combo.setCurrentIndex(page.format_combo.findData("compact"))
     assert wizard.spec_dict()["rows_per_request"] == 8 and wizard.spec_dict()["row_format"] == "compact"
     page.rows_spin.setValue(1)

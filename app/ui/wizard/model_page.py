@@ -388,7 +388,7 @@ class ModelPage(QWidget):
         automatic = rows_per_request == AUTO
         self.rows_combo.setCurrentIndex(self.rows_combo.findData(AUTO if automatic else FIXED_ROWS))
         self.rows_spin.setValue(5 if automatic else int(rows_per_request))
-        self.rows_spin.setEnabled(not automatic)
+        self.rows_spin.setVisible(not automatic)
         self.format_box.setEnabled(automatic or int(rows_per_request) > 1)
         chosen = row_format or default_row_format(rows_per_request)
         self.format_combo.setCurrentIndex(max(self.format_combo.findData(chosen), 0))
@@ -468,9 +468,9 @@ class ModelPage(QWidget):
         self.changed.emit()
 
     def _rows_mode_changed(self, *_args: object) -> None:
-        """Enable the number for a set number; a row format left at its default follows the choice."""
+        """Show the number for a set number; a row format left at its default follows the choice."""
         rows = self.rows_per_request()
-        self.rows_spin.setEnabled(rows != AUTO)
+        self.rows_spin.setVisible(rows != AUTO)
         if self.format_combo.currentData() == default_row_format(AUTO if rows != AUTO else self.rows_spin.value()):
             self.format_combo.setCurrentIndex(self.format_combo.findData(default_row_format(rows)))
         self._rows_changed()
