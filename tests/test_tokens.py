@@ -325,14 +325,25 @@ def _tally(requests: list[tuple[str, str]], counter: TokenCounter, **kwargs: int
     return tally
 
 
-def test_small_jobs_are_counted_exactly() -> None:
+@pytest.mark.parametrize("count", [1, 300, tokens.EXACT_REQUESTS])
+def test_small_jobs_are_counted_exactly(count: int) -> None:
     counter = token_counter("openai", "gpt-4")
-    requests = _requests(300, seed=1)
+    requests = _requests(count, seed=1)
     tally = _tally(requests, counter, static_tokens=50)
     exact = sum(counter.count(text) for _, text in requests)
-    assert tally.total == exact + 50 * 300 and tally.margin == 0 and tally.exact
-    assert tally.counted == tally.requests == 300
+    assert tally.total == exact + 50 * count and tally.margin == 0 and tally.exact
+    assert tally.counted == tally.requests == count
     assert tally.describe() == counter.method
+
+
+def test_a_job_with_much_text_is_sampled_even_with_few_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    counter = token_counter("openai", "gpt-4")
+    requests = _requests(1_000, seed=8)
+    monkeypatch.setattr(tokens, "EXACT_CHARS", sum(len(text) for _, text in requests) // 2)
+    tally = _tally(requests, counter)
+    true_total = sum(counter.count(text) for _, text in requests)
+    assert tally.counted == tokens.TOKEN_SAMPLE and not tally.exact
+    assert abs(tally.total - true_total) <= tally.margin
 
 
 @pytest.mark.parametrize("seed", [2, 3, 4])

@@ -74,8 +74,12 @@ REPLY_PRIMING = 3
 #: OpenAI families tiktoken 0.14 does not list yet but that use o200k_base.
 _NEWER_O200K = re.compile(r"^(o\d|gpt-([6-9]|\d{2,}))")
 _PARALLEL_CHUNK = 20_000
-#: Requests whose input tokens a tokenizer counts: all of them up to this many, else a random sample
-#: of this size, scaled to all requests by their length (a few hundred give a total within ~0.5%).
+#: A job is counted exactly, every request, while it has at most this many requests holding at most
+#: this much text (about a quarter of a second of tokenizing)...
+EXACT_REQUESTS = 2_000
+EXACT_CHARS = 4_000_000
+#: ...beyond that, a random sample of this many requests is counted and scaled to all requests by
+#: their length (a few hundred put the total within about 1%).
 TOKEN_SAMPLE = 400
 #: Normal quantile of the stated interval: the true total lies within ±margin 95% of the time.
 Z_95 = 1.959964
@@ -287,20 +291,28 @@ def token_counter(provider: str, model: str) -> TokenCounter:
 class TokenTally:
     """Input tokens of all requests: counted exactly where cheap, else from a random sample.
 
-    Counting with a tokenizer costs ~0.1 ms per request, so past ``sample`` requests only a uniform
-    random sample of ``sample`` of them is counted (the ones with the smallest random keys, drawn
-    from a seeded generator, so the same job always draws the same sample) and the total is the
-    ratio estimator: the sample's tokens per character times all requests' characters. ``margin``
-    is its 95% interval from the estimator's standard error (Cochran, *Sampling Techniques*, 6.9).
-    The longest request is always counted exactly, for the context-window check. Call ``add`` for
-    every request, then ``finish`` before reading the figures. Memory: the sample's texts only.
+    A tokenizer takes ~0.1 ms per request, so a job past ``exact_requests`` requests (or
+    :data:`EXACT_CHARS` of text) is counted on a uniform random sample of ``sample`` requests:
+    every request gets a random key from a seeded generator (the same job always draws the same
+    sample) and those with the smallest keys are kept. The total is then the ratio estimator, the
+    sample's tokens per character times all requests' characters, and ``margin`` its 95% interval
+    from the estimator's standard error (Cochran, *Sampling Techniques*, 6.9). The longest request
+    is always counted exactly, for the context-window check. Call ``add`` for every request, then
+    ``finish`` before reading the figures. Memory: the texts of a small job, or of the sample.
     """
 
-    def __init__(self, counter: TokenCounter, sample: int = TOKEN_SAMPLE, static_tokens: int = 0) -> None:
-        if sample < 2:
-            raise ValueError("a token sample needs at least two requests")
+    def __init__(
+        self,
+        counter: TokenCounter,
+        sample: int = TOKEN_SAMPLE,
+        static_tokens: int = 0,
+        exact_requests: int = EXACT_REQUESTS,
+    ) -> None:
+        if not 2 <= sample <= exact_requests:
+            raise ValueError("a token sample needs at least two requests, and no more than are counted exactly")
         self.counter = counter
         self.sample = sample
+        self.exact_requests = exact_requests
         #: Tokens every request repeats (instructions, schema), counted once by the caller.
         self.static_tokens = static_tokens
         self.requests = 0
@@ -314,6 +326,7 @@ class TokenTally:
         self._max_chars = -1
         self._longest = ("", "")
         self._drawn: list[tuple[float, int, str, str]] = []  # heap of (−key, number, custom_id, text)
+        self._keep = exact_requests  # how many texts ``_drawn`` holds: all up to here, then the sample
         self._rng = random.Random(SAMPLE_SEED)
         self._finished = False
 
@@ -329,10 +342,14 @@ class TokenTally:
             self.counted += 1
             return
         key = -self._rng.random()  # a max-heap of the smallest keys, as a min-heap of their negatives
-        if len(self._drawn) < self.sample:
+        if len(self._drawn) < self._keep:
             heapq.heappush(self._drawn, (key, self.requests, custom_id, text))
         elif key > self._drawn[0][0]:
             heapq.heapreplace(self._drawn, (key, self.requests, custom_id, text))
+        if self._keep > self.sample and (self.requests > self.exact_requests or self.chars > EXACT_CHARS):
+            self._keep = self.sample  # too large to count whole: keep the smallest keys seen so far
+            while len(self._drawn) > self.sample:
+                heapq.heappop(self._drawn)
 
     def finish(self) -> None:
         """Count the sample and the longest request, and estimate the total (once; later calls do nothing)."""
