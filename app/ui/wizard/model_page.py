@@ -388,10 +388,9 @@ class ModelPage(QWidget):
         automatic = rows_per_request == AUTO
         self.rows_combo.setCurrentIndex(self.rows_combo.findData(AUTO if automatic else FIXED_ROWS))
         self.rows_spin.setValue(5 if automatic else int(rows_per_request))
-        self.rows_spin.setVisible(not automatic)
-        self.format_box.setEnabled(automatic or int(rows_per_request) > 1)
         chosen = row_format or default_row_format(rows_per_request)
         self.format_combo.setCurrentIndex(max(self.format_combo.findData(chosen), 0))
+        self._show_rows_controls()
         self.budget_spin.setValue(max_output_tokens or 0)
         self.temperature_check.setChecked(temperature is not None)
         self.temperature_spin.setValue(temperature if temperature is not None else 0.0)
@@ -468,17 +467,22 @@ class ModelPage(QWidget):
         self.changed.emit()
 
     def _rows_mode_changed(self, *_args: object) -> None:
-        """Show the number for a set number; a row format left at its default follows the choice."""
+        """A row format left at the previous choice's default follows the new choice's default."""
         rows = self.rows_per_request()
-        self.rows_spin.setVisible(rows != AUTO)
-        if self.format_combo.currentData() == default_row_format(AUTO if rows != AUTO else self.rows_spin.value()):
+        previous = AUTO if rows != AUTO else self.rows_spin.value()
+        if self.format_combo.currentData() == default_row_format(previous):
             self.format_combo.setCurrentIndex(self.format_combo.findData(default_row_format(rows)))
         self._rows_changed()
 
     def _rows_changed(self, *_args: object) -> None:
-        rows = self.rows_per_request()
-        self.format_box.setEnabled(rows == AUTO or rows > 1)  # one row per request is sent as it is
+        self._show_rows_controls()
         self.changed.emit()
+
+    def _show_rows_controls(self) -> None:
+        """The number only for a set number; the row format only where several rows share a request."""
+        rows = self.rows_per_request()
+        self.rows_spin.setVisible(rows != AUTO)
+        self.format_box.setEnabled(rows == AUTO or rows > 1)
 
     def _set_effort(self, effort: str | None) -> None:
         """Offer the efforts the model accepts; keep ``effort`` chosen if it is one of them."""
