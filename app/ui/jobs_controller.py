@@ -5,22 +5,30 @@ each job has one single-shot timer honouring the seconds ``Engine.advance`` asks
 most one ``advance`` per job is in flight. The engine's listener fires on worker threads; it only
 posts the job id to the UI thread, where a coalesced background refresh reads the job's summary.
 Screens read the cached summaries and react to the signals; they never wait on the engine.
+
+Without an engine given, the controller makes one on first use: :meth:`start` does that in a
+worker, because importing the engine (pandas, the pricing data, the SDK adapters) takes a second
+that the window should not wait for.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from app.core.data import Table
-from app.core.run.engine import Engine, JobSummary
 from app.core.errors import BatchLabError, JobError
-from app.core.results.export import ExportSummary
-from app.core.spec import JobSpec
 from app.ui.tasks import Task, TaskContext, is_cancellation
+
+if TYPE_CHECKING:
+    from app.core.data import Table
+    from app.core.keys import KeyStore
+    from app.core.results.export import ExportSummary
+    from app.core.run.engine import Engine, JobSummary
+    from app.core.spec import JobSpec
 
 
 class JobsController(QObject):
@@ -39,10 +47,12 @@ class JobsController(QObject):
         self, engine: Engine | None = None, *, poll_interval: float | None = None, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
-        self._engine = engine or Engine(poll_interval=poll_interval or 30.0)
-        if poll_interval is not None:
-            self._engine.poll_interval = poll_interval
-        self._engine.listener = self._on_engine_change
+        self._engine: Engine | None = None
+        self._engine_lock = threading.Lock()
+        self._poll_interval = poll_interval or 30.0
+        if engine is not None:
+            self._attach(engine, poll_interval)
+        self._loaded = False
         self._touched.connect(self._refresh, Qt.ConnectionType.QueuedConnection)
         self._summaries: dict[str, JobSummary] = {}
         self._problems: dict[str, BatchLabError] = {}
@@ -54,11 +64,46 @@ class JobsController(QObject):
         self._tasks: set[Task] = set()
         self._closing = False
 
+    def _attach(self, engine: Engine, poll_interval: float | None) -> None:
+        if poll_interval is not None:
+            engine.poll_interval = poll_interval
+        engine.listener = self._on_engine_change
+        self._engine = engine
+
     # ---- reading (cached, never blocks) --------------------------------------------------------
     @property
     def engine(self) -> Engine:
-        """For quick local reads (a page of rows, a spec); never call blocking methods on the UI thread."""
+        """For quick local reads (a page of rows, a spec); never call blocking methods on the UI thread.
+
+        Made on first use (by :meth:`start`'s worker, normally); a screen that needs it sooner
+        waits for that worker rather than importing the same modules beside it."""
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    from app.core.run.engine import Engine
+
+                    self._attach(Engine(poll_interval=self._poll_interval), None)
+        assert self._engine is not None
         return self._engine
+
+    def wait_for_engine(self) -> None:
+        """Make the engine now, or wait for the worker making it. Screens whose modules the engine
+        imports too call this before importing them, so no module is imported by two threads at once."""
+        self.engine  # noqa: B018 - the property makes it
+
+    @property
+    def keys(self) -> KeyStore:
+        """The API keys (the engine's own store)."""
+        return self.engine.keys
+
+    @property
+    def home(self) -> Path | None:
+        """The data folder the engine was given (None: the default one), known without making the engine."""
+        return self._engine.home if self._engine is not None else None
+
+    def loaded(self) -> bool:
+        """Whether the job history has been read (until then an empty job list means "not known yet")."""
+        return self._loaded
 
     def jobs(self) -> list[JobSummary]:
         """Every known job, newest first."""
@@ -77,16 +122,17 @@ class JobsController(QObject):
 
     # ---- starting and stopping -----------------------------------------------------------------
     def start(self) -> None:
-        """Load the job list and resume every unfinished job."""
+        """Load the job list and resume every unfinished job (making the engine first, in the same worker)."""
 
         def loaded(jobs: list[JobSummary]) -> None:
             self._summaries = {j.id: j for j in jobs}
+            self._loaded = True
             self.jobs_changed.emit()
             for job in jobs:
                 if not job.finished:
                     self._schedule(job.id, 0)
 
-        self._task(lambda ctx: self._engine.jobs(), loaded)
+        self._task(lambda ctx: self.engine.jobs(), loaded)
 
     def shutdown(self) -> None:
         """Stop scheduling; work already running finishes on its own (the engine resumes safely)."""
@@ -96,7 +142,9 @@ class JobsController(QObject):
         self._timers.clear()
 
     def set_poll_interval(self, seconds: float) -> None:
-        self._engine.poll_interval = seconds
+        self._poll_interval = seconds
+        if self._engine is not None:
+            self._engine.poll_interval = seconds
 
     # ---- actions -------------------------------------------------------------------------------
     def submit(
@@ -114,8 +162,8 @@ class JobsController(QObject):
         """
 
         def work(ctx: TaskContext) -> JobSummary:
-            job_id = self._engine.create_job(spec, table, progress=ctx.progress, should_cancel=ctx.should_cancel)
-            return self._engine.job(job_id)
+            job_id = self.engine.create_job(spec, table, progress=ctx.progress, should_cancel=ctx.should_cancel)
+            return self.engine.job(job_id)
 
         def created(summary: JobSummary) -> None:
             self._store(summary)
@@ -126,11 +174,11 @@ class JobsController(QObject):
 
     def cancel(self, job_id: str) -> Task:
         """Ask the provider to stop; rows already coded are kept. Also ends a job stopped on a problem."""
-        return self._task(lambda ctx: self._engine.cancel(job_id), lambda _: self.resume(job_id), job_id)
+        return self._task(lambda ctx: self.engine.cancel(job_id), lambda _: self.resume(job_id), job_id)
 
     def retry(self, job_id: str) -> Task:
         """Send the rows that were not coded again, as a new attempt of the same job."""
-        return self._task(lambda ctx: self._engine.retry(job_id), lambda _: self._schedule(job_id, 0), job_id)
+        return self._task(lambda ctx: self.engine.retry(job_id), lambda _: self._schedule(job_id, 0), job_id)
 
     def resume(self, job_id: str) -> None:
         """Try a stopped job again (after fixing its key, say)."""
@@ -149,7 +197,7 @@ class JobsController(QObject):
         def deleted(_: object) -> None:
             self._forget(job_id)
 
-        return self._task(lambda ctx: self._engine.delete(job_id), deleted, job_id)
+        return self._task(lambda ctx: self.engine.delete(job_id), deleted, job_id)
 
     def export(
         self,
@@ -166,7 +214,7 @@ class JobsController(QObject):
         ``exported``. Without ``failed``, a failure goes out through ``error``; cancel with the Task."""
 
         def work(ctx: TaskContext) -> ExportSummary:
-            return self._engine.export(
+            return self.engine.export(
                 job_id, Path(path), progress=ctx.progress, should_cancel=ctx.should_cancel, **options
             )
 
@@ -221,7 +269,7 @@ class JobsController(QObject):
             self.job_changed.emit(job_id)
             self.error.emit(job_id, error)
 
-        self._run(lambda ctx: self._engine.advance(job_id), advanced, stopped)
+        self._run(lambda ctx: self.engine.advance(job_id), advanced, stopped)
 
     def _drop_timer(self, job_id: str) -> None:
         timer = self._timers.pop(job_id, None)
@@ -247,7 +295,7 @@ class JobsController(QObject):
 
         def work(ctx: TaskContext) -> JobSummary | None:
             try:
-                return self._engine.job(job_id)
+                return self.engine.job(job_id)
             except JobError:
                 return None  # deleted
 

@@ -50,6 +50,12 @@ from app.ui.models.jobs_model import (
     problem_text,
 )
 
+_NO_JOBS = (
+    "<h3>No jobs yet</h3><p>Start one under <b>New job</b>, or choose <b>File → Open sample project</b> "
+    "to try BatchLab offline with the Demo provider.</p>"
+)
+#: Shown until the job history has been read (the app reads it in the background as it starts).
+_READING_JOBS = "<h3>Reading your jobs…</h3>"
 
 
 def can_cancel(job: JobSummary) -> bool:
@@ -176,10 +182,7 @@ class JobsView(QWidget):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        empty = QLabel(
-            "<h3>No jobs yet</h3><p>Start one under <b>New job</b>, or choose <b>File → Open sample project</b> "
-            "to try BatchLab offline with the Demo provider.</p>"
-        )
+        self._empty = empty = QLabel()
         empty.setObjectName("emptyState")
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         empty.setWordWrap(True)
@@ -217,6 +220,7 @@ class JobsView(QWidget):
         self.model.rowsRemoved.connect(self._update)
         self.model.modelReset.connect(self._update)
         self.model.dataChanged.connect(self._update)
+        controller.jobs_changed.connect(self._update)  # the first list may be empty: no rows change
         self._update()
 
     # ---- selection -----------------------------------------------------------------------------
@@ -251,6 +255,7 @@ class JobsView(QWidget):
         return actions
 
     def _update(self) -> None:
+        self._empty.setText(_NO_JOBS if self._controller.loaded() else _READING_JOBS)
         self._stack.setCurrentIndex(1 if self.model.rowCount() else 0)
         job = self.selected_job()
         problem = self._controller.problem(job.id) if job else None

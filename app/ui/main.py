@@ -158,8 +158,10 @@ def error_hook(parent: QWidget) -> Callable[[type[BaseException], BaseException,
 
 
 def run_gui(argv: Sequence[str] | None = None) -> int:
-    """Show the main window, carry on every unfinished job, and run until the window closes."""
-    from app.core.run.providers.demo import stop_demo_services
+    """Show the main window, carry on every unfinished job, and run until the window closes.
+
+    The window comes first: the engine and the job history are made by the controller's start
+    in a worker, and the window's other screens are built when first opened."""
     from app.ui.jobs_controller import JobsController
     from app.ui.main_window import MainWindow
 
@@ -175,5 +177,7 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
     code = app.exec()
     controller.shutdown()
     QThreadPool.globalInstance().waitForDone(5000)  # let a running step record what it did
+    from app.core.run.providers.demo import stop_demo_services  # not at start: it imports the providers
+
     stop_demo_services()
     return code

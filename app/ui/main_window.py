@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -26,28 +27,34 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.core.data import SUPPORTED_SUFFIXES, Table
 from app.core.drafts import DraftStore
 from app.core.errors import BatchLabError
 from app.core.spec import JobSpec, load_spec
 from app.ui import preferences
 from app.ui.dialogs import show_error
-from app.ui.job_detail import JobDetail
 from app.ui.jobs_controller import JobsController
-from app.ui.jobs_view import JobsView
 from app.ui.research.job_import import JobImporter
 from app.ui.resources import SAMPLE_SPEC, app_icon
-from app.ui.settings_page import SettingsPage
 from app.ui.spec_files import SpecFiles
 from app.ui.tasks import is_cancellation
 from app.ui.wizard.wizard import NewJobWizard
+
+if TYPE_CHECKING:
+    from app.core.data import Table
+    from app.ui.job_detail import JobDetail
+    from app.ui.jobs_view import JobsView
+    from app.ui.settings_page import SettingsPage
 
 PAGES = ("new", "jobs", "settings")
 _NAV_LABELS = {"new": "New job", "jobs": "Jobs", "settings": "Settings"}
 
 
 class MainWindow(QMainWindow):
-    """Shows the three screens and connects them to the jobs controller; holds no job logic itself."""
+    """Shows the three screens and connects them to the jobs controller; holds no job logic itself.
+
+    Only New job is built at start; Jobs, a job's detail and Settings are built the first time
+    they are needed (see the properties below), so the window appears before their modules load.
+    """
 
     def __init__(self, controller: JobsController) -> None:
         super().__init__()
@@ -56,22 +63,19 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.setMinimumSize(QSize(960, 640))
 
-        keys = controller.engine.keys
-        self.wizard = NewJobWizard(keys)
-        self.spec_files = SpecFiles(self, self.wizard, DraftStore(controller.engine.home))
-        self.jobs_view = JobsView(controller)
-        self.job_detail = JobDetail(controller)
+        self.wizard = NewJobWizard(lambda: controller.keys)
+        self.spec_files = SpecFiles(self, self.wizard, DraftStore(controller.home))
         self.importer = JobImporter(controller, self)  # File → Import…
         self.importer.imported.connect(self.open_job)
-        self.settings_page = SettingsPage(keys)
+        self._jobs_view: JobsView | None = None
+        self._job_detail: JobDetail | None = None
+        self._settings_page: SettingsPage | None = None
 
         self.jobs_stack = QStackedWidget()
-        self.jobs_stack.addWidget(self.jobs_view)
-        self.jobs_stack.addWidget(self.job_detail)
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
-        for page in (self.wizard, self.jobs_stack, self.settings_page):
-            self.pages.addWidget(page)
+        self.pages.addWidget(self.wizard)
+        self.pages.addWidget(self.jobs_stack)
 
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -89,11 +93,6 @@ class MainWindow(QMainWindow):
 
         self.wizard.submit_requested.connect(self.submit)
         self.wizard.sample_requested.connect(self.open_sample_project)
-        self.jobs_view.open_requested.connect(self.open_job)
-        self.jobs_view.duplicate_requested.connect(self.duplicate)
-        self.job_detail.back_requested.connect(lambda: self.jobs_stack.setCurrentWidget(self.jobs_view))
-        self.settings_page.keys_changed.connect(controller.resume_stalled)
-        self.settings_page.preference_changed.connect(self._preference_changed)
         controller.error.connect(self._error)
         controller.job_created.connect(self._job_created)
         controller.jobs_changed.connect(self._jobs_loaded)
@@ -106,6 +105,42 @@ class MainWindow(QMainWindow):
             self.resize(1200, 800)
         self.show_page("new")
         self.spec_files.restore_draft()
+
+    # ---- screens built when first needed ------------------------------------------------------
+    @property
+    def jobs_view(self) -> JobsView:
+        if self._jobs_view is None:
+            self.controller.wait_for_engine()
+            from app.ui.jobs_view import JobsView
+
+            view = self._jobs_view = JobsView(self.controller)
+            view.open_requested.connect(self.open_job)
+            view.duplicate_requested.connect(self.duplicate)
+            self.jobs_stack.insertWidget(0, view)
+        return self._jobs_view
+
+    @property
+    def job_detail(self) -> JobDetail:
+        if self._job_detail is None:
+            self.controller.wait_for_engine()
+            from app.ui.job_detail import JobDetail
+
+            detail = self._job_detail = JobDetail(self.controller)
+            detail.back_requested.connect(lambda: self.jobs_stack.setCurrentWidget(self.jobs_view))
+            self.jobs_stack.addWidget(detail)
+        return self._job_detail
+
+    @property
+    def settings_page(self) -> SettingsPage:
+        if self._settings_page is None:
+            keys = self.controller.keys
+            from app.ui.settings_page import SettingsPage
+
+            page = self._settings_page = SettingsPage(keys)
+            page.keys_changed.connect(self.controller.resume_stalled)
+            page.preference_changed.connect(self._preference_changed)
+            self.pages.addWidget(page)
+        return self._settings_page
 
     # ---- building --------------------------------------------------------------------------------
     def _sidebar(self) -> QWidget:
@@ -205,9 +240,11 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(PAGES.index(name))
 
     def _nav_changed(self, row: int) -> None:
-        self.pages.setCurrentIndex(row)
-        if PAGES[row] == "jobs":
+        name = PAGES[row]
+        if name == "jobs":
             self.jobs_stack.setCurrentWidget(self.jobs_view)
+        page = self.wizard if name == "new" else self.jobs_stack if name == "jobs" else self.settings_page
+        self.pages.setCurrentWidget(page)
 
     def open_job(self, job_id: str) -> None:
         """Show a job's rows and settings."""
@@ -228,6 +265,8 @@ class MainWindow(QMainWindow):
             self.show_page("new")
 
     def choose_data_file(self) -> None:
+        from app.core.data.files import SUPPORTED_SUFFIXES
+
         patterns = " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES)
         chosen, _ = QFileDialog.getOpenFileName(
             self, "Open a data file", preferences.DEFAULT_FOLDER.get(), f"Data files ({patterns});;All files (*)"

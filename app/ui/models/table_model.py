@@ -8,11 +8,13 @@ display and shown whole in the tooltip.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
+
+if TYPE_CHECKING:  # pandas is imported with the first frame shown, not with the window
+    import pandas as pd
 
 #: Characters of a cell shown in the table; the tooltip shows the whole text.
 DISPLAY_CHARS = 200
@@ -22,11 +24,13 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 def _text(value: Any) -> str:
-    if value is None or value is pd.NA:
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float) and value != value):  # None, NaN
         return ""
-    if isinstance(value, float) and value != value:  # NaN
-        return ""
-    return value if isinstance(value, str) else str(value)
+    from pandas import NA  # loaded already: the value came from a frame
+
+    return "" if value is NA else str(value)
 
 
 class DataFrameModel(QAbstractTableModel):

@@ -1,11 +1,14 @@
-"""Step 1 — Data: open a CSV/TSV/Excel file, see it, choose the ID column, see its problems."""
+"""Step 1 — Data: open a CSV/TSV/Excel file, see it, choose the ID column, see its problems.
+
+This page is on screen when the window opens, so it imports the data readers (and pandas with
+them) only once a file is chosen.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -26,23 +29,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.data import (
-    DELIMITER_NAMES,
-    ENCODING_NAMES,
-    SUPPORTED_SUFFIXES,
-    DataIssue,
-    LoadOptions,
-    Table,
-    check_table,
-    encoding_label,
-    find_id_column,
-    load_table,
-)
+from app.core.data.files import SUPPORTED_SUFFIXES
 from app.core.errors import BatchLabError
 from app.ui import preferences
 from app.ui.common import MessagePanel, heading, hint, plural, while_alive
 from app.ui.models.table_model import DataFrameModel
 from app.ui.tasks import Task, TaskContext, is_cancellation
+
+if TYPE_CHECKING:
+    from app.core.data import DataIssue, LoadOptions, Table
 
 ROW_NUMBERS = "Row numbers (no ID column: BatchLab numbers the rows 1, 2, 3 …)"
 _DELIMITERS = {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated", "|": "separated by |"}
@@ -53,6 +48,8 @@ _UNSET: Any = object()
 
 def file_facts(table: Table) -> str:
     """“40 rows · 4 columns · UTF-8 · comma-separated” (or the sheet for workbooks)."""
+    from app.core.data import encoding_label
+
     parts = [plural(len(table), "row"), plural(len(table.columns), "column")]
     if table.sheet is not None:
         parts.append(f"sheet “{table.sheet}”")
@@ -85,8 +82,7 @@ class DataPage(QWidget):
         self._template_columns: list[str] = []
         self._pending_id: Any = _UNSET
         self._loading_sheet: str | None = None
-        #: What the person chose instead of what was detected (only the settings they changed).
-        self.options = LoadOptions()
+        self._options: LoadOptions | None = None
         self._layout_timer = QTimer(self)
         self._layout_timer.setSingleShot(True)
         self._layout_timer.setInterval(_LAYOUT_PAUSE_MS)
@@ -96,6 +92,19 @@ class DataPage(QWidget):
         self._check_timer.setInterval(120)
         self._check_timer.timeout.connect(self._start_check)
         self._build()
+
+    @property
+    def options(self) -> LoadOptions:
+        """What the person chose instead of what was detected (only the settings they changed)."""
+        if self._options is None:
+            from app.core.data import LoadOptions
+
+            self._options = LoadOptions()
+        return self._options
+
+    @options.setter
+    def options(self, options: LoadOptions) -> None:
+        self._options = options
 
     # ---- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -229,15 +238,11 @@ class DataPage(QWidget):
         self.encoding_label = QLabel("Encoding:")
         self.encoding_combo = QComboBox()
         self.encoding_combo.setObjectName("encoding")
-        for codec, label in ENCODING_NAMES.items():
-            self.encoding_combo.addItem(label, codec)
         self.encoding_combo.setToolTip("Letters look wrong (Ã©, �)? Choose the encoding the file was saved in.")
         self.encoding_combo.activated.connect(lambda _i: self.choose_layout(encoding=self.encoding_combo.currentData()))
         self.delimiter_label = QLabel("Separator:")
         self.delimiter_combo = QComboBox()
         self.delimiter_combo.setObjectName("delimiter")
-        for delimiter, name in DELIMITER_NAMES.items():
-            self.delimiter_combo.addItem(name, delimiter)
         self.delimiter_combo.activated.connect(
             lambda _i: self.choose_layout(delimiter=self.delimiter_combo.currentData())
         )
@@ -264,7 +269,20 @@ class DataPage(QWidget):
         if self.table is not None and self.header_spin.value() != self.table.layout.header_row:
             self.choose_layout(header_row=self.header_spin.value())
 
+    def _fill_layout_choices(self) -> None:
+        """The encodings and separators to choose from (filled with the first file shown)."""
+        from app.core.data import DELIMITER_NAMES, ENCODING_NAMES
+
+        for codec, label in ENCODING_NAMES.items():
+            self.encoding_combo.addItem(label, codec)
+        for delimiter, name in DELIMITER_NAMES.items():
+            self.delimiter_combo.addItem(name, delimiter)
+
     def _show_layout(self, table: Table) -> None:
+        from app.core.data import encoding_label
+
+        if self.encoding_combo.count() == 0:
+            self._fill_layout_choices()
         layout = table.layout
         text_file = table.encoding is not None
         for widget in (self.encoding_label, self.encoding_combo, self.delimiter_label, self.delimiter_combo):
@@ -303,6 +321,8 @@ class DataPage(QWidget):
         self.cancel_loading(quiet=True)
         self._layout_timer.stop()
         if options is None and (self.path is None or Path(path).expanduser().absolute() != self.path):
+            from app.core.data import LoadOptions
+
             options = LoadOptions()
         self.options = replace(options or self.options, sheet=sheet)
         self._load_generation += 1
@@ -321,6 +341,8 @@ class DataPage(QWidget):
         options_now = self.options
 
         def work(context: TaskContext) -> tuple[Table, list[str]]:
+            from app.core.data import load_table
+
             table = load_table(
                 path_now, options=options_now, progress=context.progress, should_cancel=context.should_cancel
             )
@@ -391,6 +413,8 @@ class DataPage(QWidget):
 
     def set_table(self, table: Table, sheets: list[str] | None = None) -> None:
         """Show an already loaded table (the wizard and tests use this too)."""
+        from app.core.data import find_id_column
+
         self.table = table
         self.path = table.path
         self._show_path()
@@ -511,6 +535,8 @@ class DataPage(QWidget):
             )
 
     def _start_check(self) -> None:
+        from app.core.data import check_table
+
         table = self.table
         if table is None:
             return
@@ -537,6 +563,8 @@ class DataPage(QWidget):
     def _check_failed(self, generation: int, error: BatchLabError) -> None:
         if generation != self._check_generation:
             return
+        from app.core.data import DataIssue
+
         self._issues = [DataIssue("check", [], error.message, True)]
         self._show_state()
         self.changed.emit()

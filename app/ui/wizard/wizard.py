@@ -2,12 +2,15 @@
 
 The wizard only gathers choices and shows what app.core says about them; building the spec,
 checking it, previewing, estimating and trying rows are all core calls (the slow ones in Tasks).
+Only the Data step is built at start; each other step is built the first time it is needed
+(shown, filled or read), so the window appears before the modules behind them are imported.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -22,19 +25,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.data import SUPPORTED_SUFFIXES, LoadOptions, Table
 from app.core.drafts import Draft
 from app.core.errors import SpecError
-from app.core.keys import KeyStore
 from app.core.spec import AUTO, JobSpec, parse_spec
-from app.core.build.starters import Starter
 from app.ui.wizard.data_page import DataPage
-from app.ui.wizard.fields_page import FieldsPage
-from app.ui.wizard.instructions_page import InstructionsPage
-from app.ui.wizard.model_page import ModelPage
-from app.ui.wizard.review_page import ReviewPage
+
+if TYPE_CHECKING:
+    from app.core.build.starters import Starter
+    from app.core.data import Table
+    from app.core.keys import KeyStore
+    from app.ui.wizard.fields_page import FieldsPage
+    from app.ui.wizard.instructions_page import InstructionsPage
+    from app.ui.wizard.model_page import ModelPage
+    from app.ui.wizard.review_page import ReviewPage
 
 STEP_NAMES = ("Data", "Instructions", "Output fields", "Model", "Review")
+DATA, INSTRUCTIONS, FIELDS, MODEL, REVIEW = range(len(STEP_NAMES))
 
 _STEP_STYLE = """
 QPushButton[step="true"] { background: transparent; border: none; padding: 6px 14px; border-radius: 14px;
@@ -55,38 +61,93 @@ class NewJobWizard(QWidget):
 
     step_names: tuple[str, ...] = STEP_NAMES
 
-    def __init__(self, keys: KeyStore, parent: QWidget | None = None) -> None:
+    def __init__(self, keys: KeyStore | Callable[[], KeyStore], parent: QWidget | None = None) -> None:
+        """``keys``: the key store, or where to get it once the Model or Review step is built."""
         super().__init__(parent)
         self.setObjectName("newJobWizard")
-        self.keys = keys
+        self._keys = keys if callable(keys) else lambda: keys
         self._starter: Starter | None = None
+        self._default_name = ""  # the job's name while the person has not typed one
         #: The work as last opened from or saved to a spec file (None: never saved).
         self._baseline: dict[str, Any] | None = None
         self.saved_to: Path | None = None
         self.setAcceptDrops(True)
 
         self.data_page = DataPage()
-        self.instructions_page = InstructionsPage()
-        self.fields_page = FieldsPage()
-        self.model_page = ModelPage(keys)
-        self.review_page = ReviewPage(keys)
-        self.pages: list[QWidget] = [
-            self.data_page,
-            self.instructions_page,
-            self.fields_page,
-            self.model_page,
-            self.review_page,
-        ]
+        #: Each step's page once built (the Data step at once); the stack holds a placeholder before.
+        self._pages: list[QWidget | None] = [self.data_page] + [None] * (len(STEP_NAMES) - 1)
         self._build()
 
         self.data_page.table_loaded.connect(self._table_loaded)
         self.data_page.sample_requested.connect(self.sample_requested)
-        self.instructions_page.template_changed.connect(self.data_page.set_template_columns)
-        self.instructions_page.starter_applied.connect(self._starter_applied)
-        self.review_page.submit_clicked.connect(self.submit)
-        for page in self.pages:
-            page.changed.connect(self._page_changed)  # type: ignore[attr-defined]
+        self.data_page.changed.connect(self._page_changed)
         self.go_to(0)
+
+    # ---- the steps' pages, built when first needed -------------------------------------------
+    @property
+    def keys(self) -> KeyStore:
+        return self._keys()
+
+    @property
+    def instructions_page(self) -> InstructionsPage:
+        return cast("InstructionsPage", self.page(INSTRUCTIONS))
+
+    @property
+    def fields_page(self) -> FieldsPage:
+        return cast("FieldsPage", self.page(FIELDS))
+
+    @property
+    def model_page(self) -> ModelPage:
+        return cast("ModelPage", self.page(MODEL))
+
+    @property
+    def review_page(self) -> ReviewPage:
+        return cast("ReviewPage", self.page(REVIEW))
+
+    def built(self, index: int) -> bool:
+        """Whether step ``index``'s page exists yet (one never built has nothing to reset or stop)."""
+        return self._pages[index] is not None
+
+    def page(self, index: int) -> QWidget:
+        """Step ``index``'s page, built now if this is the first time it is needed."""
+        page = self._pages[index]
+        if page is None:
+            page = self._pages[index] = self._new_page(index)
+            placeholder = self.stack.widget(index)
+            self.stack.insertWidget(index, page)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            page.changed.connect(self._page_changed)  # type: ignore[attr-defined]
+        return page
+
+    def _new_page(self, index: int) -> QWidget:
+        if index == INSTRUCTIONS:
+            from app.ui.wizard.instructions_page import InstructionsPage
+
+            instructions = InstructionsPage()
+            instructions.template_changed.connect(self.data_page.set_template_columns)
+            instructions.starter_applied.connect(self._starter_applied)
+            return instructions
+        if index == FIELDS:
+            from app.ui.wizard.fields_page import FieldsPage
+
+            return FieldsPage()
+        keys = self.keys  # first: it may wait for the modules these pages import to be loaded
+        if index == MODEL:
+            from app.ui.wizard.model_page import ModelPage
+
+            return ModelPage(keys)
+        from app.ui.wizard.review_page import ReviewPage
+
+        review = ReviewPage(keys)
+        review.submit_clicked.connect(self.submit)
+        review.set_default_name(self._default_name)
+        # shown in the footer, so Submit is in view at any window size; _update_nav shows them on Review
+        for widget in (review.submit_reason, review.submit_button):
+            widget.hide()
+        self._footer.insertWidget(1, review.submit_reason, 1)
+        self._footer.addWidget(review.submit_button)
+        return review
 
     # ---- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -123,22 +184,21 @@ class NewJobWizard(QWidget):
         layout.addWidget(line)
 
         self.stack = QStackedWidget()
-        for page in self.pages:
-            self.stack.addWidget(page)
+        for page in self._pages:
+            self.stack.addWidget(page or QWidget())
         layout.addWidget(self.stack, 1)
 
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
         layout.addWidget(line)
-        footer = QHBoxLayout()
+        footer = self._footer = QHBoxLayout()
         self.reason_label = QLabel()
         self.reason_label.setObjectName("nextReason")
         self.reason_label.setWordWrap(True)
         self.reason_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.reason_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         footer.addWidget(self.reason_label, 1)
-        footer.addWidget(self.review_page.submit_reason, 1)
         self.back_button = QPushButton("‹ Back")
         self.back_button.setObjectName("back")
         self.back_button.clicked.connect(self.back)
@@ -148,7 +208,6 @@ class NewJobWizard(QWidget):
         self.next_button.clicked.connect(self.next)
         footer.addWidget(self.back_button)
         footer.addWidget(self.next_button)
-        footer.addWidget(self.review_page.submit_button)
         layout.addLayout(footer)
 
     # ---- navigation ------------------------------------------------------------------------
@@ -156,20 +215,20 @@ class NewJobWizard(QWidget):
         return self.stack.currentIndex()
 
     def current_page(self) -> QWidget:
-        return self.pages[self.current_index()]
+        return self.page(self.current_index())
 
     def go_to(self, index: int) -> None:
         """Show step ``index`` (0-based); entering Review refreshes its preview and estimate."""
-        index = max(0, min(index, len(self.pages) - 1))
-        self.stack.setCurrentIndex(index)
-        if self.pages[index] is self.review_page:
+        index = max(0, min(index, REVIEW))
+        self.stack.setCurrentWidget(self.page(index))
+        if index == REVIEW:
             self._refresh_review()
         self._update_nav()
         self.step_changed.emit(index)
         self.draft_changed.emit()
 
     def next(self) -> None:
-        if self.current_index() < len(self.pages) - 1 and not self.page_problems(self.current_index()):
+        if self.current_index() < REVIEW and not self.page_problems(self.current_index()):
             self.go_to(self.current_index() + 1)
 
     def back(self) -> None:
@@ -178,7 +237,7 @@ class NewJobWizard(QWidget):
 
     def page_problems(self, index: int) -> list[str]:
         """Why step ``index`` is not complete yet (empty when it is)."""
-        return self.pages[index].problems()  # type: ignore[attr-defined]
+        return self.page(index).problems()  # type: ignore[attr-defined]
 
     def problems(self) -> list[str]:
         """Everything still missing, step by step, prefixed with the step's name."""
@@ -189,15 +248,15 @@ class NewJobWizard(QWidget):
 
     def _reachable(self) -> int:
         """The furthest step that can be opened: every step before it is complete."""
-        for index in range(len(self.pages) - 1):
+        for index in range(REVIEW):
             if self.page_problems(index):
                 return index
-        return len(self.pages) - 1
+        return REVIEW
 
     def _page_changed(self) -> None:
         self._update_nav()
         self.draft_changed.emit()
-        if self.current_page() is self.review_page:
+        if self.current_index() == REVIEW:
             # e.g. the data check finished after Review opened: show the job once it is complete
             spec, problems = self._build_spec()
             if not self.review_page.shows(spec, problems):
@@ -212,12 +271,13 @@ class NewJobWizard(QWidget):
             button.setEnabled(index <= reachable or index == current)
             button.style().unpolish(button)
             button.style().polish(button)
-        last = current == len(self.pages) - 1
+        last = current == REVIEW
         self.back_button.setEnabled(current > 0)
         self.next_button.setVisible(not last)
         self.reason_label.setVisible(not last)
-        self.review_page.submit_button.setVisible(last)
-        self.review_page.submit_reason.setVisible(last)
+        if self.built(REVIEW):
+            self.review_page.submit_button.setVisible(last)
+            self.review_page.submit_reason.setVisible(last)
         if not last:
             self.next_button.setText(f"Next: {STEP_NAMES[current + 1]} ›")
         problems = self.page_problems(current) if not last else []
@@ -239,6 +299,8 @@ class NewJobWizard(QWidget):
     # ---- drag and drop ---------------------------------------------------------------------
     @staticmethod
     def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
+        from app.core.data.files import SUPPORTED_SUFFIXES
+
         mime = event.mimeData()
         if not mime.hasUrls():
             return None
@@ -289,8 +351,9 @@ class NewJobWizard(QWidget):
     def _update_default_name(self) -> None:
         table = self.table
         stem = table.path.stem if table is not None else "New job"
-        name = f"{stem} – {self._starter.title.lower()}" if self._starter else stem
-        self.review_page.set_default_name(name)
+        self._default_name = f"{stem} – {self._starter.title.lower()}" if self._starter else stem
+        if self.built(REVIEW):
+            self.review_page.set_default_name(self._default_name)
 
     # ---- the spec --------------------------------------------------------------------------
     def spec_dict(self) -> dict[str, Any]:
@@ -298,7 +361,7 @@ class NewJobWizard(QWidget):
         table = self.table
         model = self.model_page
         return {
-            "name": self.review_page.job_name() or (table.path.stem if table else "New job"),
+            "name": self._job_name() or (table.path.stem if table else "New job"),
             "data": str(table.path.absolute()) if table is not None else "",
             "sheet": table.sheet if table is not None else None,
             "id_column": self.data_page.id_column(),
@@ -320,6 +383,10 @@ class NewJobWizard(QWidget):
             "header_row": self.data_page.options.header_row,
         }
 
+    def _job_name(self) -> str:
+        """The name typed on the Review step, or the default one (all there is before Review is built)."""
+        return self.review_page.job_name() if self.built(REVIEW) else self._default_name
+
     def _build_spec(self) -> tuple[JobSpec | None, list[str]]:
         problems = self.problems()
         if problems:
@@ -340,7 +407,7 @@ class NewJobWizard(QWidget):
             self.reason_label.setText(f"To go on: {problems[0]}{more}" if problems else "")
             self.reason_label.setToolTip("\n".join(problems))
             self.reason_label.setStyleSheet("color: #b3261e;")
-            if self.current_page() is self.review_page:
+            if self.current_index() == REVIEW:
                 self.review_page.problems_panel.show_messages("error", problems, "Some steps need attention first")
         return spec
 
@@ -390,6 +457,8 @@ class NewJobWizard(QWidget):
         if raw.get("name"):
             self.review_page.set_job_name(raw["name"])
         if raw.get("data"):
+            from app.core.data import LoadOptions
+
             options = LoadOptions(raw.get("encoding"), raw.get("delimiter"), raw.get("header_row"))
             self.data_page.load_file(Path(raw["data"]), raw.get("sheet"), raw.get("id_column"), options)
         self.saved_to = Path(draft.saved_to) if draft.saved_to else None
@@ -405,6 +474,8 @@ class NewJobWizard(QWidget):
 
     def has_unsaved_work(self) -> bool:
         """Whether leaving now would lose something: there is work, and it differs from the saved spec."""
+        if not (self.built(INSTRUCTIONS) or self.built(FIELDS) or self.data_page.chosen()[0]):
+            return False  # no data chosen, and the steps that hold typed work were never opened
         draft = self.draft()
         return draft.has_work() and _work(draft.spec) != self._baseline
 
@@ -419,13 +490,18 @@ class NewJobWizard(QWidget):
         self.cancel_work()
         self._starter = None
         self.data_page.clear()
-        self.instructions_page.set_table(None)
-        self.instructions_page.set_texts("", "")
-        self.fields_page.set_fields([])
-        self.fields_page.forget_history()
-        self.fields_page.import_panel.clear()
-        self.model_page.reset()
-        self.review_page.clear()
+        if self.built(INSTRUCTIONS):
+            self.instructions_page.set_table(None)
+            self.instructions_page.set_texts("", "")
+        if self.built(FIELDS):
+            self.fields_page.set_fields([])
+            self.fields_page.forget_history()
+            self.fields_page.import_panel.clear()
+        if self.built(MODEL):
+            self.model_page.reset()
+        if self.built(REVIEW):
+            self.review_page.clear()
+        self._default_name = ""
         self.saved_to = None
         self._baseline = None
         self.go_to(0)
@@ -433,17 +509,15 @@ class NewJobWizard(QWidget):
     def cancel_work(self) -> None:
         """Stop every background task (loading, checks, estimates, trials, model lists)."""
         self.data_page.cancel_work()
-        self.model_page.cancel_work()
-        self.review_page.cancel_work()
+        if self.built(MODEL):
+            self.model_page.cancel_work()
+        if self.built(REVIEW):
+            self.review_page.cancel_work()
 
     def is_busy(self) -> bool:
         """True while any background work of the wizard is running."""
-        return (
-            self.data_page.is_loading()
-            or self.data_page.is_checking()
-            or self.review_page.is_estimating()
-            or self.review_page.is_piloting()
-        )
+        reviewing = self.built(REVIEW) and (self.review_page.is_estimating() or self.review_page.is_piloting())
+        return self.data_page.is_loading() or self.data_page.is_checking() or reviewing
 
     def closeEvent(self, event: Any) -> None:
         self.cancel_work()
