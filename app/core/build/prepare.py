@@ -132,7 +132,7 @@ def iter_requests(
 ) -> Iterator[tuple[str, list[RowInput], dict[str, Any]]]:
     """Yield ``(custom_id, rows, batch line)`` for every request of a planned table, a block at a time."""
     template = parse_template(builder.spec.input_template, plan.table.columns)
-    groups = _Groups(builder.spec.rows_per_request, prefix)
+    groups = _Groups(builder.rows_per_request, prefix)
     frame, block = plan.table.frame, 10_000
     for start in range(0, len(plan.positions), block):
         positions = plan.positions[start : start + block]
@@ -169,7 +169,7 @@ class _Writer:
         self.files = SplitWriter(self.scratch, self.limits)
         self.index = (self.scratch / INDEX_FILE).open("wb", buffering=WRITE_BUFFER)
         self.tally = TokenTally(token_counter(self.spec.provider, self.spec.model), static_tokens=self.builder.shared_prompt_tokens)
-        self.groups = _Groups(self.spec.rows_per_request, self.prefix)
+        self.groups = _Groups(self.builder.rows_per_request, self.prefix)
         self.blank: list[str] = []
         self.unreadable: list[str] = []
         self.read = self.sent = 0  # without an ID column, a row's ID is its position
@@ -307,11 +307,11 @@ def _fit_warnings(spec: JobSpec, builder: RequestBuilder, tally: TokenTally) -> 
             f"{spec.model}'s context window of {limits.context_window:,} tokens. Shorten that text, "
             "lower rows per request, or choose a model with a larger context."
         )
-    needed = output_tokens_per_row(spec) * spec.rows_per_request
+    needed = output_tokens_per_row(spec) * builder.rows_per_request
     if builder.max_output and builder.max_output < needed:
         warnings.append(
             f"The output budget ({builder.max_output} tokens) is below the ~{needed} tokens an answer of "
-            f"{spec.rows_per_request} row(s) needs; answers may come back truncated."
+            f"{builder.rows_per_request} row(s) needs; answers may come back truncated."
         )
     if limits.max_output_tokens and budget > limits.max_output_tokens:
         warnings.append(
@@ -383,7 +383,7 @@ def prepare(
             spec.data, head.layout, check.rows, {"blank_text": len(writer.blank)}, writer.unreadable,
             findings_text(head, issues), checksum(),
         ),
-        "rows_per_request": spec.rows_per_request,
+        "rows_per_request": builder.rows_per_request,
         "requests": tally.requests,
         "files": [f.to_dict() for f in files],
         "bytes": sum(f.bytes for f in files),
@@ -430,10 +430,10 @@ def _publish(writer: _Writer, out_dir: Path) -> list[WrittenFile]:
 def preview_requests(spec: JobSpec, table: Table, count: int = 3, sample: bool = False) -> list[dict[str, Any]]:
     """The first (or ``sample``: randomly chosen) requests exactly as they will be sent."""
     plan = plan_rows(spec, table)
-    if sample and len(plan.positions) > count * spec.rows_per_request:
-        rng = random.Random(0)
-        plan.positions = sorted(rng.sample(plan.positions, count * spec.rows_per_request))
     builder = RequestBuilder(spec)
+    if sample and len(plan.positions) > count * builder.rows_per_request:
+        rng = random.Random(0)
+        plan.positions = sorted(rng.sample(plan.positions, count * builder.rows_per_request))
     out = []
     for _, _, line in iter_requests(builder, plan, "preview"):
         out.append(line)
