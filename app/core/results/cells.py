@@ -15,7 +15,7 @@ import math
 import os
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ _CANONICAL_NUMBER = re.compile(r"-?(0|[1-9]\d{0,14})(\.\d{0,14}[1-9])?")
 EXCEL_MAX_CHARS = 32_767
 #: Characters XML 1.0 cannot hold (tab, line feed and carriage return are fine).
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+#: The same for Arrow's (RE2) regular expressions; Arrow's texts are UTF-8, which holds no lone surrogates.
+_NOT_IN_XML_RE2 = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]"
 _CUT_NOTE = " […cut: {:,} characters in all]"
 _locale_lock = threading.Lock()
 
@@ -122,20 +124,21 @@ def to_arrow(values: list[Any]) -> pa.Array:
     return array if array.type != pa.null() else array.cast(pa.string())
 
 
-def numeric_column(values: Sequence[str]) -> bool:
+def numeric_column(texts: pa.Array) -> bool:
     """Whether every non-blank text of an input column is a number Excel would write back unchanged."""
-    seen = False
-    for value in values:
-        if value:
-            if not _CANONICAL_NUMBER.fullmatch(value):
-                return False
-            seen = True
-    return seen
+    import pyarrow.compute as pc
+
+    filled = pc.fill_null(pc.not_equal(texts, ""), False)
+    canonical = pc.match_substring_regex(texts, f"^{_CANONICAL_NUMBER.pattern}$")
+    return bool(pc.any(filled).as_py()) and bool(pc.all(pc.or_kleene(pc.invert(filled), canonical)).as_py())
 
 
-def as_numbers(values: Iterable[str]) -> list[int | float | None]:
+def as_numbers(texts: pa.Array) -> pa.Array:
     """The texts of a :func:`numeric_column` as numbers (blank cells stay empty)."""
-    return [None if not v else float(v) if "." in v else int(v) for v in values]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.if_else(pc.equal(texts, ""), pa.scalar(None, texts.type), texts).cast(pa.float64())
 
 
 def shown(value: Any) -> Any:
@@ -173,6 +176,24 @@ def fit_for_excel(values: list[Any]) -> tuple[int, int]:
             cut += 1
         values[i] = value
     return cut, cleaned
+
+
+def fit_array_for_excel(array: pa.Array) -> tuple[pa.Array, int, int]:
+    """:func:`fit_for_excel` for an Arrow array of texts, vectorised: (array, cells cut, cells cleaned)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    unsafe = pc.match_substring_regex(array, _NOT_IN_XML_RE2)
+    cleaned = pc.sum(unsafe).as_py() or 0
+    if cleaned:
+        array = pc.replace_substring_regex(array, _NOT_IN_XML_RE2, "\ufffd")
+    long = pc.greater(pc.utf8_length(array), EXCEL_MAX_CHARS)
+    cut = pc.sum(long).as_py() or 0
+    if cut:  # rare: cut in Python, cell by cell
+        texts = pc.filter(array, long).to_pylist()
+        fit_for_excel(texts)
+        array = pc.replace_with_mask(array, long, pa.array(texts, array.type))
+    return array, cut, cleaned
 
 
 def list_separator(locale_name: str | None = None) -> str:

@@ -181,10 +181,10 @@ class _Rows:
         self.header = [*table.columns, *self.fields.values(), status, reason, *(_free_name(n, taken) for n in extra)]
         self.ids = table.row_ids(spec.id_column).tolist()
         frame = table.frame
-        self.numeric = {c for c in table.columns if excel and cells.numeric_column(frame[c].tolist())}
+        self.numeric = {c for c in table.columns if excel and cells.numeric_column(cells.text_array(frame[c]))}
 
     def chunks(self) -> Iterator[list[Any]]:
-        """Columns of each chunk of rows, made safe: Python lists for Excel, Arrow arrays for CSV."""
+        """Columns of each chunk of rows, made safe: Arrow arrays (and, for Excel, Python lists of mixed kinds)."""
         frame = self.table.frame
         for start, page, fields in self._pages():
             ids = self.ids[start : start + CHUNK]
@@ -194,14 +194,14 @@ class _Rows:
                     "The copy of the data in the job folder was changed or replaced; restore it and export again.",
                 )
             part = frame.iloc[start : start + len(ids)]
+            inputs = [cells.text_array(part[c]) for c in self.table.columns]
+            tail = [cells.text_array(page.statuses), cells.text_array(page.reasons)]
             extra = [[cells.shown(by_id.get(i)) for i in ids] for by_id in self.extra.values()]
-            if self.excel:
-                inputs = [cells.as_numbers(part[c].tolist()) if c in self.numeric else part[c].tolist() for c in self.table.columns]
-                yield [self._excel_safe(column) for column in inputs + fields + [page.statuses, page.reasons] + extra]
+            if self.excel:  # numbers as numbers; columns of mixed kinds stay Python lists, cell by cell
+                inputs = [cells.as_numbers(a) if c in self.numeric else a for c, a in zip(self.table.columns, inputs)]
+                yield [self._excel_safe(column) for column in inputs + fields + tail + extra]
             else:
-                inputs = [cells.text_array(part[c]) for c in self.table.columns]
-                tail = [cells.text_array(page.statuses), cells.text_array(page.reasons)] + [cells.to_arrow(c) for c in extra]
-                yield [self._csv_safe(column) for column in inputs + fields + tail]
+                yield [self._csv_safe(column) for column in inputs + fields + tail + [cells.to_arrow(c) for c in extra]]
 
     def _pages(self) -> Iterator[tuple[int, RowPage, list[Any]]]:
         """(first row, stored rows, coded fields) of each chunk. The next chunk is read and parsed in
@@ -216,14 +216,14 @@ class _Rows:
                 yield start, page, fields
 
     def _read(self, start: int) -> tuple[RowPage, list[Any]]:
-        """A chunk's stored rows and its coded fields: Python lists for Excel, Arrow arrays for CSV."""
+        """A chunk's stored rows and its coded fields: Arrow arrays, or Python lists where a field
+        holds values Arrow cannot type the same in every row (for Excel, which keeps each cell's kind)."""
         page = self.stored.row_page(self.job_id, start, CHUNK)
         rows = len(page.row_ids)
-        if self.excel:
-            return page, self._field_lists(page.values, rows)
         fields = cells.json_columns(page.values, rows, list(self.fields))
-        if fields is None:  # a value Arrow cannot type the same in every row: parse row by row
-            fields = [cells.to_arrow(column) for column in self._field_lists(page.values, rows)]
+        if fields is None:  # parse row by row
+            lists = self._field_lists(page.values, rows)
+            fields = lists if self.excel else [cells.to_arrow(column) for column in lists]
         return page, fields
 
     def _field_lists(self, lines: bytes, rows: int) -> list[list[Any]]:
@@ -238,10 +238,16 @@ class _Rows:
             self.summary.cells_neutralised += changed
         return column
 
-    def _excel_safe(self, column: list[Any]) -> list[Any]:
-        if self.neutralise:
-            self.summary.cells_neutralised += cells.neutralise_column(column)
-        cut, cleaned = cells.fit_for_excel(column)
+    def _excel_safe(self, column: Any) -> Any:
+        if isinstance(column, list):
+            if self.neutralise:
+                self.summary.cells_neutralised += cells.neutralise_column(column)
+            cut, cleaned = cells.fit_for_excel(column)
+        elif cells.is_text_array(column):
+            column = self._csv_safe(column)
+            column, cut, cleaned = cells.fit_array_for_excel(column)
+        else:  # numbers
+            return column
         self.summary.cells_cut += cut
         self.summary.cells_cleaned += cleaned
         return column
@@ -290,7 +296,7 @@ def _write_xlsx(partial: Path, builder: _Rows, stop: _Stopper) -> None:
     sheet = SheetWriter(partial, builder.header)
     try:
         for columns in builder.chunks():
-            sheet.write_rows(zip(*columns, strict=True))
+            sheet.write_columns(columns)
             done += len(columns[0])
             stop(done)
     except BaseException:
