@@ -1,9 +1,11 @@
 """From spec + data to request files, an index of which rows each request carries, and a manifest.
 
 This is what ``python -m app prepare`` runs, what the lifecycle engine runs before uploading, and
-(in its preview form) what the GUI shows before anything is sent. The rows are checked, then
-rendered, built and written request by request, a chunk of rows at a time: read from a text file,
-memory does not grow with the number of rows.
+(in its preview form) what the GUI shows before anything is sent. The rows are read once, a
+chunk at a time, and each chunk is checked, rendered, built and written: read from a text file,
+memory does not grow with the number of rows. Only what differs between requests is serialised
+per request (:mod:`app.core.build.lines`); a job is written to a scratch folder and published
+once every check has passed.
 """
 
 from __future__ import annotations
