@@ -91,10 +91,13 @@ def test_a_new_genai_prices_version_starts_a_new_cache(
     _forget()
     batch_price("openai", "gpt-5.4-mini")
     assert len(lookups) == 1  # the second came from the cache
+    [before] = _cache_files()
     installed.write_text("version = '0.2.4'  # an upgrade rewrites the package\n")
     _forget()
     batch_price("openai", "gpt-5.4-mini")
-    assert len(lookups) == 2 and len(_cache_files()) == 2
+    assert len(lookups) == 2
+    [after] = _cache_files()
+    assert after != before  # the older version's cache is gone, not piling up
 
 
 def test_a_damaged_price_cache_is_read_again_from_genai_prices(lookups: list[tuple[str, str]]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import random
 from collections.abc import Iterator
@@ -260,6 +261,19 @@ def test_a_damaged_vocabulary_cache_is_rebuilt_silently(fresh_cl100k: None, dama
     reference = tiktoken.get_encoding(tokens.CL100K)
     assert all(tokens.cl100k().encode_ordinary(t) == reference.encode_ordinary(t) for t in VARIED_TEXTS)
     assert path.read_bytes() == good  # written again
+
+
+def test_a_vocabulary_kept_for_another_tiktoken_version_is_replaced(fresh_cl100k: None) -> None:
+    folder = Path(os.environ["BATCHLAB_HOME"]) / "cache"
+    folder.mkdir()
+    older = folder / f"tiktoken-{tokens.CL100K_SHA256[:16]}-0.7.0-marshal4"
+    other_vocabulary = folder / "tiktoken-0123456789abcdef-0.7.0-marshal4"
+    older.write_bytes(b"kept by an older tiktoken")
+    other_vocabulary.write_bytes(b"another vocabulary")
+    tokens.cl100k()
+    assert [p.name for p in _cl100k_cache_files()] == sorted(
+        [other_vocabulary.name, f"tiktoken-{tokens.CL100K_SHA256[:16]}-{tiktoken.__version__}-marshal{marshal.version}"]
+    )
 
 
 def test_without_a_usable_data_folder_nothing_is_cached(

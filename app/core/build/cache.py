@@ -42,8 +42,12 @@ def read(name: str) -> bytes | None:
     return payload
 
 
-def write(name: str, payload: bytes) -> None:
-    """Store ``payload`` under ``name`` with its digest, atomically (readers see the old file or the new)."""
+def write(name: str, payload: bytes, replaces: str = "") -> None:
+    """Store ``payload`` under ``name`` with its digest, atomically (readers see the old file or the new).
+
+    Other files whose names start with ``replaces`` are deleted: they were derived from an older
+    source (another library version), and would otherwise pile up with every upgrade.
+    """
     path = cache_file(name)
     if path is None:
         return
@@ -57,5 +61,8 @@ def write(name: str, payload: bytes) -> None:
         except BaseException:
             os.unlink(temporary)
             raise
+        for older in path.parent.glob(f"{replaces}*") if replaces else ():
+            if older.name != name:
+                older.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only or full disk only costs the next command the time to derive it again

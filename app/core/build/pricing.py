@@ -28,6 +28,7 @@ from app.core.build import cache
 from app.core.build.models import rules_for
 
 PRICED_PROVIDERS = ("openai", "anthropic")
+_PRICES = "prices-"  # the price cache's file names, in BatchLab's cache folder
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def _listing(provider: str, model: str) -> Listing:
     found = listing(provider, model, now)
     if found.keep:
         kept[key] = _encode(found, now.date())
-        cache.write(name, json.dumps(kept, sort_keys=True).encode())
+        cache.write(name, json.dumps(kept, sort_keys=True).encode(), replaces=_PRICES)
     return found
 
 
@@ -131,7 +132,7 @@ def _price_cache_name() -> str:
     genai-prices, or importlib.metadata, which alone costs more than a cache hit saves.
     """
     stamp = [(path.name, info.st_size, info.st_mtime_ns) for path in _price_sources() for info in [path.stat()]]
-    return f"prices-{hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]}.json"
+    return f"{_PRICES}{hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]}.json"
 
 
 def _price_sources() -> list[Path]:

@@ -219,16 +219,18 @@ def _checked_encoding(
 
     if hashlib.sha256(data).hexdigest() != sha256:
         return None
-    ranks = _parsed_ranks(data, f"tiktoken-{sha256[:16]}-{tiktoken.__version__}-marshal{marshal.version}")
+    ranks = _parsed_ranks(data, f"tiktoken-{sha256[:16]}-", f"{tiktoken.__version__}-marshal{marshal.version}")
     return tiktoken.Encoding(name, pat_str=pattern, mergeable_ranks=ranks, special_tokens=special)
 
 
-def _parsed_ranks(data: bytes, cache_name: str) -> dict[bytes, int]:
+def _parsed_ranks(data: bytes, vocabulary: str, version: str) -> dict[bytes, int]:
     """The token → rank table of a .tiktoken file, from BatchLab's cache when a sound copy is there.
 
     The file has one base64 token and its rank per line; parsing it is what makes tiktoken slow to
-    load, while unmarshalling the parsed table takes a fraction of that.
+    load, while unmarshalling the parsed table takes a fraction of that. The table is kept as
+    ``vocabulary + version``, replacing one kept for another version.
     """
+    cache_name = vocabulary + version
     if (stored := cache.read(cache_name)) is not None:
         try:
             ranks = marshal.loads(stored)
@@ -237,7 +239,7 @@ def _parsed_ranks(data: bytes, cache_name: str) -> dict[bytes, int]:
         if isinstance(ranks, dict):
             return ranks
     ranks = {base64.b64decode(token): int(rank) for token, rank in (line.split() for line in data.splitlines() if line)}
-    cache.write(cache_name, marshal.dumps(ranks))
+    cache.write(cache_name, marshal.dumps(ranks), replaces=vocabulary)
     return ranks
 
 
