@@ -329,6 +329,7 @@ class TokenTally:
         self._longest = ("", "")
         self._drawn: list[tuple[float, int, str, str]] = []  # heap of (−key, number, custom_id, text)
         self._keep = exact_requests  # how many texts ``_drawn`` holds: all up to here, then the sample
+        self._deferred = counter.costly  # count at finish (all, or the sample); else each as it comes
         self._rng = random.Random(SAMPLE_SEED)
         self._finished = False
 
@@ -339,7 +340,7 @@ class TokenTally:
         self.chars += chars
         if chars > self._max_chars:
             self._max_chars, self._longest = chars, (custom_id, text)
-        if not self.counter.costly:
+        if not self._deferred:
             self._text_tokens += self._note(custom_id, self.counter.count(text))
             self.counted += 1
             return
