@@ -128,7 +128,7 @@ def _price_cache_name() -> str:
     """The price cache of the installed genai-prices and this BatchLab's price code.
 
     Named by a digest of their files' sizes and modification times, so installing another
-    genai-prices version (or editing either) starts a new cache. Found without importing
+    genai-prices version (or editing either) replaces the cache. Found without importing
     genai-prices, or importlib.metadata, which alone costs more than a cache hit saves.
     """
     stamp = [(path.name, info.st_size, info.st_mtime_ns) for path in _price_sources() for info in [path.stat()]]
@@ -174,6 +174,7 @@ def _decode(entry: Any, today: dt.date) -> Listing | None:
         return Listing(price, entry["context_window"], changes_on)
     except (KeyError, TypeError, ValueError):
         return None
+
 
 def estimate_cost(
     provider: str, model: str, input_tokens: int, output_tokens: int, cached_input_tokens: int = 0
