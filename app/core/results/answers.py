@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from app.core.build.schema import RESULTS_KEY, ROW_ID_KEY, SCHEMA_NAME
 from app.core.spec import FieldSpec
@@ -48,6 +51,13 @@ class Answer:
 def _parse_json_text(text: str | None, usage: Usage) -> Answer:
     if text is None or not text.strip():
         return Answer("invalid", "the answer was empty", usage=usage)
+    try:
+        return Answer("ok", data=orjson.loads(text), usage=usage)
+    except orjson.JSONDecodeError:
+        pass
+    # What orjson refuses, the standard library reads as before (NaN, Infinity, lone surrogates)
+    # or explains in its own words, so answers are judged as they always were. (Integers past 64
+    # bits come back as floats from orjson, as they already did in the result lines themselves.)
     try:
         return Answer("ok", data=json.loads(text), usage=usage)
     except json.JSONDecodeError as exc:
@@ -153,53 +163,131 @@ def error_text(error: Any) -> str:
 
 
 # ---- checking answers against the fields ---------------------------------------------------------------
-def _check_value(spec: FieldSpec, value: Any) -> str | None:
-    name = spec.name
-    if spec.type == "category":
-        if value not in spec.choices:
-            return f'{name}: "{value}" is not one of {", ".join(spec.choices)}'
-    elif spec.type in ("number", "integer"):
-        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not is_number or (isinstance(value, float) and not math.isfinite(value)):
+#: One field's check: the problem with a value, or None when the value is fine.
+ValueCheck = Callable[[Any], str | None]
+NOT_AN_OBJECT = "the answer is not an object with the output fields"
+
+
+def _category_check(spec: FieldSpec) -> ValueCheck:
+    name, choices, listed = spec.name, spec.choices, ", ".join(spec.choices)
+    allowed = frozenset(choices)  # choices are texts (the spec checks), so a text is in the list iff in the set
+
+    def check(value: Any) -> str | None:
+        if value in allowed if type(value) is str else value in choices:
+            return None
+        return f'{name}: "{value}" is not one of {listed}'
+
+    return check
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float, and not JSON's true or false (which Python counts as ints)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _number_check(spec: FieldSpec) -> ValueCheck:
+    name, whole, low, high = spec.name, spec.type == "integer", spec.minimum, spec.maximum
+
+    def check(value: Any) -> str | None:
+        # A plain int or finite float is the usual answer; the type test settles it before the full rule.
+        usual = type(value) is int or (type(value) is float and math.isfinite(value))
+        if not usual and not _is_number(value):
             return f"{name}: {json.dumps(value)} is not a number"
-        if spec.type == "integer" and not float(value).is_integer():
+        if whole and not float(value).is_integer():
             return f"{name}: {value} is not a whole number"
-        if spec.minimum is not None and value < spec.minimum:
-            return f"{name}: {value} is below the minimum {spec.minimum:g}"
-        if spec.maximum is not None and value > spec.maximum:
-            return f"{name}: {value} is above the maximum {spec.maximum:g}"
-    elif spec.type == "boolean":
-        if not isinstance(value, bool):
-            return f"{name}: {json.dumps(value)} is not yes/no (true or false)"
-    elif spec.type == "list":
+        if low is not None and value < low:
+            return f"{name}: {value} is below the minimum {low:g}"
+        if high is not None and value > high:
+            return f"{name}: {value} is above the maximum {high:g}"
+        return None
+
+    return check
+
+
+def _boolean_check(spec: FieldSpec) -> ValueCheck:
+    name = spec.name
+
+    def check(value: Any) -> str | None:
+        return None if isinstance(value, bool) else f"{name}: {json.dumps(value)} is not yes/no (true or false)"
+
+    return check
+
+
+def _list_check(spec: FieldSpec) -> ValueCheck:
+    name, choices, listed = spec.name, spec.choices, ", ".join(spec.choices)
+
+    def check(value: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return f"{name}: expected a list of texts"
-        wrong = [v for v in value if spec.choices and v not in spec.choices]
-        if wrong:
-            return f'{name}: "{wrong[0]}" is not one of {", ".join(spec.choices)}'
-    elif not isinstance(value, str):
-        return f"{name}: expected text, got {json.dumps(value)[:40]}"
-    return None
+        wrong = [v for v in value if choices and v not in choices]
+        return f'{name}: "{wrong[0]}" is not one of {listed}' if wrong else None
+
+    return check
+
+
+def _text_check(spec: FieldSpec) -> ValueCheck:
+    name = spec.name
+
+    def check(value: Any) -> str | None:
+        return None if isinstance(value, str) else f"{name}: expected text, got {json.dumps(value)[:40]}"
+
+    return check
+
+
+_CHECKS: dict[str, Callable[[FieldSpec], ValueCheck]] = {
+    "category": _category_check,
+    "number": _number_check,
+    "integer": _number_check,
+    "boolean": _boolean_check,
+    "list": _list_check,
+}
+
+
+class FieldRules:
+    """The output fields' checks, prepared once per job rather than again for every row.
+
+    ``extra_allowed`` names keys an answer may carry besides the fields (the row id of multi-row
+    answers). An answer with exactly the expected keys, the usual case, skips the search for
+    missing and unknown keys.
+    """
+
+    def __init__(self, fields: list[FieldSpec], extra_allowed: tuple[str, ...] = ()) -> None:
+        self.names = tuple(f.name for f in fields)
+        self._checks = tuple((f.name, _CHECKS.get(f.type, _text_check)(f)) for f in fields)
+        self._known = frozenset(self.names) | frozenset(extra_allowed)
+
+    def problems(self, data: Any) -> list[str]:
+        """What in one row's answer breaks the output fields (empty when it is valid)."""
+        if not isinstance(data, dict):
+            return [NOT_AN_OBJECT]
+        if data.keys() == self._known:
+            return [problem for name, check in self._checks if (problem := check(data[name])) is not None]
+        problems = [f"{name}: missing" for name in self.names if name not in data]
+        problems += [f"{key}: not an output field" for key in data if key not in self._known]
+        problems += [
+            problem for name, check in self._checks if name in data and (problem := check(data[name])) is not None
+        ]
+        return problems
+
+    def valid_values(self, data: Any) -> dict[str, Any] | None:
+        """The output fields of a valid answer, in field order (the row id of multi-row answers
+        dropped); None when :meth:`problems` has something to say."""
+        if not isinstance(data, dict):
+            return None
+        if data.keys() == self._known:
+            for name, check in self._checks:
+                if check(data[name]) is not None:
+                    return None
+        elif self.problems(data):
+            return None
+        return {name: data[name] for name in self.names}
 
 
 def check_row(fields: list[FieldSpec], data: Any, extra_allowed: tuple[str, ...] = ()) -> list[str]:
     """What in one row's answer breaks the output fields (empty when it is valid)."""
-    if not isinstance(data, dict):
-        return ["the answer is not an object with the output fields"]
-    problems = [f"{f.name}: missing" for f in fields if f.name not in data]
-    known = {f.name for f in fields} | set(extra_allowed)
-    problems += [f"{key}: not an output field" for key in data if key not in known]
-    for f in fields:
-        if f.name in data:
-            problem = _check_value(f, data[f.name])
-            if problem:
-                problems.append(problem)
-    return problems
-
-
-def row_values(fields: list[FieldSpec], data: dict[str, Any]) -> dict[str, Any]:
-    """Only the output fields of an answer, in field order (drops the row id of multi-row answers)."""
-    return {f.name: data.get(f.name) for f in fields}
+    return FieldRules(fields, extra_allowed).problems(data)
 
 
 def split_multi_row(data: Any) -> list[Any] | None:

@@ -12,7 +12,7 @@ the way, for the record of what was billed.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import orjson
 from app.core.build import pricing
 from app.core.build.batchfiles import READ_BUFFER
 from app.core.results.answers import Answer, Usage, error_text, from_anthropic_message, from_body
-from app.core.results.rowmap import RowOutcome, map_answer
+from app.core.results.rowmap import RowMapper, RowOutcome
 from app.core.spec import JobSpec
 
 #: A row outcome in the store's column order (app.core.run.store.ROW_COLUMNS).
@@ -137,7 +137,7 @@ def reported_model(obj: dict[str, Any]) -> Any:
 
 def parse_batch(
     spec: JobSpec,
-    requests: dict[str, list[str]],
+    requests: Mapping[str, Sequence[str]],
     files: list[tuple[Path, str]],
     *,
     attempt: int,
@@ -151,7 +151,7 @@ def parse_batch(
     none (e.g. a result file the provider would not give)."""
     out = BatchParse(sink)
     seen: set[str] = set()
-    multi = spec.rows_per_request > 1
+    mapper = RowMapper(spec.fields, spec.multi_row)
     for path, relative in files:
         for obj, raw, ref in iter_lines(path, relative):
             custom_id = str(obj.get("custom_id")) if obj else ""
@@ -170,7 +170,7 @@ def parse_batch(
                 else interpret_openai_line(obj, spec.provider, spec.endpoint)
             )
             out.count(answer.usage, reported_model(obj))
-            outcomes, anomalies = map_answer(spec.fields, requests[custom_id], answer, multi)
+            outcomes, anomalies = mapper.map(requests[custom_id], answer)
             out.add(_records(spec, outcomes, answer, custom_id, ref, attempt, batch_id))
             out.anomalies += [(custom_id, a.kind, a.detail) for a in anomalies]
     for custom_id, row_ids in requests.items():

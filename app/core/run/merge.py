@@ -32,10 +32,14 @@ def batch_folder(job_folder: Path, batch: Any) -> Path:
     return job_folder / f"attempt-{batch['attempt']}" / f"batch-{batch['seq']:03d}"
 
 
-def batch_requests(job_folder: Path, batch: Any) -> dict[str, list[str]]:
-    """custom_id → row IDs of the requests one batch carried (from the index written at prepare time)."""
+def batch_requests(job_folder: Path, batch: Any) -> dict[str, tuple[str, ...]]:
+    """custom_id → row IDs of the requests one batch carried (from the index written at prepare time).
+
+    Tuples of texts, unlike lists, drop out of the garbage collector's passes, which otherwise walk
+    every request of a large batch again and again while its results are parsed.
+    """
     folder = job_folder / f"attempt-{batch['attempt']}" / "requests"
-    return {cid: rows for cid, seq, rows in read_index(folder) if seq == batch["seq"]}
+    return {cid: tuple(rows) for cid, seq, rows in read_index(folder) if seq == batch["seq"]}
 
 
 def first_custom_id(folder: Path) -> str | None:

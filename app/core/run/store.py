@@ -12,11 +12,13 @@ SQLite problems surface as :class:`~app.core.errors.JobHistoryError`, never as
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -116,11 +118,20 @@ ROW_COLUMNS = (
     "values_json", "raw_ref", "input_tokens", "output_tokens", "cost",
 )
 RowRecord = tuple[Any, ...]
-_MERGE_TABLE = "CREATE TEMP TABLE IF NOT EXISTS incoming (" + ", ".join(ROW_COLUMNS) + ")"
-_MERGE = (
-    "UPDATE rows SET " + ", ".join(f"{c} = i.{c}" for c in ROW_COLUMNS[1:])
-    + " FROM incoming AS i WHERE rows.job_id = ? AND rows.row_id = i.row_id"
-)
+#: Rows merged by one statement: a multi-row VALUES list of a few thousand rows, well within
+#: SQLite's bound-parameter limit (32,766 since 3.32).
+MERGE_ROWS_PER_STATEMENT = 2_000
+
+
+@functools.lru_cache(maxsize=4)
+def _merge_sql(rows: int) -> str:
+    """One ``UPDATE … FROM`` merging ``rows`` row records given inline, then the job id."""
+    record = "(" + ", ".join("?" * len(ROW_COLUMNS)) + ")"
+    return (
+        f"WITH incoming ({', '.join(ROW_COLUMNS)}) AS (VALUES {', '.join([record] * rows)}) "
+        "UPDATE rows SET " + ", ".join(f"{c} = incoming.{c}" for c in ROW_COLUMNS[1:])
+        + " FROM incoming WHERE rows.job_id = ? AND rows.row_id = incoming.row_id"
+    )
 
 
 def row_record(row_id: str, status: str, reason: str = "", **values: Any) -> RowRecord:
@@ -321,17 +332,21 @@ class Store:
             )
 
     def set_rows(self, job_id: str, records: Iterable[RowRecord]) -> None:
-        """Record row outcomes (see :func:`row_record`) in one transaction, as one bulk statement.
+        """Record row outcomes (see :func:`row_record`) in one transaction, a few thousand rows per statement.
 
-        The records go into a temporary table and one ``UPDATE … FROM`` merges them: a statement
-        per row (and its index upkeep) made a 100k-row merge take seconds.
+        Each statement is one ``UPDATE … FROM`` a list of rows given inline: a statement per row
+        (and its index upkeep) made a 100k-row merge take seconds, and inserting rows one by one
+        into a staging table hands Python's lock back and forth with the thread parsing the next
+        chunk, so each insert waited for it.
         """
+        width = len(ROW_COLUMNS)
+        pending = iter(records)
         with self.transaction(durable=False) as db:
-            db.execute(_MERGE_TABLE)
-            db.execute("DELETE FROM incoming")
-            db.executemany(f"INSERT INTO incoming VALUES ({', '.join('?' * len(ROW_COLUMNS))})", records)
-            db.execute(_MERGE, (job_id,))
-            db.execute("DELETE FROM incoming")
+            while part := list(islice(pending, MERGE_ROWS_PER_STATEMENT)):
+                values = (*chain.from_iterable(part), job_id)
+                if len(values) != len(part) * width + 1:
+                    raise ValueError(f"every row record has {width} values (see row_record)")
+                db.execute(_merge_sql(len(part)), values)
 
     def status_counts(self, job_id: str) -> dict[str, int]:
         rows = self.query("SELECT status, COUNT(*) FROM rows WHERE job_id = ? GROUP BY status", (job_id,))
