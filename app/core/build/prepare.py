@@ -37,8 +37,8 @@ from app.core.data.table import Chunk, DataIssue, Table
 from app.core.data.provenance import data_record, sha256_meanwhile
 from app.core.data.stream import FileRows, TableRows, rows_of
 from app.core.errors import CancelledError, DataError, SpecError
-from app.core.build.pricing import describe_missing_price, job_cost, model_limits
-from app.core.build.requests import OVERHEAD_TARGET, RequestBuilder, RowInput, output_tokens_per_row
+from app.core.build.expected import estimate_section, fit_warnings
+from app.core.build.requests import RequestBuilder, RowInput
 from app.core.spec import JobSpec, spec_warnings
 from app.core.build.template import check_placeholders, parse_template, placeholders
 from app.core.build.tokens import TokenTally, token_counter
@@ -233,95 +233,6 @@ class Prepared:
     files: list[Path]
 
 
-def _estimate(spec: JobSpec, builder: RequestBuilder, tally: TokenTally, rows: int, batches: int) -> dict[str, Any]:
-    output_tokens = output_tokens_per_row(spec) * rows
-    reasoning_tokens = builder.reasoning_tokens_per_request * tally.requests
-    tokens = {
-        "input_total": tally.total,
-        "input_per_request_max": tally.max_tokens + tally.static_tokens,
-        "input_per_request_average": round(tally.total / tally.requests) if tally.requests else 0,
-        "shared_prompt_per_request": tally.static_tokens,
-        "output_estimate_total": output_tokens,
-        "reasoning_estimate_total": reasoning_tokens,
-        "overhead_per_row": round(builder.overhead_per_row(), 1),
-        "method": tally.describe(),
-        "exact": tally.counter.exact and tally.requests <= tally.sample,
-    }
-    cost = job_cost(
-        spec.provider,
-        spec.model,
-        requests=tally.requests,
-        batches=batches,
-        input_tokens=tally.total,
-        shared_tokens=tally.static_tokens,
-        output_tokens=output_tokens,
-        reasoning_tokens=reasoning_tokens,
-        cache_ttl=builder.cache_ttl,
-    )
-    if cost is None:
-        cost = {"total": None, "note": describe_missing_price(spec.provider, spec.model)}
-    else:
-        cost["note"] = _cost_note(spec, builder, cost)
-    return {"tokens": tokens, "cost": cost}
-
-
-def _overhead_note(builder: RequestBuilder) -> str:
-    """How many input tokens a row costs beyond its text, and how many rows per request would lower it."""
-    note = (
-        f" Beyond its own text, each row costs about {builder.overhead_per_row():.0f} input tokens (its share "
-        "of the instructions and schema, and its framing)"
-    )
-    suggested = builder.suggested_rows_per_request()
-    if suggested is None:
-        return note + "."
-    return note + f"; {suggested} rows per request would bring that to about {OVERHEAD_TARGET}."
-
-
-def _cost_note(spec: JobSpec, builder: RequestBuilder, cost: dict[str, Any]) -> str:
-    return _price_note(spec, builder, cost) + _overhead_note(builder)
-
-
-def _price_note(spec: JobSpec, builder: RequestBuilder, cost: dict[str, Any]) -> str:
-    note = f"Batch prices. Output assumed ~{output_tokens_per_row(spec)} tokens per row"
-    if builder.reasoning_tokens_per_request:
-        note += (
-            f"; the model's hidden reasoning at effort \"{builder.effort}\" adds roughly "
-            f"{builder.reasoning_tokens_per_request:,} output tokens per request, about ${cost['reasoning']:,.4f} "
-            "in all (a rough figure; billed as output)"
-        )
-    if builder.cache_ttl:
-        return note + (
-            f". The shared instructions are written to the cache once per batch (${cost['cache_writes']:,.4f}) "
-            f"and read by the other requests (${cost['cache_reads']:,.4f}); the provider's cache hits are best "
-            "effort, so the input may cost more."
-        )
-    return note + ". Prompt caching can make the input cheaper."
-
-
-def _fit_warnings(spec: JobSpec, builder: RequestBuilder, tally: TokenTally) -> list[str]:
-    limits = model_limits(spec.provider, spec.model)
-    warnings = []
-    largest = tally.max_tokens + tally.static_tokens
-    budget = builder.max_output or 0
-    if limits.context_window and largest + budget > limits.context_window:
-        warnings.append(
-            f"The longest request ({tally.max_custom_id}, about {largest:,} tokens) may not fit "
-            f"{spec.model}'s context window of {limits.context_window:,} tokens. Shorten that text, "
-            "lower rows per request, or choose a model with a larger context."
-        )
-    needed = output_tokens_per_row(spec) * builder.rows_per_request
-    if builder.max_output and builder.max_output < needed:
-        warnings.append(
-            f"The output budget ({builder.max_output} tokens) is below the ~{needed} tokens an answer of "
-            f"{builder.rows_per_request} row(s) needs; answers may come back truncated."
-        )
-    if limits.max_output_tokens and budget > limits.max_output_tokens:
-        warnings.append(
-            f"The output budget ({budget:,}) is above {spec.model}'s maximum of {limits.max_output_tokens:,} tokens."
-        )
-    return warnings
-
-
 def prepare(
     spec: JobSpec,
     out_dir: Path,
@@ -389,9 +300,9 @@ def prepare(
         "requests": tally.requests,
         "files": [f.to_dict() for f in files],
         "bytes": sum(f.bytes for f in files),
-        **_estimate(spec, builder, tally, writer.sent, len(files)),
+        **estimate_section(spec, builder, tally, writer.sent, len(files)),
         "notes": builder.notes,
-        "warnings": spec_warnings(spec) + _fit_warnings(spec, builder, tally),  # shown in the preview and by the CLI
+        "warnings": spec_warnings(spec) + fit_warnings(spec, builder, tally),  # shown in the preview and by the CLI
     }
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return Prepared(out_dir, manifest, [f.path for f in files])
