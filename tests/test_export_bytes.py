@@ -6,6 +6,7 @@ same CSV bytes (plain, and "CSV for Excel" with its byte-order mark, separator a
 and to an Excel sheet with the same cells of the same types, whether the rows are read in one
 page or in pages of three, whether Arrow can type the coded fields (the fast path) or not (mixed
 kinds, NaN: parsed row by row). Regenerate only on purpose: ``python tests/test_export_bytes.py``.
+Also here: the bulk read of a page of rows, and a page read ahead that no longer matches the data.
 """
 
 from __future__ import annotations
@@ -146,6 +147,33 @@ def test_export_is_unchanged(tmp_path: Path, name: str, mixed: bool, chunk: int)
         assert path.read_bytes() == fixture.read_bytes()
     else:
         assert sheet_cells(path) == expected["cells"]
+
+
+def test_a_page_is_read_a_column_at_a_time(tmp_path: Path) -> None:
+    from app.core.run.summary import read_row_page
+
+    reader, _, _ = make_job(tmp_path, mixed=False)
+    page = read_row_page(reader.store, "j", 3, 4)
+    assert page.row_ids == ["u03", "u04", "u05", "u06"]
+    assert page.statuses == ["coded", "failed", "coded", "missing"]
+    assert page.reasons == ["", 'refused: "policy"\nline two', "", "no answer came back for this row"]
+    lines = page.values.split(b"\n")
+    assert [json.loads(line) for line in lines] == [OUTCOMES[3][2], {}, OUTCOMES[5][2], {}]
+    assert read_row_page(reader.store, "j", 12, 50).row_ids == ["u12", "u13"]
+    assert read_row_page(reader.store, "j", 14, 50).values == b""
+
+
+@pytest.mark.parametrize("name", ["plain.csv", "sheet.xlsx"])
+def test_a_later_page_that_does_not_match_the_data_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    import app.core.results.export as export_module
+    from app.core.errors import DataError
+
+    reader, spec, table = make_job(tmp_path, mixed=False)
+    reader.store.db.execute("UPDATE rows SET row_id = 'elsewhere' WHERE job_id = 'j' AND row_id = 'u10'")
+    monkeypatch.setattr(export_module, "CHUNK", 3)
+    with pytest.raises(DataError, match="no longer match"):
+        export_module.export_rows(reader, "j", spec, table, tmp_path / name)
+    assert not (tmp_path / name).exists() and not list(tmp_path.glob(".*.part"))
 
 
 def regenerate() -> None:
