@@ -285,3 +285,13 @@ def test_export_csv_and_xlsx(sim: SimulatedService, engine: Engine, tmp_path: Pa
     assert frame["batchlab_status"].tolist() == ["coded", "coded"]
     xlsx = engine.export(job_id, tmp_path / "out.xlsx")
     assert pd.read_excel(xlsx, engine="openpyxl")["tone"].notna().all()
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_automatic_rows_per_request_code_every_row(sim: SimulatedService, engine: Engine, tmp_path: Path, provider: str) -> None:
+    job_id = engine.create_job(make_spec(tmp_path, provider, rows=40, rows_per_request="auto"))
+    job = engine.run(job_id)
+    assert job.state == "done" and job.status_counts["coded"] == 40
+    manifest = json.loads((job.folder / "attempt-1" / "requests" / "manifest.json").read_text())
+    assert 2 <= manifest["rows_per_request"] <= 20
+    assert manifest["requests"] == -(-40 // manifest["rows_per_request"]) and not engine.anomalies(job_id)

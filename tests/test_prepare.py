@@ -13,6 +13,7 @@ from app.core.build.batchfiles import BatchLimits
 from app.core.data import load_table
 from app.core.errors import DataError, SpecError
 from app.core.build.prepare import prepare, preview_requests, read_index
+from app.core.build.requests import RequestBuilder
 from app.core.spec import load_spec, parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,3 +168,17 @@ def test_spec_load_options_reach_the_reader(tmp_path: Path) -> None:
     assert manifest["rows_sent"] == 2 and manifest["data"]["layout"]["header_row"] == 2
     with pytest.raises(SpecError, match="header_row"):
         spec_for(data, header_row=0)
+
+
+def test_auto_rows_per_request_are_resolved_before_building(tmp_path: Path) -> None:
+    spec = spec_for(ROOT / "resources" / "sample" / "reviews.csv", rows_per_request="auto")
+    rows = RequestBuilder(spec).rows_per_request
+    manifest = prepare(spec, tmp_path).manifest
+    assert 2 <= rows <= 20 and manifest["rows_per_request"] == rows
+    assert manifest["requests"] == -(-40 // rows) and manifest["tokens"]["overhead_per_row"] <= 25
+    index = list(read_index(tmp_path))
+    assert [len(ids) for _, _, ids in index[:-1]] == [rows] * (len(index) - 1)
+    first = json.loads((tmp_path / "batch-001.jsonl").read_text().splitlines()[0])
+    assert first["body"]["messages"][1]["content"].startswith("[R001]\nTitle: ")
+    preview = preview_requests(spec, load_table(spec.data), count=2, sample=True)
+    assert len(preview) == 2 and all(line["body"]["messages"][1]["content"].startswith("[") for line in preview)

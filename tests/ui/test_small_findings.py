@@ -131,4 +131,7 @@ def test_submit_is_in_view_at_the_smallest_window_and_the_headline_matches_the_e
     assert button.isVisible() and button.isEnabled()
     corner = button.mapTo(window, button.rect().bottomRight())
     assert window.rect().contains(corner)  # no scrolling needed
-    assert "15 rows go out in 15 requests; 5 rows with a blank text are left out" in review.summary_label.text()
+    manifest, headline = review.manifest, review.summary_label.text()
+    per = manifest["rows_per_request"]  # a new job's rows per request are automatic
+    assert f"15 rows go out in {-(-15 // per)} requests (auto: {per} rows per request)" in headline
+    assert "5 rows with a blank text are left out" in headline

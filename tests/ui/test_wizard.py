@@ -430,6 +430,9 @@ def test_try_on_five_rows_with_the_demo(qtbot, wizard: NewJobWizard) -> None:
     try:
         fill_until_review(qtbot, wizard)
         review = wizard.review_page
+        assert review.spec is not None and review.spec.rows_per_request == "auto"  # a new job's default
+        qtbot.waitUntil(lambda: review.manifest is not None, timeout=WAIT)
+        assert "(auto: " in review.summary_label.text() and "input tokens beyond its own text" in review.summary_label.text()
         qtbot.mouseClick(review.pilot_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: review.pilot_results is not None or bool(review.pilot_error.messages), timeout=30_000)
         assert not review.pilot_error.messages, review.pilot_error.plain_text()
