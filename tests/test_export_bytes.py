@@ -6,7 +6,8 @@ same CSV bytes (plain, and "CSV for Excel" with its byte-order mark, separator a
 and to an Excel sheet with the same cells of the same types, whether the rows are read in one
 page or in pages of three, whether Arrow can type the coded fields (the fast path) or not (mixed
 kinds, NaN: parsed row by row). Regenerate only on purpose: ``python tests/test_export_bytes.py``.
-Also here: the bulk read of a page of rows, and a page read ahead that no longer matches the data.
+Also here: the bulk read of a page of rows; a page read ahead that no longer matches the data, and
+Cancel, stop the export without leaving a file or a reading thread behind.
 """
 
 from __future__ import annotations
@@ -173,6 +174,22 @@ def test_a_later_page_that_does_not_match_the_data_leaves_no_file(tmp_path: Path
     monkeypatch.setattr(export_module, "CHUNK", 3)
     with pytest.raises(DataError, match="no longer match"):
         export_module.export_rows(reader, "j", spec, table, tmp_path / name)
+    assert not (tmp_path / name).exists() and not list(tmp_path.glob(".*.part"))
+
+
+@pytest.mark.parametrize("name", ["plain.csv", "sheet.xlsx"])
+def test_cancel_stops_the_reading_ahead_and_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    import threading
+
+    import app.core.results.export as export_module
+    from app.core.errors import CancelledError
+
+    reader, spec, table = make_job(tmp_path, mixed=False)
+    monkeypatch.setattr(export_module, "CHUNK", 3)
+    threads = threading.active_count()
+    with pytest.raises(CancelledError):
+        export_module.export_rows(reader, "j", spec, table, tmp_path / name, progress=lambda done, total: done < 6)
+    assert threading.active_count() == threads  # no reader thread left behind
     assert not (tmp_path / name).exists() and not list(tmp_path.glob(".*.part"))
 
 

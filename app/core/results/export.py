@@ -277,10 +277,11 @@ def _write_csv(partial: Path, builder: _Rows, separator: str, bom: bool, stop: _
 
     done = 0
     stop(done)
-    with pa.OSFile(str(partial), "wb") as handle:  # Arrow's own file: its writer never waits on Python's
+    # Arrow's own file: its writer never waits on Python's. Closing the chunks on any way out stops the reading ahead.
+    with pa.OSFile(str(partial), "wb") as handle, contextlib.closing(builder.chunks()) as chunks:
         if bom:
             handle.write(codecs.BOM_UTF8)
-        for columns in builder.chunks():
+        for columns in chunks:
             table = pa.table(columns, names=builder.header)
             pacsv.write_csv(table, handle, pacsv.WriteOptions(include_header=done == 0, delimiter=separator, eol="\r\n"))
             done += len(table)
@@ -295,10 +296,11 @@ def _write_xlsx(partial: Path, builder: _Rows, stop: _Stopper) -> None:
     stop(done)
     sheet = SheetWriter(partial, builder.header)
     try:
-        for columns in builder.chunks():
-            sheet.write_columns(columns)
-            done += len(columns[0])
-            stop(done)
+        with contextlib.closing(builder.chunks()) as chunks:
+            for columns in chunks:
+                sheet.write_columns(columns)
+                done += len(columns[0])
+                stop(done)
     except BaseException:
         sheet.abandon()
         raise
