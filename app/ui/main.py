@@ -144,6 +144,10 @@ def error_hook(parent: QWidget) -> Callable[[type[BaseException], BaseException,
     gets a plain message (never a traceback) and the app keeps running."""
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        if isinstance(value, BatchLabError):
+            # meant for people, not a bug: a damaged job history, say, met when a screen first needs the engine
+            show_error(parent, value)
+            return
         log = record_bug(kind, value, tb)
         show_error(
             parent,
