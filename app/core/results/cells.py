@@ -107,7 +107,7 @@ def json_columns(lines: bytes, rows: int, names: Sequence[str]) -> list[pa.Array
 
 
 def text_array(column: pd.Series | list[str]) -> pa.Array:
-    """Texts as an Arrow array, without copying when pandas keeps them in Arrow already."""
+    """Texts (a pandas column, held in Arrow or not, or a list) as an Arrow array of strings."""
     import pyarrow as pa
 
     return pa.array(column, type=pa.string(), from_pandas=True)

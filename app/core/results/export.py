@@ -206,7 +206,7 @@ class _Rows:
     def _pages(self) -> Iterator[tuple[int, RowPage, list[Any]]]:
         """(first row, stored rows, coded fields) of each chunk. The next chunk is read and parsed in
         a second thread while this one is written: SQLite, Arrow's JSON reader and its CSV writer
-        work outside Python's GIL, so on two cores the reading costs almost no time."""
+        work outside Python's GIL, so on two cores the reading and the writing overlap."""
         with ThreadPoolExecutor(max_workers=1) as reader:
             ahead = reader.submit(self._read, 0)
             for start in range(0, len(self.ids), CHUNK):

@@ -92,13 +92,14 @@ class StoredRows(Protocol):
 
 #: SQLite gathers a page into a few texts itself. Rows are picked by position, which is a row's
 #: place in the input (0..N-1, set when the job is created): unlike OFFSET, nothing is skipped
-#: over. The position index is named, so the rows are aggregated in its order (a sorted subquery
-#: would cost a third more); the export checks every row's ID against the input anyway. Values
-#: are stored as compact JSON (orjson, or json.dumps before it), so each is one line.
+#: over, and the rows come off the position index in its order (a sorted subquery would cost a
+#: third more). The export checks every row's ID against the input, so rows out of order could
+#: never be joined wrongly. Values are stored as compact JSON (orjson, or json.dumps before it),
+#: so each is one line.
 _PAGE = (
     "SELECT json_group_array(row_id), json_group_array(status), json_group_array(reason), CAST(group_concat("
     "CASE WHEN status = 'coded' AND values_json <> '' THEN values_json ELSE '{}' END, char(10)) AS BLOB) "
-    "FROM rows INDEXED BY rows_by_position WHERE job_id = ? AND position >= ? AND position < ?"
+    "FROM rows WHERE job_id = ? AND position >= ? AND position < ?"
 )
 
 
