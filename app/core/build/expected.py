@@ -24,7 +24,9 @@ def estimate_section(spec: JobSpec, builder: RequestBuilder, tally: TokenTally, 
         "reasoning_estimate_total": reasoning_tokens,
         "overhead_per_row": round(builder.overhead_per_row(), 1),
         "method": tally.describe(),
-        "exact": tally.counter.exact and tally.requests <= tally.sample,
+        "exact": tally.exact,
+        "input_total_margin": tally.margin,  # ± tokens at 95% (0 when every request was counted)
+        "input_counted_requests": tally.counted,
     }
     cost = job_cost(
         spec.provider,
