@@ -32,7 +32,8 @@ def summarise_manifest(manifest: dict[str, Any]) -> str:
     files = manifest["files"]
     lines = [
         f"{manifest['name']}: {manifest['rows_sent']:,} rows in {manifest['requests']:,} requests "
-        f"({manifest['provider']} {manifest['model']}), {len(files)} file(s), {manifest['bytes'] / 1e6:,.1f} MB",
+        f"({manifest['provider']} {manifest['model']}; {_per_request(manifest)}), {len(files)} file(s), "
+        f"{manifest['bytes'] / 1e6:,.1f} MB",
         f"Input tokens: about {tokens['input_total']:,} ({tokens['method']})",
         f"Estimated cost at batch prices: {_money(cost.get('total'), cost.get('currency', 'USD'))}"
         + (f" — {cost['note']}" if cost.get("note") else ""),
@@ -45,6 +46,17 @@ def summarise_manifest(manifest: dict[str, Any]) -> str:
     lines += [f"Note: {n}" for n in manifest["notes"]]
     lines += [f"Warning: {w}" for w in manifest["warnings"]]
     return "\n".join(lines)
+
+
+def _per_request(manifest: dict[str, Any]) -> str:
+    """"12 rows per request, chosen automatically, compact rows" and the like."""
+    count = manifest.get("rows_per_request") or 1
+    text = f"{count} row{'s' if count != 1 else ''} per request"
+    if manifest.get("rows_per_request_setting") == "auto":
+        text += ", chosen automatically"
+    if manifest.get("row_format"):
+        text += f", {manifest['row_format']} rows"
+    return text
 
 
 def _load_spec(path: str, warn: bool = True) -> Any:

@@ -205,7 +205,7 @@ class _Writer:
         content_of, line_of, write, count = self.builder.user_content, self.lines.line, self.files.write, self.tally.add
         index = []
         for custom_id, ids, texts in requests:
-            content = content_of([RowInput(i, t) for i, t in zip(ids, texts)])
+            content = content_of(list(zip(ids, texts)))
             file = write(custom_id, line_of(custom_id, content), len(ids))
             count(custom_id, content)
             index.append(dumps_line({"custom_id": custom_id, "file": file, "rows": ids}))
@@ -297,6 +297,8 @@ def prepare(
             findings_text(head, issues), checksum(),
         ),
         "rows_per_request": builder.rows_per_request,
+        "rows_per_request_setting": spec.rows_per_request,  # "auto" or the number the spec set
+        "row_format": builder.row_format if builder.multi else None,
         "requests": tally.requests,
         "files": [f.to_dict() for f in files],
         "bytes": sum(f.bytes for f in files),

@@ -197,9 +197,10 @@ class RequestBuilder:
         return None
 
     # ---- message content -------------------------------------------------------------------
-    def user_content(self, rows: Sequence[RowInput]) -> str:
-        """The user message: the row's text, or the rows in the job's row format."""
-        return self._format.write(rows) if self.multi else rows[0].text
+    def user_content(self, rows: Sequence[tuple[str, str]]) -> str:
+        """The user message for ``(id, text)`` rows (:class:`RowInput` or plain pairs): the row's
+        text, or the rows in the job's row format."""
+        return self._format.write(rows) if self.multi else rows[0][1]
 
     # ---- bodies ------------------------------------------------------------------------------
     def _static_body(self) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import orjson
 
@@ -47,26 +48,35 @@ _MARKER_LIKE = re.compile(r"^( *\[.*\])$", re.MULTILINE)
 _ESCAPED = re.compile(r"^ ( *\[.*\])$", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class RowInput:
-    """One row as it goes into a request: its ID (as text) and its rendered template."""
+class RowInput(NamedTuple):
+    """One row as it goes into a request: its ID (as text) and its rendered template.
+
+    A named tuple: a job builds one per row, and any ``(id, text)`` pair serves where rows are read.
+    """
 
     row_id: str
     text: str
 
 
-def json_rows(rows: Sequence[RowInput]) -> str:
+def json_rows(rows: Sequence[tuple[str, str]]) -> str:
     """Several rows as one message: a compact JSON list of {id, text}."""
-    return orjson.dumps([{ROW_ID_KEY: r.row_id, "text": r.text} for r in rows]).decode()
+    return orjson.dumps([{ROW_ID_KEY: row_id, "text": text} for row_id, text in rows]).decode()
 
 
-def compact_rows(rows: Sequence[RowInput]) -> str:
+def compact_rows(rows: Sequence[tuple[str, str]]) -> str:
     """Several rows as one message: a ``[id]`` line before each text, a blank line between rows."""
-    return _SEPARATOR.join(f"[{orjson.dumps(r.row_id).decode()[1:-1]}]\n{_escape(r.text)}" for r in rows)
+    return _SEPARATOR.join(f"[{_written_id(row_id)}]\n{_escape(text)}" for row_id, text in rows)
+
+
+def _written_id(row_id: str) -> str:
+    """The ID with JSON's string escapes (most IDs need none: checked without calling the encoder)."""
+    if row_id.isprintable() and '"' not in row_id and "\\" not in row_id:
+        return row_id
+    return orjson.dumps(row_id).decode()[1:-1]
 
 
 def _escape(text: str) -> str:
-    return _MARKER_LIKE.sub(r" \1", text)
+    return _MARKER_LIKE.sub(r" \1", text) if "[" in text else text
 
 
 def read_compact(message: str) -> list[RowInput] | None:
@@ -91,7 +101,7 @@ class RowFormat:
 
     name: str
     note: str
-    write: Callable[[Sequence[RowInput]], str]
+    write: Callable[[Sequence[tuple[str, str]]], str]
 
 
 ROW_FORMATS = {
