@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from app.core.errors import BatchLabError, JobError
-from app.ui.tasks import Task, TaskContext, is_cancellation
+from app.ui.tasks import HEAVY_IMPORTS, Task, TaskContext, is_cancellation
 
 if TYPE_CHECKING:
     from app.core.data import Table
@@ -49,6 +49,8 @@ class JobsController(QObject):
         super().__init__(parent)
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
+        self._keys: KeyStore | None = None
+        self._started = False
         self._poll_interval = poll_interval or 30.0
         if engine is not None:
             self._attach(engine, poll_interval)
@@ -68,6 +70,7 @@ class JobsController(QObject):
         if poll_interval is not None:
             engine.poll_interval = poll_interval
         engine.listener = self._on_engine_change
+        self._keys = engine.keys
         self._engine = engine
 
     # ---- reading (cached, never blocks) --------------------------------------------------------
@@ -80,9 +83,9 @@ class JobsController(QObject):
         if self._engine is None:
             with self._engine_lock:
                 if self._engine is None:
-                    from app.core.run.engine import Engine
-
-                    self._attach(Engine(poll_interval=self._poll_interval), None)
+                    with HEAVY_IMPORTS:
+                        from app.core.run.engine import Engine
+                    self._attach(Engine(keys=self._keys, poll_interval=self._poll_interval), None)
         assert self._engine is not None
         return self._engine
 
@@ -93,8 +96,16 @@ class JobsController(QObject):
 
     @property
     def keys(self) -> KeyStore:
-        """The API keys (the engine's own store)."""
-        return self.engine.keys
+        """The API keys (the engine's store). Asked for before :meth:`start` — a draft restored as the
+        window is built — the store is made on its own and handed to the engine later, so the window
+        does not wait for the engine; once started, this waits for the engine like any screen."""
+        if self._keys is None:
+            if self._started:
+                return self.engine.keys
+            from app.core.keys import KeyStore
+
+            self._keys = KeyStore()
+        return self._keys
 
     @property
     def home(self) -> Path | None:
@@ -123,6 +134,7 @@ class JobsController(QObject):
     # ---- starting and stopping -----------------------------------------------------------------
     def start(self) -> None:
         """Load the job list and resume every unfinished job (making the engine first, in the same worker)."""
+        self._started = True
 
         def loaded(jobs: list[JobSummary]) -> None:
             self._summaries = {j.id: j for j in jobs}

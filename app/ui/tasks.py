@@ -9,6 +9,7 @@ through queued signals, so every callback runs on the UI thread.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,10 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from app.core.errors import BatchLabError, CancelledError
 from app.ui.dialogs import record_bug
+
+#: Held by work that imports the core's heavy modules for the first time (the engine; the data
+#: readers): two threads importing pandas at once can each meet it half initialised.
+HEAVY_IMPORTS = threading.Lock()
 
 
 def _emit(signal: Any, *args: Any) -> None:

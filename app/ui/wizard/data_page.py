@@ -34,7 +34,7 @@ from app.core.errors import BatchLabError
 from app.ui import preferences
 from app.ui.common import MessagePanel, heading, hint, plural, while_alive
 from app.ui.models.table_model import DataFrameModel
-from app.ui.tasks import Task, TaskContext, is_cancellation
+from app.ui.tasks import HEAVY_IMPORTS, Task, TaskContext, is_cancellation
 
 if TYPE_CHECKING:
     from app.core.data import DataIssue, LoadOptions, Table
@@ -341,8 +341,8 @@ class DataPage(QWidget):
         options_now = self.options
 
         def work(context: TaskContext) -> tuple[Table, list[str]]:
-            from app.core.data import load_table
-
+            with HEAVY_IMPORTS:
+                from app.core.data import load_table
             table = load_table(
                 path_now, options=options_now, progress=context.progress, should_cancel=context.should_cancel
             )

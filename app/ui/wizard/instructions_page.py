@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
@@ -18,10 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.data import Table
 from app.core.build.starters import STARTERS, Starter, guess_text_column
 from app.core.build.template import check_placeholders, parse_template, placeholders
 from app.ui.common import MessagePanel, heading, hint, section_title
+
+if TYPE_CHECKING:
+    from app.core.data import Table
 
 PREVIEW_CHARS = 20_000
 

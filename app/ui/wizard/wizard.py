@@ -62,12 +62,13 @@ class NewJobWizard(QWidget):
     step_names: tuple[str, ...] = STEP_NAMES
 
     def __init__(self, keys: KeyStore | Callable[[], KeyStore], parent: QWidget | None = None) -> None:
-        """``keys``: the key store, or where to get it once the Model or Review step is built."""
+        """``keys``: the key store, or where to get it when a step after Data is first built."""
         super().__init__(parent)
         self.setObjectName("newJobWizard")
         self._keys = keys if callable(keys) else lambda: keys
         self._starter: Starter | None = None
         self._default_name = ""  # the job's name while the person has not typed one
+        self._typed_name = ""  # a name given before the Review step was built (a draft's, say)
         #: The work as last opened from or saved to a spec file (None: never saved).
         self._baseline: dict[str, Any] | None = None
         self.saved_to: Path | None = None
@@ -121,6 +122,9 @@ class NewJobWizard(QWidget):
         return page
 
     def _new_page(self, index: int) -> QWidget:
+        # first: while the app starts, getting the keys waits for the engine's worker to finish
+        # importing the modules these pages import too
+        keys = self.keys
         if index == INSTRUCTIONS:
             from app.ui.wizard.instructions_page import InstructionsPage
 
@@ -132,7 +136,6 @@ class NewJobWizard(QWidget):
             from app.ui.wizard.fields_page import FieldsPage
 
             return FieldsPage()
-        keys = self.keys  # first: it may wait for the modules these pages import to be loaded
         if index == MODEL:
             from app.ui.wizard.model_page import ModelPage
 
@@ -142,6 +145,7 @@ class NewJobWizard(QWidget):
         review = ReviewPage(keys)
         review.submit_clicked.connect(self.submit)
         review.set_default_name(self._default_name)
+        review.set_job_name(self._typed_name)
         # shown in the footer, so Submit is in view at any window size; _update_nav shows them on Review
         for widget in (review.submit_reason, review.submit_button):
             widget.hide()
@@ -384,8 +388,16 @@ class NewJobWizard(QWidget):
         }
 
     def _job_name(self) -> str:
-        """The name typed on the Review step, or the default one (all there is before Review is built)."""
-        return self.review_page.job_name() if self.built(REVIEW) else self._default_name
+        """The name typed on the Review step, or the default one."""
+        if self.built(REVIEW):
+            return self.review_page.job_name()
+        return self._typed_name.strip() or self._default_name
+
+    def _set_job_name(self, name: str) -> None:
+        if self.built(REVIEW):
+            self.review_page.set_job_name(name)
+        else:
+            self._typed_name = name
 
     def _build_spec(self) -> tuple[JobSpec | None, list[str]]:
         problems = self.problems()
@@ -455,7 +467,7 @@ class NewJobWizard(QWidget):
                 reasoning_effort=raw.get("reasoning_effort"),
             )
         if raw.get("name"):
-            self.review_page.set_job_name(raw["name"])
+            self._set_job_name(raw["name"])
         if raw.get("data"):
             from app.core.data import LoadOptions
 
@@ -501,7 +513,7 @@ class NewJobWizard(QWidget):
             self.model_page.reset()
         if self.built(REVIEW):
             self.review_page.clear()
-        self._default_name = ""
+        self._default_name = self._typed_name = ""
         self.saved_to = None
         self._baseline = None
         self.go_to(0)
