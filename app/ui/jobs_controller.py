@@ -99,9 +99,9 @@ class JobsController(QObject):
         """The API keys (the engine's store). Asked for before :meth:`start` — a draft restored as the
         window is built — the store is made on its own and handed to the engine later, so the window
         does not wait for the engine; once started, this waits for the engine like any screen."""
+        if self._started:
+            return self.engine.keys
         if self._keys is None:
-            if self._started:
-                return self.engine.keys
             from app.core.keys import KeyStore
 
             self._keys = KeyStore()
