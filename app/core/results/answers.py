@@ -171,7 +171,7 @@ def error_text(error: Any) -> str:
 # ---- checking answers against the fields ---------------------------------------------------------------
 #: One field's check: the problem with a value, or None when the value is fine.
 ValueCheck = Callable[[Any], str | None]
-NOT_AN_OBJECT = "the answer is not an object with the output fields"
+_NOT_AN_OBJECT = "the answer is not an object with the output fields"
 
 
 def _category_check(spec: FieldSpec) -> ValueCheck:
@@ -267,7 +267,7 @@ class FieldRules:
     def problems(self, data: Any) -> list[str]:
         """What in one row's answer breaks the output fields (empty when it is valid)."""
         if not isinstance(data, dict):
-            return [NOT_AN_OBJECT]
+            return [_NOT_AN_OBJECT]
         if data.keys() == self._known:
             return [problem for name, check in self._checks if (problem := check(data[name])) is not None]
         problems = [f"{name}: missing" for name in self.names if name not in data]
