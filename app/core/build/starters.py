@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from app.core.spec import FieldSpec
+
+if TYPE_CHECKING:  # only a type here: importing pandas would slow the wizard's first steps
+    import pandas as pd
 
 
 @dataclass(frozen=True)
