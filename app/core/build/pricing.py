@@ -65,6 +65,11 @@ class Price:
         for start, rates in reversed(self.tiers):
             if prompt_tokens > start:
                 return rates
+        return self._base_rates
+
+    @functools.cached_property
+    def _base_rates(self) -> Rates:
+        """Built once: every request of a job is priced through here (a million times for a big job)."""
         return Rates(
             self.input_per_mtok,
             self.output_per_mtok,
