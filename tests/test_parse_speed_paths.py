@@ -16,15 +16,10 @@ from app.core.results.answers import Answer, FieldRules, check_row, from_chat_co
 from app.core.results.rowmap import RowMapper, map_answer
 from app.core.run.store import MERGE_ROWS_PER_STATEMENT, ROW_COLUMNS, Store, row_record
 from app.core.spec import FieldSpec
+from tests.test_answers import FIELDS as ANSWER_FIELDS
 
-FIELDS = [
-    FieldSpec(name="tone", type="category", choices=["positive", "negative"]),
-    FieldSpec(name="score", type="number", minimum=0, maximum=1),
-    FieldSpec(name="stars", type="integer", minimum=1, maximum=5),
-    FieldSpec(name="price", type="boolean"),
-    FieldSpec(name="topics", type="list", choices=["quality", "price"]),
-    FieldSpec(name="quote", type="text", verbatim_quote=True),
-]
+#: test_answers' fields, with the quote one that must be copied from the text
+FIELDS = [*ANSWER_FIELDS[:-1], FieldSpec(name="quote", type="text", verbatim_quote=True)]
 GOOD = {"tone": "positive", "score": 0.5, "stars": 4, "price": False, "topics": ["quality"], "quote": "nice"}
 
 
