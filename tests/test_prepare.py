@@ -182,3 +182,16 @@ def test_auto_rows_per_request_are_resolved_before_building(tmp_path: Path) -> N
     assert first["body"]["messages"][1]["content"].startswith("[R001]\nTitle: ")
     preview = preview_requests(spec, load_table(spec.data), count=2, sample=True)
     assert len(preview) == 2 and all(line["body"]["messages"][1]["content"].startswith("[") for line in preview)
+
+
+def test_a_refused_file_leaves_an_earlier_output_as_it_was_and_no_scratch(tmp_path: Path) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text("review_id,title,body\nA,t,first\nB,t,second\n", encoding="utf-8")
+    out = tmp_path / "out"
+    prepare(spec_for(data), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    data.write_text("review_id,title,body\nA,t,first\nA,t,again\n", encoding="utf-8")
+    with pytest.raises(DataError, match='"A" in rows 2 and 3'):
+        prepare(spec_for(data), out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no scratch folder left

@@ -76,4 +76,5 @@ def test_prepare_refuses_bad_data(
     assert_plain_failure(outcome, *words)
     assert "e+" not in outcome.text, "a number shown in scientific notation"
     assert not out.exists(), "a refused data file still created the --out folder"
+    assert not list(workdir.glob(".out*")), "a refused data file left prepare's scratch folder behind"
 

@@ -275,7 +275,9 @@ def prepare(
         files = _publish(writer, out_dir)
     except BaseException:
         writer.close()
-        shutil.rmtree(created or scratch, ignore_errors=True)  # a refused job leaves no folder behind
+        for folder in (scratch, created):  # a refused job leaves no folder behind
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
         raise
     shutil.rmtree(scratch, ignore_errors=True)
     if progress:
