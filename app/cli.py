@@ -17,6 +17,7 @@ from typing import Any
 
 import app
 from app.commands import positive
+from app.core.data.words import count
 from app.core.errors import BatchLabError
 
 
@@ -31,7 +32,7 @@ def summarise_manifest(manifest: dict[str, Any]) -> str:
     tokens, cost = manifest["tokens"], manifest["cost"]
     files = manifest["files"]
     lines = [
-        f"{manifest['name']}: {manifest['rows_sent']:,} rows in {manifest['requests']:,} requests "
+        f"{manifest['name']}: {count(manifest['rows_sent'], 'row')} in {count(manifest['requests'], 'request')} "
         f"({manifest['provider']} {manifest['model']}; {_per_request(manifest)}), {len(files)} file(s), "
         f"{manifest['bytes'] / 1e6:,.1f} MB",
         f"Input tokens: about {tokens['input_total']:,} ({tokens['method']})",
@@ -50,8 +51,7 @@ def summarise_manifest(manifest: dict[str, Any]) -> str:
 
 def _per_request(manifest: dict[str, Any]) -> str:
     """"12 rows per request, chosen automatically, compact rows" and the like."""
-    count = manifest.get("rows_per_request") or 1
-    text = f"{count} row{'s' if count != 1 else ''} per request"
+    text = f"{count(manifest.get('rows_per_request') or 1, 'row')} per request"
     if manifest.get("rows_per_request_setting") == "auto":
         text += ", chosen automatically"
     if manifest.get("row_format"):
