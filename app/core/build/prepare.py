@@ -46,6 +46,8 @@ from app.core.build.tokens import TokenTally, token_counter
 Progress = Callable[[int, int], None]
 INDEX_FILE = "index.jsonl"
 MANIFEST_FILE = "manifest.json"
+#: Every row's ID in the data's order (sent or not), a JSON list per chunk a line; written on request.
+ROW_IDS_FILE = "row_ids.jsonl"
 
 
 @dataclass
@@ -152,13 +154,17 @@ class _Writer:
     """The one reading of the rows: checks each chunk, and writes its rows as requests (batch files,
     index, token tally) into a scratch folder that becomes the output only if every check passes."""
 
-    def __init__(self, spec: JobSpec, scratch: Path, prefix: str, only_ids: set[str] | None, limits: BatchLimits) -> None:
+    def __init__(
+        self, spec: JobSpec, scratch: Path, prefix: str, only_ids: set[str] | None, limits: BatchLimits, row_ids: bool
+    ) -> None:
         self.spec, self.scratch, self.prefix, self.only_ids, self.limits = spec, scratch, prefix, only_ids, limits
+        self.row_ids = row_ids
         self.check = TableCheck(spec.id_column, placeholders(spec.input_template), accept_unreadable=spec.accept_unreadable_rows)
         self.builder = RequestBuilder(spec)
         self.lines = LineMaker(self.builder)
         self.files: SplitWriter | None = None
         self.index: IO[bytes] | None = None
+        self.ids: IO[bytes] | None = None
 
     def start(self, columns: list[str]) -> None:
         """Begin, or begin again when the file turns out to need another reading: drop what was written."""
@@ -170,6 +176,7 @@ class _Writer:
         self.template = parse_template(self.spec.input_template, columns)
         self.files = SplitWriter(self.scratch, self.limits)
         self.index = (self.scratch / INDEX_FILE).open("wb", buffering=WRITE_BUFFER)
+        self.ids = (self.scratch / ROW_IDS_FILE).open("wb", buffering=WRITE_BUFFER) if self.row_ids else None
         self.tally = TokenTally(token_counter(self.spec.provider, self.spec.model), static_tokens=self.builder.shared_prompt_tokens)
         self.groups = _Groups(self.builder.rows_per_request, self.prefix)
         self.blank: list[str] = []
@@ -184,6 +191,8 @@ class _Writer:
         else:
             ids = [str(n) for n in range(self.read + 1, self.read + count + 1)]
         self.read += count
+        if self.ids is not None:
+            self.ids.write(dumps_line(ids))
         texts = self.template.render_all([chunk.values(c) for c in self.template.columns], count)
         if found.blank or found.unreadable or self.only_ids is not None:
             ids, texts = self._select(ids, texts, found)
@@ -218,10 +227,9 @@ class _Writer:
         self.tally.finish()
 
     def close(self) -> None:
-        if self.files is not None:
-            self.files.close()
-        if self.index is not None:
-            self.index.close()
+        for handle in (self.files, self.index, self.ids):
+            if handle is not None:
+                handle.close()
 
 
 @dataclass
@@ -243,8 +251,10 @@ def prepare(
     limits: BatchLimits | None = None,
     progress: Progress | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    row_ids: Path | None = None,
 ) -> Prepared:
-    """Write the request files, ``index.jsonl`` (custom_id → row IDs) and ``manifest.json`` to ``out_dir``.
+    """Write the request files, ``index.jsonl`` (custom_id → row IDs) and ``manifest.json`` to ``out_dir``
+    (and, with ``row_ids``, every row's ID in the data's order to that file: :func:`read_row_ids`).
 
     The rows are read once, a chunk at a time, and checked and written as they come; the files go
     to a scratch folder beside ``out_dir`` and move into it only when every check passed, so a
@@ -254,7 +264,7 @@ def prepare(
     out_dir = Path(out_dir)
     created = next((p for p in reversed([out_dir, *out_dir.parents]) if not p.exists()), None)
     scratch = out_dir.parent / f".{out_dir.name}.preparing"
-    writer = _Writer(spec, scratch, prefix, only_ids, limits or limits_for(spec.provider))
+    writer = _Writer(spec, scratch, prefix, only_ids, limits or limits_for(spec.provider), row_ids is not None)
     checksum = sha256_meanwhile(spec.data)
     if table is not None:
         source: TableRows | FileRows = TableRows(table)
@@ -272,7 +282,7 @@ def prepare(
                 "There are no rows to send: every selected row has a blank text.",
                 "Check that the row template uses the columns that hold the texts.",
             )
-        files = _publish(writer, out_dir)
+        files = _publish(writer, out_dir, row_ids)
     except BaseException:
         writer.close()
         for folder in (scratch, created):  # a refused job leaves no folder behind
@@ -333,14 +343,16 @@ def _steps(
     return step
 
 
-def _publish(writer: _Writer, out_dir: Path) -> list[WrittenFile]:
-    """Move the finished files from the scratch folder into ``out_dir``."""
+def _publish(writer: _Writer, out_dir: Path, row_ids: Path | None) -> list[WrittenFile]:
+    """Move the finished files from the scratch folder into ``out_dir`` (the row IDs to ``row_ids``)."""
     assert writer.files is not None
     out_dir.mkdir(parents=True, exist_ok=True)
     files = writer.files.files
     for written in files:
         written.path = written.path.replace(out_dir / written.path.name)
     (writer.scratch / INDEX_FILE).replace(out_dir / INDEX_FILE)
+    if row_ids is not None:
+        (writer.scratch / ROW_IDS_FILE).replace(row_ids)
     return files
 
 
@@ -365,6 +377,13 @@ def read_index(folder: Path) -> Iterator[tuple[str, int, list[str]]]:
         for line in handle:
             entry = orjson.loads(line)
             yield entry["custom_id"], entry["file"], entry["rows"]
+
+
+def read_row_ids(path: Path) -> Iterator[str]:
+    """Every row's ID from a file ``prepare(row_ids=…)`` wrote, in the data's order."""
+    with Path(path).open("rb", buffering=READ_BUFFER) as handle:
+        for line in handle:
+            yield from orjson.loads(line)
 
 
 def sample_rows(ids: Sequence[str], count: int, seed: int = 0) -> list[str]:

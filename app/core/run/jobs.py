@@ -12,8 +12,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from app.core.build.prepare import Prepared, plan_rows, prepare
-from app.core.data import Table, load_job_table
+from app.core.build.prepare import ROW_IDS_FILE, Prepared, prepare, read_row_ids
+from app.core.data import Table
 from app.core.errors import JobError
 from app.core.run.checkpoints import checkpoint
 from app.core.run.locks import JobLocks
@@ -39,30 +39,41 @@ class JobPreparer:
         progress: Progress | None = None,
         should_cancel: Callable[[], bool] | None = None,
     ) -> str:
-        """Save the spec and a copy of the data in a new job folder and write the request files."""
-        if table is None:
-            table = load_job_table(spec, progress=progress, should_cancel=should_cancel)
-        plan = plan_rows(spec, table)  # before anything is written: a spec that does not fit the data leaves no job
+        """Save the spec and a copy of the data in a new job folder, write the request files, then
+        register the job, its rows and its batches.
+
+        Without ``table`` the rows are read from the data file a chunk at a time (memory stays flat
+        however many rows it has); the job's rows reach the history from the list of IDs prepare
+        wrote. A spec that does not fit the data (or a cancel) leaves no job and no folder.
+        """
         job_id = self._new_id()
         folder = self.jobs_root() / job_id
         (folder / "input").mkdir(parents=True)
-        data_copy = folder / "input" / spec.data.name
-        shutil.copy2(spec.data, data_copy)
-        saved = JobSpec(**{**spec.__dict__, "data": data_copy})
-        saved.save(folder / "spec.json")
+        ids_file = folder / "attempt-1" / ROW_IDS_FILE
+        try:
+            data_copy = folder / "input" / spec.data.name
+            shutil.copy2(spec.data, data_copy)
+            saved = JobSpec(**{**spec.__dict__, "data": data_copy})
+            saved.save(folder / "spec.json")
+            prepared = self._prepare(job_id, folder, saved, table, 1, None, progress, should_cancel, ids_file)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        manifest = prepared.manifest
         claim = self.locks.claim()
         job = {
             "id": job_id, "name": spec.name, "provider": spec.provider, "model": spec.model,
-            "endpoint": spec.endpoint, "state": "preparing", "folder": str(folder), "rows_total": len(plan.ids),
+            "endpoint": spec.endpoint, "state": "preparing", "folder": str(folder), "rows_total": manifest["rows_total"],
         }
         self.store.add_job(job, lock=claim)
         try:
-            self.store.add_rows(job_id, ((rid, pos) for pos, rid in enumerate(plan.ids)))
-            self.store.set_rows(job_id, [row_record(rid, "invalid", BLANK_REASON) for rid in plan.blank])
-            self.store.log(job_id, f"Job created from {spec.data.name}: {len(plan.ids):,} rows.")
-            prepared = self.attempt(job_id, saved, table, 1, None, progress, should_cancel)
+            self.store.add_rows(job_id, ((rid, pos) for pos, rid in enumerate(read_row_ids(ids_file))))
+            blank = manifest["rows_not_sent"]["blank_text"]
+            self.store.set_rows(job_id, [row_record(rid, "invalid", BLANK_REASON) for rid in blank])
+            self.store.log(job_id, f"Job created from {spec.data.name}: {manifest['rows_total']:,} rows.")
+            self._register(job_id, 1, prepared)
             self.store.update_job(
-                job_id, state="ready", estimated_cost=prepared.manifest["cost"].get("total"), message="Ready to submit."
+                job_id, state="ready", estimated_cost=manifest["cost"].get("total"), message="Ready to submit."
             )
         finally:
             self.locks.release(job_id, claim[0])
@@ -78,19 +89,32 @@ class JobPreparer:
         self,
         job_id: str,
         spec: JobSpec,
-        table: Table,
+        table: Table | None,
         attempt: int,
         only_ids: set[str] | None,
         progress: Progress | None = None,
         should_cancel: Callable[[], bool] | None = None,
     ) -> Prepared:
-        """Write an attempt's request files and register its batches (the caller holds the job's lock)."""
-        folder = Path(self.store.job(job_id)["folder"]) / f"attempt-{attempt}"  # type: ignore[index]
+        """Write an attempt's request files and register its batches (the caller holds the job's lock).
+        Without ``table`` the job's copy of the data is read a chunk at a time."""
+        folder = Path(self.store.job(job_id)["folder"])  # type: ignore[index]
+        prepared = self._prepare(job_id, folder, spec, table, attempt, only_ids, progress, should_cancel)
+        self._register(job_id, attempt, prepared)
+        return prepared
+
+    @staticmethod
+    def _prepare(
+        job_id: str, folder: Path, spec: JobSpec, table: Table | None, attempt: int, only_ids: set[str] | None,
+        progress: Progress | None, should_cancel: Callable[[], bool] | None, ids_file: Path | None = None,
+    ) -> Prepared:
+        return prepare(
+            spec, folder / f"attempt-{attempt}" / "requests", table=table, prefix=f"{job_id}-a{attempt}",
+            only_ids=only_ids, progress=progress, should_cancel=should_cancel, row_ids=ids_file,
+        )  # fmt: skip
+
+    def _register(self, job_id: str, attempt: int, prepared: Prepared) -> None:
+        """Register an attempt's batches in one transaction."""
         prefix = f"{job_id}-a{attempt}"
-        prepared = prepare(
-            spec, folder / "requests", table=table, prefix=prefix, only_ids=only_ids,
-            progress=progress, should_cancel=should_cancel,
-        )
         files = prepared.manifest["files"]
         total_tokens = prepared.manifest.get("tokens", {}).get("input_total") or 0
         requests = sum(info["requests"] for info in files) or 1
@@ -113,7 +137,6 @@ class JobPreparer:
             f"Attempt {attempt}: {prepared.manifest['rows_sent']:,} rows in {prepared.manifest['requests']:,} "
             f"requests, {len(prepared.files)} batch file(s).",
         )
-        return prepared
 
     def recover(self, job_id: str) -> None:
         """A crash while request files were written: write them again (nothing was sent yet)."""
@@ -126,7 +149,7 @@ class JobPreparer:
                 db.execute("DELETE FROM batches WHERE job_id = ? AND attempt = ? AND state = 'prepared'", (job_id, attempt))
             spec = load_spec(Path(row["folder"]) / "spec.json")
             only = set(self.store.row_ids_to_retry(job_id)) if attempt > 1 else None
-            self.attempt(job_id, spec, load_job_table(spec), attempt, only)
+            self.attempt(job_id, spec, None, attempt, only)
         self.store.update_job(job_id, state="ready")
 
     def retry(self, job_id: str, attempt: int) -> int:
@@ -135,12 +158,11 @@ class JobPreparer:
         if not retry_ids:
             raise JobError("Every row is coded (or has a blank text); there is nothing to retry.")
         spec = load_spec(Path(self.store.job(job_id)["folder"]) / "spec.json")  # type: ignore[index]
-        table = load_job_table(spec)
         self.store.update_job(
             job_id, attempt=attempt, state="preparing", cancel_requested=0, finished_at=None, error=None,
             message=f"Preparing a retry of {len(retry_ids):,} rows…",
         )
-        self.attempt(job_id, spec, table, attempt, retry_ids)
+        self.attempt(job_id, spec, None, attempt, retry_ids)
         self.store.log(job_id, f"Retry: {len(retry_ids):,} rows that were not coded go out again.")
         self.store.update_job(job_id, state="ready", message="Retry ready to submit.")
         return len(retry_ids)
