@@ -155,10 +155,10 @@ class _Writer:
     index, token tally) into a scratch folder that becomes the output only if every check passes."""
 
     def __init__(
-        self, spec: JobSpec, scratch: Path, prefix: str, only_ids: set[str] | None, limits: BatchLimits, row_ids: bool
+        self, spec: JobSpec, scratch: Path, prefix: str, only_ids: set[str] | None, limits: BatchLimits, list_ids: bool
     ) -> None:
         self.spec, self.scratch, self.prefix, self.only_ids, self.limits = spec, scratch, prefix, only_ids, limits
-        self.row_ids = row_ids
+        self.list_ids = list_ids  # also write every row's ID (ROW_IDS_FILE)
         self.check = TableCheck(spec.id_column, placeholders(spec.input_template), accept_unreadable=spec.accept_unreadable_rows)
         self.builder = RequestBuilder(spec)
         self.lines = LineMaker(self.builder)
@@ -176,7 +176,7 @@ class _Writer:
         self.template = parse_template(self.spec.input_template, columns)
         self.files = SplitWriter(self.scratch, self.limits)
         self.index = (self.scratch / INDEX_FILE).open("wb", buffering=WRITE_BUFFER)
-        self.ids = (self.scratch / ROW_IDS_FILE).open("wb", buffering=WRITE_BUFFER) if self.row_ids else None
+        self.ids = (self.scratch / ROW_IDS_FILE).open("wb", buffering=WRITE_BUFFER) if self.list_ids else None
         self.tally = TokenTally(token_counter(self.spec.provider, self.spec.model), static_tokens=self.builder.shared_prompt_tokens)
         self.groups = _Groups(self.builder.rows_per_request, self.prefix)
         self.blank: list[str] = []
