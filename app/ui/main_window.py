@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -324,6 +324,8 @@ class MainWindow(QMainWindow):
         self._jobs_seen = True
         if any(not job.finished for job in self.controller.jobs()):
             self.show_page("jobs")
+        else:  # build it now, while nothing is happening, rather than on the click that submits a job
+            QTimer.singleShot(0, self, lambda: self.jobs_view)
 
     def _job_created(self, job_id: str) -> None:
         self.wizard.reset()
