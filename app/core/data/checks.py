@@ -27,7 +27,8 @@ def check_table(
     """
     check = TableCheck(id_column, text_columns, accept_unreadable=accept_unreadable)
     check.start(table.columns)
-    check.add(Chunk(table.frame, table.all_row_numbers()))
+    for chunk in table.chunks():
+        check.add(chunk)
     return check.issues(table)
 
 

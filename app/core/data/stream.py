@@ -23,9 +23,6 @@ from app.core.data.text import TextRead, read_text
 if TYPE_CHECKING:
     import pyarrow as pa
 
-#: Rows per slice of a table in memory.
-SLICE_ROWS = 50_000
-
 Start = Callable[[list[str]], None]
 Add = Callable[[Chunk], None]
 
@@ -40,9 +37,8 @@ class TableRows:
         """``start(columns)``, then ``add(chunk)`` per slice; returns the table."""
         table = self.table
         start(table.columns)
-        numbers = table.all_row_numbers()
-        for first in range(0, len(table), SLICE_ROWS):
-            add(Chunk(table.frame.iloc[first : first + SLICE_ROWS], numbers[first : first + SLICE_ROWS]))
+        for chunk in table.chunks():
+            add(chunk)
         return table
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,10 @@ from app.core.data.words import missing_columns_text
 from app.core.errors import CancelledError, DataError
 
 Progress = Callable[[int, int], None]
+#: Rows per slice of a table in memory. Small: turning a slice's column into Python text is one
+#: call that holds Python's lock, and the window must never wait long for it (a 50,000-row slice
+#: kept it waiting ~50 ms).
+SLICE_ROWS = 4_096
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,12 @@ class Table:
         if self.row_numbers is None:
             return position + 2
         return int(self.row_numbers[position])
+
+    def chunks(self) -> Iterator[Chunk]:
+        """The rows in slices of :data:`SLICE_ROWS` (pandas slices are views, not copies)."""
+        numbers = self.all_row_numbers()
+        for first in range(0, len(self), SLICE_ROWS):
+            yield Chunk(self.frame.iloc[first : first + SLICE_ROWS], numbers[first : first + SLICE_ROWS])
 
     def all_row_numbers(self) -> np.ndarray:
         """The spreadsheet row number of every data row, in order."""
