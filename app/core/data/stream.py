@@ -1,8 +1,7 @@
 """A table's rows handed out a chunk at a time, so that building a job does not hold them all.
 
-A text file is read twice (once to check it, once to build requests), each time one chunk in
-memory; the second reading takes exactly the path the first one settled on (encoding, parser),
-so both see the same rows. A table already in memory (the window has one) is handed out in slices.
+A text file is read once, one chunk in memory at a time: each chunk is checked and built as it
+comes. A table already in memory (the window has one) is handed out in slices.
 Spreadsheets are read whole first: their reader loads the sheet anyway.
 """
 
@@ -18,7 +17,7 @@ import numpy as np
 from app.core.data.files import TEXT_SUFFIXES, check_file
 from app.core.data.layout import column_names
 from app.core.data.table import Chunk, LoadOptions, Progress, Steps, Table
-from app.core.data.text import TextRead, read_text
+from app.core.data.text import read_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -43,31 +42,23 @@ class TableRows:
 
 
 class FileRows:
-    """The rows of a text file, read from disk each time they are fed."""
+    """The rows of a text file, read from disk as they are fed (once: prepare checks and builds in one pass)."""
 
     def __init__(self, path: Path, options: LoadOptions, steps: Steps) -> None:
         self.path, self.options, self.steps = path, options, steps
-        self._read: TextRead | None = None
-        self._table: Table | None = None
 
     def feed(self, start: Start, add: Add) -> Table:
         """As :meth:`TableRows.feed`; the table returned holds no rows, only how the file was read.
 
-        ``start`` may be called again during the first reading (when the file turns out to need
-        another encoding or parser): whatever was added before is then to be dropped.
+        ``start`` may be called again during the reading (when the file turns out to need another
+        encoding or parser): whatever was added before is then to be dropped.
         """
         sink = _Named(start, add)
-        if self._read is None:
-            self._read = read_text(self.path, self.options, self.steps, sink)
-            read = self._read
-            self._table = Table(
-                _NoRows(sink.names or []), self.path, encoding=read.layout.encoding, delimiter=read.delimiter,
-                encoding_guessed=read.guessed, layout=read.layout,
-            )  # fmt: skip
-        else:  # progress was reported the first time; now only a cancel is checked
-            self._read.again(Steps(None, self.steps.should_cancel), sink)
-        assert self._table is not None
-        return self._table
+        read = read_text(self.path, self.options, self.steps, sink)
+        return Table(
+            _NoRows(sink.names or []), self.path, encoding=read.layout.encoding, delimiter=read.delimiter,
+            encoding_guessed=read.guessed, layout=read.layout,
+        )  # fmt: skip
 
 
 @dataclass

@@ -88,22 +88,11 @@ class _Collect:
 
 @dataclass
 class TextRead:
-    """How a text file was read, down to the parser that succeeded: :meth:`again` reads it the same way."""
+    """How a text file was read (what the Data step and the job's manifest say about it)."""
 
-    path: Path
     layout: Layout
-    encoding: str
     delimiter: str
-    guessed: bool
-    errors: str  # "strict", or "replace" when some bytes could not be decoded
-    skip: int
-    chunk_rows: int
-    arrow: bool  # read by Arrow's reader (clean UTF-8), else by pandas'
-
-    def again(self, steps: Steps, sink: Sink) -> None:
-        """Hand the rows to ``sink`` once more, exactly as the first time (no guessing, no restart)."""
-        if not (self.arrow and _parse_utf8_arrow(self.path, self.delimiter, self.skip, steps, sink)):
-            _parse_text(self.path, self.encoding, self.errors, self.delimiter, self.skip, self.chunk_rows, steps, sink)
+    guessed: bool  # the encoding was guessed (no BOM, not UTF-8)
 
 
 def load_text(path: Path, options: LoadOptions, steps: Steps) -> Table:
@@ -164,7 +153,7 @@ def read_text(path: Path, options: LoadOptions, steps: Steps, sink: Sink) -> Tex
             layout.encoding = codecs.lookup(encoding).name
         errors = "replace"
         _parse_text(path, encoding, errors, delimiter, skip, chunk_rows, steps, sink)
-    return TextRead(path, layout, encoding, delimiter, guessed, errors, skip, chunk_rows, arrow)
+    return TextRead(layout, delimiter, guessed)
 
 
 def _plausible_text(sample: str) -> bool:
