@@ -7,6 +7,7 @@ because a job has one model).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -107,6 +108,23 @@ class SplitWriter:
         if not current.first_custom_id:
             current.first_custom_id = custom_id
         return len(self.files)
+
+    def write_many(self, custom_ids: Sequence[str], lines: Sequence[bytes], rows: Sequence[int]) -> list[int]:
+        """:meth:`write` for consecutive requests: the file each went to. When the current file takes
+        them all (the usual case), they are written and counted at once."""
+        limits, current = self.limits, self.files[-1] if self._handle else None
+        size = sum(map(len, lines))
+        wire = size + len(lines) * (limits.separator_bytes - 1)
+        if current is None or current.requests + len(lines) > limits.max_requests or self._wire + wire > limits.max_bytes:
+            return list(map(self.write, custom_ids, lines, rows))
+        if lines:
+            self._handle.writelines(lines)  # type: ignore[union-attr]
+            self._wire += wire
+            current.requests += len(lines)
+            current.rows += sum(rows)
+            current.bytes += size
+            current.last_custom_id = custom_ids[-1]
+        return [len(self.files)] * len(lines)
 
     def _next_file(self) -> WrittenFile:
         self.close()

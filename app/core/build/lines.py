@@ -11,6 +11,7 @@ from the parsed template instead.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -46,6 +47,14 @@ class LineMaker:
         holder[key] = content
         self._template["custom_id"] = custom_id
         return dumps_line(self._template)
+
+    def lines(self, custom_ids: Sequence[str], contents: Sequence[str]) -> list[bytes]:
+        """:meth:`line` of each request (custom_id and user message in pairs)."""
+        if self._parts is None:
+            return list(map(self.line, custom_ids, contents))
+        head, middle, after = self._parts
+        join, dumps = b"".join, orjson.dumps
+        return [join((head, custom_id.encode(), middle, dumps(content), after)) for custom_id, content in zip(custom_ids, contents)]
 
 
 def _slot(node: Any, value: str) -> tuple[Any, Any]:

@@ -202,6 +202,12 @@ class RequestBuilder:
         text, or the rows in the job's row format."""
         return self._format.write(rows) if self.multi else rows[0][1]
 
+    def user_contents(self, ids: Sequence[str], texts: Sequence[str]) -> list[str]:
+        """:meth:`user_content` of every request these consecutive rows make, ``rows_per_request`` at a time."""
+        if not self.multi:
+            return list(texts)
+        return self._format.write_many(ids, texts, self.rows_per_request)
+
     # ---- bodies ------------------------------------------------------------------------------
     def _static_body(self) -> dict[str, Any]:
         """The part of every body that does not depend on the rows, built once."""

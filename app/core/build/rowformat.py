@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import orjson
@@ -63,6 +62,13 @@ def json_rows(rows: Sequence[tuple[str, str]]) -> str:
     return orjson.dumps([{ROW_ID_KEY: row_id, "text": text} for row_id, text in rows]).decode()
 
 
+def json_messages(ids: Sequence[str], texts: Sequence[str], size: int) -> list[str]:
+    """:func:`json_rows` of every ``size`` consecutive rows (a chunk's messages in one pass)."""
+    rows = [{ROW_ID_KEY: row_id, "text": text} for row_id, text in zip(ids, texts)]
+    dumps = orjson.dumps
+    return [dumps(rows[start : start + size]).decode() for start in range(0, len(rows), size)]
+
+
 def compact_rows(rows: Sequence[tuple[str, str]]) -> str:
     """Several rows as one message: a ``[id]`` line before each text, a blank line between rows."""
     return _SEPARATOR.join(f"[{_written_id(row_id)}]\n{_escape(text)}" for row_id, text in rows)
@@ -95,16 +101,25 @@ def read_compact(message: str) -> list[RowInput] | None:
     return rows
 
 
-@dataclass(frozen=True)
-class RowFormat:
-    """A way of writing several rows into one message, with the note the system prompt carries."""
+def compact_messages(ids: Sequence[str], texts: Sequence[str], size: int) -> list[str]:
+    """:func:`compact_rows` of every ``size`` consecutive rows."""
+    return [
+        compact_rows(list(zip(ids[start : start + size], texts[start : start + size])))
+        for start in range(0, len(ids), size)
+    ]
+
+
+class RowFormat(NamedTuple):
+    """A way of writing several rows into one message, with the note the system prompt carries:
+    ``write`` makes one message, ``write_many`` the messages of consecutive rows ``size`` at a time."""
 
     name: str
     note: str
     write: Callable[[Sequence[tuple[str, str]]], str]
+    write_many: Callable[[Sequence[str], Sequence[str], int], list[str]]
 
 
 ROW_FORMATS = {
-    "json": RowFormat("json", JSON_NOTE, json_rows),
-    "compact": RowFormat("compact", COMPACT_NOTE, compact_rows),
+    "json": RowFormat("json", JSON_NOTE, json_rows, json_messages),
+    "compact": RowFormat("compact", COMPACT_NOTE, compact_rows, compact_messages),
 }

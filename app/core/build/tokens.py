@@ -335,24 +335,40 @@ class TokenTally:
 
     def add(self, custom_id: str, text: str) -> None:
         """One request's varying input (its user message); what every request repeats is ``static_tokens``."""
-        self.requests += 1
-        chars = len(text)
-        self.chars += chars
-        if chars > self._max_chars:
-            self._max_chars, self._longest = chars, (custom_id, text)
-        if not self._deferred:
-            self._text_tokens += self._note(custom_id, self.counter.count(text))
-            self.counted += 1
+        self.add_many([custom_id], [text])
+
+    def add_many(self, custom_ids: Sequence[str], texts: Sequence[str]) -> None:
+        """:meth:`add` for consecutive requests (a chunk's worth: the per-request work is a few C loops).
+
+        The sample does not depend on how requests are grouped into calls: each request draws its
+        key in order, and what is kept in the end is the smallest keys of all (or every request).
+        """
+        lengths = list(map(len, texts))
+        if not lengths:
             return
-        key = -self._rng.random()  # a max-heap of the smallest keys, as a min-heap of their negatives
-        if len(self._drawn) < self._keep:
-            heapq.heappush(self._drawn, (key, self.requests, custom_id, text))
-        elif key > self._drawn[0][0]:
-            heapq.heapreplace(self._drawn, (key, self.requests, custom_id, text))
+        first = self.requests + 1
+        self.requests += len(lengths)
+        self.chars += sum(lengths)
+        longest = max(lengths)
+        if longest > self._max_chars:
+            at = lengths.index(longest)
+            self._max_chars, self._longest = longest, (custom_ids[at], texts[at])
+        if not self._deferred:
+            self._text_tokens += sum(self._note(c, self.counter.count(t)) for c, t in zip(custom_ids, texts))
+            self.counted += len(lengths)
+            return
+        # a max-heap of the smallest keys, as a min-heap of their negatives
+        keys = [-self._rng.random() for _ in lengths]
+        drawn, push, replace = self._drawn, heapq.heappush, heapq.heapreplace
+        for key, number, custom_id, text in zip(keys, range(first, self.requests + 1), custom_ids, texts):
+            if len(drawn) < self._keep:
+                push(drawn, (key, number, custom_id, text))
+            elif key > drawn[0][0]:
+                replace(drawn, (key, number, custom_id, text))
         if self._keep > self.sample and (self.requests > self.exact_requests or self.chars > EXACT_CHARS):
             self._keep = self.sample  # too large to count whole: keep the smallest keys seen so far
-            while len(self._drawn) > self.sample:
-                heapq.heappop(self._drawn)
+            while len(drawn) > self.sample:
+                heapq.heappop(drawn)
 
     def finish(self) -> None:
         """Count the sample and the longest request, and estimate the total (once; later calls do nothing)."""
@@ -363,7 +379,7 @@ class TokenTally:
         self._note(custom_id, self.counter.count(text))
         self._longest = ("", "")
         if self._drawn:
-            drawn, self._drawn = self._drawn, []
+            drawn, self._drawn = sorted(self._drawn, key=lambda entry: entry[1]), []  # in request order
             counts = self.counter.count_many([text for *_, text in drawn])
             pairs = [(len(text), self._note(custom_id, n)) for (_, _, custom_id, text), n in zip(drawn, counts)]
             self.counted = len(pairs)
