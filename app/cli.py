@@ -71,6 +71,9 @@ def _load_spec(path: str, warn: bool = True) -> Any:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
+    # numpy (which pyarrow loads) starts OpenBLAS with threads and buffers sized to the machine:
+    # 50-70 ms of a 100k-row prepare, which does no linear algebra. Only read before that import.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from app.core.build.prepare import prepare
     from app.core.paths import check_output_folder
 

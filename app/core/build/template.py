@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\"\s](?:[^{}\"\n]{0,198}[^{}\"\s])?)\}")
 
@@ -35,11 +36,16 @@ class Template:
 
     def render_all(self, columns: Sequence[Sequence[str]], count: int) -> list[str]:
         """Fill in ``count`` rows at once from their cells, one sequence per entry of ``columns``
-        (a compiled format string: several times faster than :meth:`render` row by row)."""
+        (each row one ``str.join`` run from C: twice as fast as a format string, several times
+        faster than :meth:`render` row by row)."""
         if not self.columns:
             return [self.literals[0]] * count
-        pattern = "{}".join(literal.replace("{", "{{").replace("}", "}}") for literal in self.literals)
-        return list(map(pattern.format, *columns))
+        parts: list[Iterable[str]] = [repeat(self.literals[0])] if self.literals[0] else []
+        for cells, literal in zip(columns, self.literals[1:]):
+            parts.append(cells)
+            if literal:
+                parts.append(repeat(literal))
+        return list(map("".join, zip(*parts)))
 
     def render_rows(self, columns: dict[str, Sequence[str]]) -> Iterator[str]:
         """Render every row of column-wise data (``{column: values}``) lazily."""
