@@ -17,7 +17,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -121,6 +121,12 @@ RowRecord = tuple[Any, ...]
 #: Rows merged by one statement: a multi-row VALUES list of a few thousand rows, well within
 #: SQLite's bound-parameter limit (32,766 since 3.32).
 MERGE_ROWS_PER_STATEMENT = 2_000
+#: Rows a merge commits at a time (about a tenth less SQLite time than a commit per 10,000 rows),
+#: holding the history's write lock for well under a second.
+MERGE_ROWS_PER_TRANSACTION = 50_000
+#: Page cache of a merging connection, in KiB (SQLite's default is 2 MB): a million rows whose IDs
+#: do not sort in row order merged 10% faster with it.
+MERGE_CACHE_KIB = 65_536
 
 
 @functools.lru_cache(maxsize=4)
@@ -132,6 +138,22 @@ def _merge_sql(rows: int) -> str:
         "UPDATE rows SET " + ", ".join(f"{c} = incoming.{c}" for c in ROW_COLUMNS[1:])
         + " FROM incoming WHERE rows.job_id = ? AND rows.row_id = incoming.row_id"
     )
+
+
+def _update_rows(db: sqlite3.Connection, job_id: str, records: Iterable[RowRecord]) -> None:
+    """Row outcomes into a job's rows, a few thousand per ``UPDATE … FROM`` a list given inline.
+
+    A statement per row (and its index upkeep) made a 100k-row merge take seconds, and each
+    statement costs the merging thread a wait for Python's lock when it comes back from SQLite
+    while another thread parses. Much larger lists are slower again: SQLite compiles them slowly.
+    """
+    width = len(ROW_COLUMNS)
+    pending = iter(records)
+    while part := list(islice(pending, MERGE_ROWS_PER_STATEMENT)):
+        values = (*chain.from_iterable(part), job_id)
+        if len(values) != len(part) * width + 1:
+            raise ValueError(f"every row record has {width} values (see row_record)")
+        db.execute(_merge_sql(len(part)), values)
 
 
 def row_record(row_id: str, status: str, reason: str = "", **values: Any) -> RowRecord:
@@ -216,22 +238,37 @@ class Store:
 
     @contextmanager
     def transaction(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
-        """One atomic unit of change; ``durable=False`` skips the fsync for data that can be rebuilt."""
-        with plain_sqlite_errors(self.path):
-            db = self.db
-            if not durable:
-                db.execute("PRAGMA synchronous = NORMAL")
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield db
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
-            finally:
-                if not durable:
-                    db.execute("PRAGMA synchronous = FULL")
+        """One atomic unit of change; ``durable=False`` skips the fsync for data that can be rebuilt.
+
+        Without the fsync (``synchronous = NORMAL`` in WAL mode) a commit may be lost to a power
+        cut, but the database stays consistent, and the next durable commit (the batch marked
+        parsed, say) puts every commit before it on disk, in order.
+        """
+        with plain_sqlite_errors(self.path), (nullcontext() if durable else self._pragma("synchronous", "NORMAL")):
+            with self._atomic() as db:
+                yield db
+
+    @contextmanager
+    def _atomic(self) -> Iterator[sqlite3.Connection]:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    @contextmanager
+    def _pragma(self, name: str, value: str | int) -> Iterator[None]:
+        """``PRAGMA name = value`` on this thread's connection for the block, then as it was."""
+        db = self.db
+        before = db.execute(f"PRAGMA {name}").fetchone()[0]
+        db.execute(f"PRAGMA {name} = {value}")
+        try:
+            yield
+        finally:
+            db.execute(f"PRAGMA {name} = {before}")
 
     def query(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with plain_sqlite_errors(self.path):
@@ -332,21 +369,39 @@ class Store:
             )
 
     def set_rows(self, job_id: str, records: Iterable[RowRecord]) -> None:
-        """Record row outcomes (see :func:`row_record`) in one transaction, a few thousand rows per statement.
-
-        Each statement is one ``UPDATE … FROM`` a list of rows given inline: a statement per row
-        (and its index upkeep) made a 100k-row merge take seconds, and inserting rows one by one
-        into a staging table hands Python's lock back and forth with the thread parsing the next
-        chunk, so each insert waited for it.
-        """
-        width = len(ROW_COLUMNS)
-        pending = iter(records)
+        """Record row outcomes (see :func:`row_record`) in one transaction."""
         with self.transaction(durable=False) as db:
-            while part := list(islice(pending, MERGE_ROWS_PER_STATEMENT)):
-                values = (*chain.from_iterable(part), job_id)
-                if len(values) != len(part) * width + 1:
-                    raise ValueError(f"every row record has {width} values (see row_record)")
-                db.execute(_merge_sql(len(part)), values)
+            _update_rows(db, job_id, records)
+
+    def merge_rows(self, job_id: str, chunks: Iterable[Sequence[RowRecord]]) -> None:
+        """Record chunks of row outcomes as they come (see :mod:`app.core.run.merge`).
+
+        The cheaper sync is set once for all of them rather than around each, a transaction spans
+        chunks up to :data:`MERGE_ROWS_PER_TRANSACTION` rows (each commit writes its pages out
+        again), and the page cache holds the indexes a million-row job's merge walks.
+        """
+        with (
+            plain_sqlite_errors(self.path),
+            self._pragma("synchronous", "NORMAL"),
+            self._pragma("cache_size", -MERGE_CACHE_KIB),
+        ):
+            db = self.db
+            written = 0
+            try:
+                for chunk in chunks:
+                    if not db.in_transaction:
+                        db.execute("BEGIN IMMEDIATE")
+                    _update_rows(db, job_id, chunk)
+                    written += len(chunk)
+                    if written >= MERGE_ROWS_PER_TRANSACTION:
+                        db.execute("COMMIT")
+                        written = 0
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            if db.in_transaction:
+                db.execute("COMMIT")
 
     def status_counts(self, job_id: str) -> dict[str, int]:
         rows = self.query("SELECT status, COUNT(*) FROM rows WHERE job_id = ? GROUP BY status", (job_id,))
