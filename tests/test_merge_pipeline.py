@@ -121,3 +121,15 @@ def test_each_row_ends_as_the_general_rules_say_whatever_the_order_of_the_answer
         else:
             assert (outcome.status, outcome.values) == ("missing", None)
     assert len(anomalies) == len(ids) - len(set(map(str, ids)) & set(row_ids))
+
+
+def test_row_ids_the_job_does_not_have_are_left_out(tmp_path: Path) -> None:
+    history = make_store(tmp_path, 3)
+    history.add_rows("other", [("only-other", 3)])
+    history.set_rows("j", [*coded(0, 2), row_record("invented", "coded"), row_record("only-other", "coded")])
+    history.merge_rows("j", [[row_record("r2", "missing", "no answer"), row_record("invented-too", "coded")]])
+    assert [(r["row_id"], r["position"]) for r in history.rows("j", None, 0, 10)] == [("r0", 0), ("r1", 1), ("r2", 2)]
+    assert history.status_counts("j") == {"coded": 2, "missing": 1}
+    assert history.row("j", "invented") is None and history.row("j", "only-other") is None
+    assert history.row("other", "only-other")["status"] == "pending"
+    assert history.query("SELECT COUNT(*) FROM rows WHERE position < 0")[0][0] == 0

@@ -54,6 +54,8 @@ class BatchParse:
 
     sink: Callable[[list[RowRecord]], None]
     chunk: int = 10_000
+    #: The first chunk is smaller, so that writing starts soon after parsing does.
+    first_chunk: int = 1_000
     rows: int = 0
     anomalies: list[tuple[str, str, str]] = field(default_factory=list)  # (custom_id, kind, detail)
     usage: dict[str, int] = field(default_factory=lambda: dict.fromkeys(USAGE_KEYS, 0))
@@ -63,7 +65,8 @@ class BatchParse:
     def add(self, records: list[RowRecord]) -> None:
         self._buffer += records
         self.rows += len(records)
-        if len(self._buffer) >= self.chunk:
+        first = self.rows == len(self._buffer)  # nothing handed over yet
+        if len(self._buffer) >= (self.first_chunk if first else self.chunk):
             self.flush()
 
     def count(self, usage: Usage, model: Any) -> None:
