@@ -326,6 +326,7 @@ class MainWindow(QMainWindow):
             self.show_page("jobs")
         else:  # build it now, while nothing is happening, rather than on the click that submits a job
             QTimer.singleShot(0, self, lambda: self.jobs_view)
+        QTimer.singleShot(0, self, self.wizard.build_pages_when_idle)
 
     def _job_created(self, job_id: str) -> None:
         self.wizard.reset()

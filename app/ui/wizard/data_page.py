@@ -340,13 +340,14 @@ class DataPage(QWidget):
 
         options_now = self.options
 
-        def work(context: TaskContext) -> tuple[Table, list[str]]:
+        def work(context: TaskContext) -> tuple[Table, list[str], str | None]:
             with HEAVY_IMPORTS:
-                from app.core.data import load_table
+                from app.core.data import find_id_column, load_table
             table = load_table(
                 path_now, options=options_now, progress=context.progress, should_cancel=context.should_cancel
             )
-            return table, table.layout.sheets
+            # guessed here: without a telling column name it looks at every row of the first column
+            return table, table.layout.sheets, find_id_column(table)
 
         self._load_task = (
             Task(self, work)
@@ -379,12 +380,12 @@ class DataPage(QWidget):
         if generation == self._load_generation and total > 0:
             self.progress.setValue(int(1000 * min(done, total) / total))
 
-    def _loaded(self, generation: int, table: Table, sheets: list[str]) -> None:
+    def _loaded(self, generation: int, table: Table, sheets: list[str], id_guess: str | None) -> None:
         if generation != self._load_generation:
             return
         self._load_task = None
         self.load_row.hide()
-        self.set_table(table, sheets)
+        self.set_table(table, sheets, id_guess)
 
     def _load_failed(self, generation: int, error: BatchLabError) -> None:
         if generation != self._load_generation:
@@ -411,8 +412,9 @@ class DataPage(QWidget):
             self.path_label.setText(f"<b>{self.path.name}</b>  <span style='color:gray'>in {self.path.parent}</span>")
             self.path_label.setToolTip(str(self.path))
 
-    def set_table(self, table: Table, sheets: list[str] | None = None) -> None:
-        """Show an already loaded table (the wizard and tests use this too)."""
+    def set_table(self, table: Table, sheets: list[str] | None = None, id_guess: Any = _UNSET) -> None:
+        """Show an already loaded table (the wizard and tests use this too); ``id_guess`` is
+        :func:`find_id_column`'s answer when the loading task already gave it."""
         from app.core.data import find_id_column
 
         self.table = table
@@ -429,7 +431,7 @@ class DataPage(QWidget):
         self.model.set_frame(table.frame, table.row_number)
         self._size_columns()
         explicit = self._pending_id is not _UNSET
-        wanted = self._pending_id if explicit else find_id_column(table)
+        wanted = self._pending_id if explicit else find_id_column(table) if id_guess is _UNSET else id_guess
         self._pending_id = _UNSET
         if wanted is not None and wanted not in table.columns:
             wanted = None
