@@ -10,12 +10,13 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.core.data.files import open_binary
 from app.core.data.table import Layout
 
 _BLOCK = 1 << 20
+T = TypeVar("T")
 
 
 def file_sha256(path: Path) -> str:
@@ -26,15 +27,21 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def meanwhile(function: Callable[..., T], *args: Any) -> Callable[[], T]:
+    """Start ``function(*args)`` on another thread; the returned function waits for its result
+    (or raises its error). Worth it for work that lets go of the GIL: hashing, reading, numpy."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix=function.__name__)
+    result = pool.submit(function, *args)
+    pool.shutdown(wait=False)
+    return result.result
+
+
 def sha256_meanwhile(path: Path) -> Callable[[], str | None]:
     """Start checksumming ``path`` on another thread (hashlib lets go of the GIL, so it runs beside
     the reading of the rows); the returned function waits for the digest (None for no such file)."""
     if not path.is_file():
         return lambda: None
-    pool = ThreadPoolExecutor(1, thread_name_prefix="checksum")
-    digest = pool.submit(file_sha256, path)
-    pool.shutdown(wait=False)
-    return digest.result
+    return meanwhile(file_sha256, path)
 
 
 def data_record(

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -22,6 +22,7 @@ import numpy as np
 from app.core.data import encoding as enc
 from app.core.data.files import not_text, open_binary
 from app.core.data.layout import SAMPLE_ROWS, build_table, find_header
+from app.core.data.provenance import meanwhile
 from app.core.data.table import Layout, LoadOptions, Steps, Table
 from app.core.errors import DataError
 
@@ -129,6 +130,8 @@ def read_text(path: Path, options: LoadOptions, steps: Steps, sink: Sink) -> Tex
     if not _plausible_text(sample):
         raise not_text(path)
     layout = Layout(encoding=codecs.lookup(encoding).name)
+    fast = (strict or options.encoding is not None) and layout.encoding in ("utf-8", "utf-8-sig")
+    odd_quotes = meanwhile(_odd_quotes, path) if fast else None  # counted while the sample is sniffed
     delimiter, blank_lines, rows = _sniff(sample, complete, path.suffix.lower(), options.delimiter)
     layout.delimiter = delimiter
     if options.header_row is not None:
@@ -141,9 +144,8 @@ def read_text(path: Path, options: LoadOptions, steps: Steps, sink: Sink) -> Tex
         layout.reasons += choice.reasons
     layout.header_row = skip + 1
     chunk_rows = max(1_000, min(200_000, CHUNK_BYTES * max(1, head.count(b"\n")) // len(head)))
-    fast = (strict or options.encoding is not None) and layout.encoding in ("utf-8", "utf-8-sig")
     errors = "strict" if strict else "replace"
-    arrow = fast and _parse_utf8_arrow(path, delimiter, skip, steps, sink)
+    arrow = odd_quotes is not None and _parse_utf8_arrow(path, delimiter, skip, steps, sink, odd_quotes)
     try:
         if not arrow:
             _parse_text(path, encoding, errors, delimiter, skip, chunk_rows, steps, sink)
@@ -228,32 +230,38 @@ def _parse_text(
     steps(size, size)
 
 
-def _parse_utf8_arrow(path: Path, delimiter: str, skip: int, steps: Steps, sink: Sink) -> bool:
+def _parse_utf8_arrow(
+    path: Path, delimiter: str, skip: int, steps: Steps, sink: Sink, odd_quotes: Callable[[], bool]
+) -> bool:
     """The same as :func:`_parse_text` for a well-formed UTF-8 file, with Arrow's CSV reader.
-    False when the file needs the careful path (bad bytes, ragged rows)."""
+    False when the file needs the careful path (bad bytes, ragged rows, ``odd_quotes()``)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     size = path.stat().st_size
     steps(0, size)
-    if _odd_quotes(path):  # an unclosed quote: Arrow would swallow the rest of the file into one cell
+    if odd_quotes():  # an unclosed quote: Arrow would swallow the rest of the file into one cell
         return False
     as_text = pacsv.ConvertOptions(
         column_types={f"f{i}": pa.string() for i in range(MAX_FAST_COLUMNS)},
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
-    with open_binary(path) as raw:
+    try:  # Arrow's own file: its reading thread then never waits for Python's lock
+        native = pa.OSFile(str(path))
+    except OSError:
+        return False  # the careful path opens it again and says what is wrong
+    with native:
         try:
             reader = pacsv.open_csv(
-                raw,
+                native,
                 read_options=pacsv.ReadOptions(block_size=ARROW_BLOCK, skip_rows=skip, autogenerate_column_names=True),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
                 convert_options=as_text,
             )
             if len(reader.schema) > MAX_FAST_COLUMNS:
                 return False
-            _feed(((pa.Table.from_batches([batch]), raw.tell()) for batch in reader), skip, size, steps, sink)
+            _feed(((pa.Table.from_batches([batch]), native.tell()) for batch in reader), skip, size, steps, sink)
         except (pa.ArrowInvalid, UnicodeDecodeError):
             return False
     steps(size, size)
