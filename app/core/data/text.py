@@ -13,6 +13,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -22,7 +23,7 @@ import numpy as np
 from app.core.data import encoding as enc
 from app.core.data.files import not_text, open_binary
 from app.core.data.layout import SAMPLE_ROWS, build_table, find_header
-from app.core.data.provenance import meanwhile
+from app.core.data.provenance import meanwhile, read_ahead
 from app.core.data.table import Layout, LoadOptions, Steps, Table
 from app.core.errors import DataError
 
@@ -34,6 +35,8 @@ CHUNK_BYTES = 4 * 1024 * 1024
 #: Arrow's reader reads ahead of the rows handed out by some dozens of blocks, so its block size
 #: sets how much of the file is in memory at once (4 MB blocks held ~130 MB; 1 MB blocks ~35 MB).
 ARROW_BLOCK = 1024 * 1024
+#: Chunks Arrow parses ahead, on another thread, of the one being handed out.
+READ_AHEAD = 2
 #: Files with more columns than this take the pandas path (Arrow needs each column's type named).
 MAX_FAST_COLUMNS = 2_000
 _MAGIC = (
@@ -261,7 +264,9 @@ def _parse_utf8_arrow(
             )
             if len(reader.schema) > MAX_FAST_COLUMNS:
                 return False
-            _feed(((pa.Table.from_batches([batch]), native.tell()) for batch in reader), skip, size, steps, sink)
+            tables = ((pa.Table.from_batches([batch]), native.tell()) for batch in reader)
+            with closing(read_ahead(tables, READ_AHEAD)) as ahead:  # stopped before the file closes
+                _feed(ahead, skip, size, steps, sink)
         except (pa.ArrowInvalid, UnicodeDecodeError):
             return False
     steps(size, size)
