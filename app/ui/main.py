@@ -126,6 +126,10 @@ def _light_palette() -> QPalette:
     return palette
 
 
+#: Python's thread switch interval while the window runs (see :func:`configure`).
+GUI_SWITCH_INTERVAL = 0.001
+
+
 def configure(app: QApplication) -> None:
     """Names (they place QSettings), icon and look; shared by the app and the screenshots."""
     app.setOrganizationName(preferences.ORGANISATION)
@@ -137,6 +141,10 @@ def configure(app: QApplication) -> None:
     app.setStyleSheet(STYLESHEET)
     pool = QThreadPool.globalInstance()
     pool.setMaxThreadCount(max(pool.maxThreadCount(), _MIN_THREADS))
+    # The window's thread needs Python's lock for every slot, paint and timer it runs in Python;
+    # while background work holds it, each wait lasts up to the switch interval (5 ms by default),
+    # and a turn of the event loop waits several times: 1 ms keeps the window's stalls short.
+    sys.setswitchinterval(min(sys.getswitchinterval(), GUI_SWITCH_INTERVAL))
 
 
 def error_hook(parent: QWidget) -> Callable[[type[BaseException], BaseException, TracebackType | None], None]:

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 
 PAGES = ("new", "jobs", "settings")
 _NAV_LABELS = {"new": "New job", "jobs": "Jobs", "settings": "Settings"}
+#: How often to look again whether the wizard's background work is done before building a screen ahead.
+_QUIET_RETRY_MS = 250
 
 
 class MainWindow(QMainWindow):
@@ -324,9 +326,22 @@ class MainWindow(QMainWindow):
         self._jobs_seen = True
         if any(not job.finished for job in self.controller.jobs()):
             self.show_page("jobs")
-        else:  # build it now, while nothing is happening, rather than on the click that submits a job
-            QTimer.singleShot(0, self, lambda: self.jobs_view)
-        QTimer.singleShot(0, self, self.wizard.build_pages_when_idle)
+        else:  # built while nothing is happening, rather than on the click that submits a job
+            self._when_quiet(lambda: self.jobs_view)
+        self._when_quiet(self._build_next_step)
+
+    def _when_quiet(self, work: Callable[[], object]) -> None:
+        """Do ``work`` (building a screen ahead) once the wizard has no background work: building
+        one while a file loads or is checked holds the window three times as long."""
+        if self.wizard.is_busy():
+            QTimer.singleShot(_QUIET_RETRY_MS, self, lambda: self._when_quiet(work))
+        else:
+            QTimer.singleShot(0, self, work)
+
+    def _build_next_step(self) -> None:
+        """Build the wizard's next unbuilt step, then (when quiet again) the one after."""
+        if self.wizard.build_next_page():
+            self._when_quiet(self._build_next_step)
 
     def _job_created(self, job_id: str) -> None:
         self.wizard.reset()

@@ -4,7 +4,7 @@ The wizard only gathers choices and shows what app.core says about them; buildin
 checking it, previewing, estimating and trying rows are all core calls (the slow ones in Tasks).
 Only the Data step is built at start, so the window appears before the modules behind the
 others are imported. The others are built one per turn of the event loop once the window has
-settled (:meth:`build_pages_when_idle`), or the first time one is needed (shown, filled or read),
+settled (:meth:`build_next_page`), or the first time one is needed (shown, filled or read),
 whichever comes first: built together while a file loads, they held the window ~90 ms.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -123,13 +123,14 @@ class NewJobWizard(QWidget):
             page.changed.connect(self._page_changed)  # type: ignore[attr-defined]
         return page
 
-    def build_pages_when_idle(self) -> None:
-        """Build the steps not built yet, one per turn of the event loop, so no turn holds the window
-        longer than one page takes (~15–45 ms) and none is built in a hurry on the first click."""
+    def build_next_page(self) -> bool:
+        """Build the first step not built yet; False when every step is built. Called one step per
+        quiet turn of the event loop, so no turn holds the window longer than one page takes
+        (15–45 ms) and none is built in a hurry on a click."""
         index = next((i for i, page in enumerate(self._pages) if page is None), None)
         if index is not None:
             self.page(index)
-            QTimer.singleShot(0, self, self.build_pages_when_idle)
+        return index is not None
 
     def _new_page(self, index: int) -> QWidget:
         # first: while the app starts, getting the keys waits for the engine's worker to finish
