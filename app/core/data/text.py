@@ -250,21 +250,17 @@ def _parse_utf8_arrow(
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
-    try:  # Arrow's own file: its reading thread then never waits for Python's lock
-        native = pa.OSFile(str(path))
-    except OSError:
-        return False  # the careful path opens it again and says what is wrong
-    with native:
+    with open_binary(path) as raw:
         try:
             reader = pacsv.open_csv(
-                native,
+                raw,
                 read_options=pacsv.ReadOptions(block_size=ARROW_BLOCK, skip_rows=skip, autogenerate_column_names=True),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
                 convert_options=as_text,
             )
             if len(reader.schema) > MAX_FAST_COLUMNS:
                 return False
-            tables = ((pa.Table.from_batches([batch]), native.tell()) for batch in reader)
+            tables = ((pa.Table.from_batches([batch]), raw.tell()) for batch in reader)
             with closing(read_ahead(tables, READ_AHEAD)) as ahead:  # stopped before the file closes
                 _feed(ahead, skip, size, steps, sink)
         except (pa.ArrowInvalid, UnicodeDecodeError):
