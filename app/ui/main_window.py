@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -342,6 +343,11 @@ class MainWindow(QMainWindow):
         """Build the wizard's next unbuilt step, then (when quiet again) the one after."""
         if self.wizard.build_next_page():
             self._when_quiet(self._build_next_step)
+        else:
+            # Start-up is over: what was imported and built lives as long as the app. Kept out of
+            # Python's cycle collection, a full pass while a job's results are read takes a few ms
+            # instead of ~60 ms of the whole process.
+            gc.freeze()
 
     def _job_created(self, job_id: str) -> None:
         self.wizard.reset()
