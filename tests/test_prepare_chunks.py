@@ -44,7 +44,9 @@ def _spec(data: Path, **changes: object):
 
 
 @pytest.mark.parametrize(("row_format", "rows_per_request"), [("json", 3), ("compact", 7), (None, 1)])
-def test_chunked_writing_matches_request_by_request(tmp_path: Path, row_format: str | None, rows_per_request: int) -> None:
+def test_chunked_writing_matches_request_by_request(
+    tmp_path: Path, row_format: str | None, rows_per_request: int
+) -> None:
     """Leftover rows carry across slices, and files split mid-slice exactly where line-by-line writing splits."""
     spec = _spec(_data(tmp_path / "data.csv"), rows_per_request=rows_per_request, row_format=row_format)
     limits = BatchLimits(max_requests=900, max_bytes=600_000)

@@ -115,7 +115,11 @@ class SplitWriter:
         limits, current = self.limits, self.files[-1] if self._handle else None
         size = sum(map(len, lines))
         wire = size + len(lines) * (limits.separator_bytes - 1)
-        if current is None or current.requests + len(lines) > limits.max_requests or self._wire + wire > limits.max_bytes:
+        if (
+            current is None
+            or current.requests + len(lines) > limits.max_requests
+            or self._wire + wire > limits.max_bytes
+        ):
             return list(map(self.write, custom_ids, lines, rows))
         if lines:
             self._handle.writelines(lines)  # type: ignore[union-attr]

@@ -54,7 +54,10 @@ class LineMaker:
             return list(map(self.line, custom_ids, contents))
         head, middle, after = self._parts
         join, dumps = b"".join, orjson.dumps
-        return [join((head, custom_id.encode(), middle, dumps(content), after)) for custom_id, content in zip(custom_ids, contents)]
+        return [
+            join((head, custom_id.encode(), middle, dumps(content), after))
+            for custom_id, content in zip(custom_ids, contents)
+        ]
 
 
 def _slot(node: Any, value: str) -> tuple[Any, Any]:
