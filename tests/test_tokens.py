@@ -41,10 +41,10 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     monkeypatch.setattr(tiktoken.load, "read_file", no_download)
     cache = tmp_path / "tiktoken-cache"
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
-    token_counter.cache_clear()
+    tokens._token_counter.cache_clear()
     cached_o200k.cache_clear()
     yield cache
-    token_counter.cache_clear()
+    tokens._token_counter.cache_clear()
     cached_o200k.cache_clear()
 
 
@@ -223,10 +223,10 @@ VARIED_TEXTS = [
 @pytest.fixture
 def fresh_cl100k() -> Iterator[None]:
     tokens.cl100k.cache_clear()
-    token_counter.cache_clear()
+    tokens._token_counter.cache_clear()
     yield
     tokens.cl100k.cache_clear()
-    token_counter.cache_clear()
+    tokens._token_counter.cache_clear()
 
 
 def _cl100k_cache_files() -> list[Path]:

@@ -23,6 +23,7 @@ import os
 import random
 import re
 import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -263,9 +264,19 @@ def _bytes_counter(reason: str, factor: float = 1.0) -> TokenCounter:
     )
 
 
-@functools.lru_cache(maxsize=256)
+#: One thread at a time makes a counter: two (the window's data check and its estimate, say) each
+#: building the same tokenizer took twice the time, all of it holding Python's lock.
+_MAKING = threading.Lock()
+
+
 def token_counter(provider: str, model: str) -> TokenCounter:
     """The best offline counter for ``model`` at ``provider`` ("openai", "anthropic", "demo", "compatible")."""
+    with _MAKING:
+        return _token_counter(provider, model)
+
+
+@functools.lru_cache(maxsize=256)
+def _token_counter(provider: str, model: str) -> TokenCounter:
     if provider == "anthropic":
         factor = rules_for(provider, model).tokenizer_factor
         reason = "Anthropic publishes no offline tokenizer"
