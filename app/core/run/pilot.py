@@ -48,8 +48,13 @@ def run_pilot(
         except ProviderError as exc:  # a rejected key is not a ProviderError and stops the pilot
             return Answer("failed", exc.message)
 
+    # The first request goes alone: the SDK's answer types are pydantic models built on first use,
+    # and building one is not thread-safe (pydantic/pydantic#11849; a pilot of 4 threads at once
+    # once failed inside the openai SDK's parsing of a Responses answer).
+    groups = [r for _, r in requests]
+    answers = [ask(rows) for rows in groups[:1]]
     with ThreadPoolExecutor(MAX_CONCURRENT) as pool:
-        answers = list(pool.map(ask, [r for _, r in requests]))
+        answers += pool.map(ask, groups[1:])
     results: list[RowResult] = []
     for (_, batch_rows), answer in zip(requests, answers):
         outcomes, _ = map_answer(spec.fields, [r.row_id for r in batch_rows], answer, builder.multi)
