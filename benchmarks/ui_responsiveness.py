@@ -227,7 +227,10 @@ def open_window(poll_seconds: float, api_key: str | None = None) -> Any:
 
 def close_window(window: Any) -> None:
     from PySide6.QtCore import QThreadPool
+    from PySide6.QtWidgets import QMessageBox
 
+    # the wizard holds an unsaved job: answer "Discard" where the window would ask (offscreen, no one can)
+    window.spec_files.ask_about_draft = lambda: QMessageBox.StandardButton.Discard
     window.wizard.cancel_work()
     window.controller.shutdown()
     window.close()
