@@ -577,3 +577,28 @@ def test_replacement_characters_are_reported_in_checked_columns_only() -> None:
     table = table_of({"id": ["1", "2", "3"], "text": ["ok", "caf\ufffd", "ok"], "other": ["\ufffd", "", ""]})
     (issue,) = check_table(table, "id", ["text"])
     assert (issue.kind, issue.rows, issue.blocking) == ("unreadable", [3], True)
+
+
+def test_a_table_is_checked_once_for_each_choice_of_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's data check, its preview and its estimate ask the same of one table, often at once."""
+    import threading
+
+    from app.core.data.checks import TableCheck
+
+    table = table_of({"id": ["1", "1", "2"], "text": ["a", "", "c"]})
+    checked: list[int] = []
+    real_add = TableCheck.add
+    monkeypatch.setattr(TableCheck, "add", lambda self, chunk: checked.append(len(chunk)) or real_add(self, chunk))
+    answers: list[list[DataIssue]] = []
+    threads = [threading.Thread(target=lambda: answers.append(check_table(table, "id", ["text"]))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert checked == [3]  # one pass over the rows for three askers
+    assert answers[0] == answers[1] == answers[2]
+    assert [i.kind for i in answers[0]] == ["duplicate_id", "blank_text"]
+    answers[0].clear()  # each asker gets its own list
+    assert check_table(table, "id", ["text"]) == answers[1]
+    check_table(table, None, ["text"])  # other columns: checked again
+    assert checked == [3, 3]

@@ -23,13 +23,18 @@ def check_table(
     """Everything wrong with the table and the chosen columns; blocking issues stop a job being built.
 
     Rows whose letters could not be read (shown as "\ufffd") block unless ``accept_unreadable``:
-    then they are sent as they are and listed in the job's manifest.
+    then they are sent as they are and listed in the job's manifest. A table is checked once for
+    each choice of columns; asked again (or by another thread meanwhile), the first answer is given.
     """
-    check = TableCheck(id_column, text_columns, accept_unreadable=accept_unreadable)
-    check.start(table.columns)
-    for chunk in table.chunks():
-        check.add(chunk)
-    return check.issues(table)
+    key = (id_column, tuple(text_columns), accept_unreadable)
+    with table.checking:
+        if key not in table.findings:
+            check = TableCheck(id_column, text_columns, accept_unreadable=accept_unreadable)
+            check.start(table.columns)
+            for chunk in table.chunks():
+                check.add(chunk)
+            table.findings[key] = check.issues(table)
+        return list(table.findings[key])
 
 
 class RowFindings(NamedTuple):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,10 @@ class Table:
     #: Spreadsheet row number of each data row; None means the header is row 1 and no row was skipped.
     row_numbers: np.ndarray | None = None
     layout: Layout = field(default_factory=Layout)
+    #: What :func:`app.core.data.checks.check_table` found, by the columns it was asked about: the
+    #: window's data check, its preview and its estimate ask the same of one table at once.
+    findings: dict[tuple[Any, ...], list[DataIssue]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    checking: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @property
     def columns(self) -> list[str]:
