@@ -305,6 +305,7 @@ class MainWindow(QMainWindow):
     # ---- submitting ------------------------------------------------------------------------------
     def submit(self, spec: JobSpec, table: Table) -> None:
         """Write the request files with a cancellable progress window, then follow the job."""
+        _ = self.jobs_view  # shown next: built now if no quiet moment came for it, not beside the writing
         progress = QProgressDialog("Writing the request files…", "Cancel", 0, 0, self)
         progress.setWindowTitle("Submitting")
         progress.setMinimumWidth(420)  # room for the whole title and message
