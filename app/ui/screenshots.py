@@ -92,6 +92,8 @@ def _shoot_export_and_smallest(window: QWidget, job_id: str, shoot: Callable[[QW
     window.open_job(job_id)  # type: ignore[attr-defined]
     window.job_detail.rows_view.rows.selectRow(1)  # type: ignore[attr-defined]
     shoot(window, "min-7-job-rows")
+    window.show_page("settings")  # type: ignore[attr-defined]
+    shoot(window, "min-8-settings")
     window.resize(size)
 
 

@@ -84,20 +84,27 @@ class KeyRow(QObject):
         self.result.setWordWrap(True)
         self.result.hide()
         self.url: QLineEdit | None = None
+        # two lines a provider (where the key is, then the field and its buttons): one line was
+        # wider than the page at the window's smallest size
+        for label in (name, self.status):
+            label.setContentsMargins(0, 8, 0, 0)  # a gap above each provider
         grid.addWidget(name, row, 0)
-        grid.addWidget(self.status, row, 1)
-        grid.addWidget(self.entry, row, 2)
-        grid.addWidget(self.save_button, row, 3)
-        grid.addWidget(self.remove_button, row, 4)
-        grid.addWidget(self.test_button, row, 5)
+        grid.addWidget(self.status, row, 1, 1, 4)
+        grid.addWidget(self.entry, row + 1, 1)
+        grid.addWidget(self.save_button, row + 1, 2)
+        grid.addWidget(self.remove_button, row + 1, 3)
+        grid.addWidget(self.test_button, row + 1, 4)
+        row += 2
         if provider == "compatible":
             self.url = QLineEdit(preferences.COMPATIBLE_URL.get())
             self.url.setPlaceholderText("Server address, e.g. http://localhost:8000/v1")
             self.url.editingFinished.connect(self._url_changed)
-            grid.addWidget(QLabel("Server"), row + 1, 0)
-            grid.addWidget(self.url, row + 1, 1, 1, 5)
+            grid.addWidget(QLabel("Server"), row, 0)
+            grid.addWidget(self.url, row, 1, 1, 4)
             row += 1
-        grid.addWidget(self.result, row + 1, 1, 1, 5)
+        grid.addWidget(self.result, row, 1, 1, 4)
+        #: The first grid row after this provider's.
+        self.next_row = row + 1
 
     def _base_url(self) -> str | None:
         return self.url.text().strip() or None if self.url else None
@@ -224,8 +231,7 @@ class SettingsPage(QWidget):
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(6)
-        grid.setColumnStretch(2, 1)
-        grid.setColumnMinimumWidth(1, 230)
+        grid.setColumnStretch(1, 1)
         self.key_rows: dict[str, KeyRow] = {}
         row = 0
         for provider in KEY_PROVIDERS:
@@ -233,7 +239,7 @@ class SettingsPage(QWidget):
             key_row.changed.connect(self.keys_changed)
             key_row.changed.connect(self.refresh_keys)
             self.key_rows[provider] = key_row
-            row += 3 if provider == "compatible" else 2
+            row = key_row.next_row
         keys_layout.addLayout(grid)
 
         prefs_card, prefs_layout = _card("Preferences")
