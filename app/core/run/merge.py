@@ -40,7 +40,7 @@ def batch_requests(job_folder: Path, batch: Any) -> dict[str, tuple[str, ...]]:
     every request of a large batch again and again while its results are parsed.
     """
     folder = job_folder / f"attempt-{batch['attempt']}" / "requests"
-    return {cid: tuple(rows) for cid, seq, rows in read_index(folder) if seq == batch["seq"]}
+    return {cid: tuple(rows) for cid, _, rows in read_index(folder, batch["seq"])}
 
 
 def first_custom_id(folder: Path) -> str | None:
