@@ -8,7 +8,7 @@ from contextlib import closing
 
 import pytest
 
-from app.core.data.provenance import read_ahead
+from app.core.data.background import read_ahead
 
 
 def _producer_threads() -> list[threading.Thread]:

@@ -23,7 +23,7 @@ import numpy as np
 from app.core.data import encoding as enc
 from app.core.data.files import not_text, open_binary
 from app.core.data.layout import SAMPLE_ROWS, build_table, find_header
-from app.core.data.provenance import meanwhile, read_ahead
+from app.core.data.background import meanwhile, read_ahead
 from app.core.data.table import Layout, LoadOptions, Steps, Table
 from app.core.errors import DataError
 
