@@ -2,8 +2,8 @@
 
 Parsing streams the result files and merges rows in bulk chunks (see ``Store.merge_rows``) on a
 writer thread: SQLite works without Python's lock, so writing one chunk overlaps parsing the next,
-and threads take turns at Python's lock every millisecond while a merge runs, so none waits long. Re-reading a batch after a crash is harmless: rows and
-anomalies are replaced, not added.
+and threads take turns at Python's lock every millisecond while a merge runs, so none waits long.
+Re-reading a batch after a crash is harmless: rows and anomalies are replaced, not added.
 """
 
 from __future__ import annotations
