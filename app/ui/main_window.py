@@ -351,7 +351,9 @@ class MainWindow(QMainWindow):
             gc.freeze()
 
     def _job_created(self, job_id: str) -> None:
-        self.wizard.reset()
+        # The Jobs view first, the wizard emptied on the next turn of the event loop: together they
+        # held the window ~60 ms while the request files were being written.
+        QTimer.singleShot(0, self.wizard, self.wizard.reset)
         self.show_page("jobs")
         self.jobs_view.select_job(job_id)
         job = self.controller.job(job_id)
