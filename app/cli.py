@@ -74,12 +74,15 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     # numpy (which pyarrow loads) starts OpenBLAS with threads and buffers sized to the machine:
     # 50-70 ms of a 100k-row prepare, which does no linear algebra. Only read before that import.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from app.core.build.prepare import prepare
+    from app.core.build.tokens import counting_helper
     from app.core.paths import check_output_folder
 
     out = check_output_folder(Path(args.out), "the --out folder")
     spec = _load_spec(args.spec, warn=False)
-    prepared = prepare(spec, out, progress=_progress_printer("Building requests"))
+    with counting_helper(spec.provider, spec.model):  # the tokenizer is built beside the imports and the reading
+        from app.core.build.prepare import prepare
+
+        prepared = prepare(spec, out, progress=_progress_printer("Building requests"))
     print(summarise_manifest(prepared.manifest))
     print(f"Wrote {len(prepared.files)} request file(s) and manifest.json to {prepared.folder}")
     return 0

@@ -176,7 +176,7 @@ class _Writer:
         self.files = SplitWriter(self.scratch, self.limits)
         self.index = (self.scratch / INDEX_FILE).open("wb", buffering=WRITE_BUFFER)
         self.ids = (self.scratch / ROW_IDS_FILE).open("wb", buffering=WRITE_BUFFER) if self.list_ids else None
-        self.tally = TokenTally(token_counter(self.spec.provider, self.spec.model), static_tokens=self.builder.shared_prompt_tokens)
+        self.tally = TokenTally(token_counter(self.spec.provider, self.spec.model))  # its static tokens at the end
         self.groups = _Groups(self.builder.rows_per_request)
         self.blank: list[str] = []
         self.unreadable: list[str] = []
@@ -233,6 +233,8 @@ class _Writer:
         self._write(self.groups.finish())
         self.close()
         self.tally.finish()
+        # counted only now: the tokenizer may have been built beside the reading (tokens.counting_helper)
+        self.tally.static_tokens = self.builder.shared_prompt_tokens
 
     def close(self) -> None:
         for handle in (self.files, self.index, self.ids):

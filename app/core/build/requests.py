@@ -9,6 +9,7 @@ reported as a note the preview shows, instead of letting a whole batch fail at t
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -102,7 +103,6 @@ class RequestBuilder:
         if problems:
             raise SpecError(problems, "the output fields")
         self.effort = self._effort()
-        self.shared_prompt_tokens = self._shared_tokens()
         self.rows_per_request = (
             self._rows_for_target(OVERHEAD_TARGET) if spec.rows_per_request == AUTO else int(spec.rows_per_request)
         )
@@ -173,8 +173,13 @@ class RequestBuilder:
         self.notes.append(f"Anthropic needs an output budget; BatchLab uses {budget:,} tokens per request{covers}.")
         return budget
 
-    def _shared_tokens(self) -> int:
-        """Tokens every request repeats at its start: the instructions and the output schema."""
+    @functools.cached_property
+    def shared_prompt_tokens(self) -> int:
+        """Tokens every request repeats at its start: the instructions and the output schema.
+
+        Counted when first needed, not when the builder is made: the tokenizer may still be being
+        built (by a helper process, :func:`app.core.build.tokens.counting_helper`) meanwhile.
+        """
         counter = token_counter(self.spec.provider, self.spec.model)
         return counter.count(self.system_prompt) + counter.count(orjson.dumps(self.schema).decode())
 

