@@ -15,9 +15,11 @@ import pytest
 from app.core.build import token_helper, tokens
 from app.core.build.prepare import prepare
 from app.core.build.token_helper import RemoteEncoding, TokenHelper
-from app.core.build.tokens import counting_helper, token_counter
+from app.core.build.tokens import TokenTally, counting_helper, token_counter
+from app.core.data.stream import rows_of
+from app.core.data.table import LoadOptions
 from app.core.spec import parse_spec
-from tests.test_tokens import VARIED_TEXTS
+from tests.test_tokens import VARIED_TEXTS, _requests
 
 MODELS = [("openai", "gpt-4"), ("openai", "gpt-5.4-mini"), ("demo", "demo-model")]
 
@@ -114,3 +116,43 @@ def test_prepare_gives_the_same_manifest_with_the_helper(tmp_path: Path, rows_pe
     assert (here["tokens"]["input_counted_requests"] < here["requests"]) == (rows_per_request == 1)
     for name in ("batch-001.jsonl", "index.jsonl"):
         assert (tmp_path / "beside" / name).read_bytes() == (tmp_path / "here" / name).read_bytes()
+
+
+def test_a_sample_counted_ahead_gives_the_same_figures() -> None:
+    """Counting the requests drawn so far ahead (in the helper) changes no figure, and finish then
+    asks only for the requests drawn since."""
+    requests = _requests(3_000, seed=4)
+
+    def tally(ahead: bool) -> TokenTally:
+        made = TokenTally(token_counter("openai", "gpt-4"))
+        for first in range(0, len(requests), 500):
+            ids, texts = zip(*requests[first : first + 500])
+            made.add_many(ids, texts)
+            if ahead and first == 2_000:  # 2,500 requests: sampled by now
+                made.count_ahead()
+        made.finish()
+        return made
+
+    here = tally(ahead=False)
+    with counting_helper("openai", "gpt-4"):
+        remote = _remote(token_counter("openai", "gpt-4"))
+        asked: list[int] = []
+        counts = remote.helper.counts
+        remote.helper.counts = lambda name, texts: asked.append(len(texts)) or counts(name, texts)  # type: ignore[method-assign]
+        beside = tally(ahead=True)
+    figures = ("total", "margin", "counted", "max_tokens", "max_custom_id", "requests", "chars")
+    assert [getattr(beside, f) for f in figures] == [getattr(here, f) for f in figures]
+    assert len(asked) == 2 and asked[0] == tokens.TOKEN_SAMPLE + 1  # ahead: the sample so far and the longest
+    assert 0 < asked[1] < tokens.TOKEN_SAMPLE / 2  # at the end: only the requests drawn from the last 500
+
+
+def test_share_of_a_file_handed_out(tmp_path: Path) -> None:
+    """A file's chunks say about how much of it they hold (not the reading position, far ahead)."""
+    data = tmp_path / "data.csv"
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["id", "text"]] + [[f"r{i}", "some words, quoted " * (i % 7)] for i in range(60_000)])
+    source = rows_of(data, LoadOptions())
+    shares: list[float] = []
+    source.feed(lambda columns: None, lambda chunk: shares.append(source.share))
+    assert len(shares) > 3 and shares == sorted(shares)
+    assert shares[0] < 0.5 and 0.95 < shares[-1] <= 1.0

@@ -49,6 +49,9 @@ INDEX_FILE = "index.jsonl"
 MANIFEST_FILE = "manifest.json"
 #: Every row's ID in the data's order (sent or not), a JSON list per chunk a line; written on request.
 ROW_IDS_FILE = "row_ids.jsonl"
+#: Past this share of the rows, the token sample drawn so far is counted ahead (most of it stays in
+#: the sample): counting 400 requests in the helper takes about as long as reading 40% of 100k rows.
+COUNT_AHEAD_SHARE = 0.6
 
 
 @dataclass
@@ -281,7 +284,7 @@ def prepare(
     else:
         source = rows_of(spec.data, spec.load_options(), progress=progress, should_cancel=should_cancel)
     try:
-        head = source.feed(writer.start, _steps(writer.add, source, progress, should_cancel))
+        head = source.feed(writer.start, _steps(writer, source, progress, should_cancel))
         writer.finish()
         check = writer.check
         issues = check.issues(head)
@@ -333,11 +336,11 @@ def prepare(
 
 
 def _steps(
-    add: Callable[[Chunk], None], source: TableRows | FileRows, progress: Progress | None,
-    should_cancel: Callable[[], bool] | None,
+    writer: _Writer, source: TableRows | FileRows, progress: Progress | None, should_cancel: Callable[[], bool] | None
 ) -> Callable[[Chunk], None]:
-    """``add`` with a cancel check per chunk, and progress in rows for a table in memory (a file
-    being read reports its own progress, in bytes)."""
+    """``writer.add`` with a cancel check per chunk, and progress in rows for a table in memory (a
+    file being read reports its own progress, in bytes). Near the end of the rows, the token sample
+    drawn so far is counted ahead (where a helper process counts: see ``TokenTally.count_ahead``)."""
     total = len(source.table) if isinstance(source, TableRows) else 0
     done = 0
 
@@ -345,7 +348,9 @@ def _steps(
         nonlocal done
         if should_cancel and should_cancel():
             raise CancelledError()
-        add(chunk)
+        writer.add(chunk)
+        if source.share >= COUNT_AHEAD_SHARE:
+            writer.tally.count_ahead()
         done += len(chunk)
         if progress and total:
             progress(done, total)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -32,10 +33,15 @@ CL100K, O200K = "cl100k", "o200k"
 
 
 class TokenHelper:
-    """The parent's end of a helper process; start it with :meth:`start`."""
+    """The parent's end of a helper process; start it with :meth:`start`.
+
+    Requests go through the pipe one at a time, on a thread of their own, so the parent can ask
+    for counts ahead (:meth:`RemoteEncoding.count_ahead`) and go on reading rows meanwhile.
+    """
 
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self._process: subprocess.Popen[bytes] | None = process
+        self._pipe = ThreadPoolExecutor(1, thread_name_prefix="token-helper")
 
     @classmethod
     def start(cls, provider: str, model: str) -> TokenHelper | None:
@@ -57,16 +63,23 @@ class TokenHelper:
     def alive(self) -> bool:
         return self._process is not None
 
-    def counts(self, tokenizer: str, texts: Sequence[str]) -> list[int] | None:
-        """Tokens in each text; None when the helper cannot answer (it is then closed)."""
-        if self._process is None:
+    def counts(self, tokenizer: str, texts: Sequence[str]) -> Future[list[int] | None]:
+        """Tokens in each text, to come; None when the helper cannot answer (it is then let go)."""
+        try:
+            return self._pipe.submit(self._exchange, tokenizer, list(texts))
+        except RuntimeError:  # closed
+            done: Future[list[int] | None] = Future()
+            done.set_result(None)
+            return done
+
+    def _exchange(self, tokenizer: str, texts: list[str]) -> list[int] | None:
+        process = self._process
+        if process is None or process.stdin is None or process.stdout is None:
             return None
         try:
-            request = orjson.dumps([tokenizer, list(texts)], option=orjson.OPT_APPEND_NEWLINE)
-            assert self._process.stdin is not None and self._process.stdout is not None
-            self._process.stdin.write(request)
-            self._process.stdin.flush()
-            counts = orjson.loads(self._process.stdout.readline())
+            process.stdin.write(orjson.dumps([tokenizer, texts], option=orjson.OPT_APPEND_NEWLINE))
+            process.stdin.flush()
+            counts = orjson.loads(process.stdout.readline())
         except (OSError, ValueError, TypeError):  # a broken pipe, no answer (EOF), a text orjson refuses
             counts = None
         if not isinstance(counts, list) or len(counts) != len(texts):
@@ -76,6 +89,7 @@ class TokenHelper:
 
     def close(self) -> None:
         """Let the helper go: it exits once its input closes (the parent does not wait for it)."""
+        self._pipe.shutdown(wait=False, cancel_futures=True)
         process, self._process = self._process, None
         if process is not None and process.stdin is not None:
             try:
@@ -85,22 +99,43 @@ class TokenHelper:
 
 
 class RemoteEncoding:
-    """Counts with a helper's tokenizer; in-process (``build`` it) once the helper is gone."""
+    """Counts with a helper's tokenizer; in-process (``build`` it) once the helper is gone.
+
+    Counts are kept by text: the shared prompt is asked for again and again, and texts counted
+    ahead are then at hand.
+    """
 
     def __init__(self, helper: TokenHelper, name: str, build: Callable[[], tiktoken.Encoding]) -> None:
         self.helper, self.name, self._build = helper, name, build
         self._local: tiktoken.Encoding | None = None
-        self._known: dict[str, int] = {}  # counts of the short texts asked for again and again
+        self._known: dict[str, int] = {}
+        self._ahead: list[tuple[list[str], Future[list[int] | None]]] = []
+        self._asked: set[str] = set()  # texts counted ahead
 
     def count(self, text: str) -> int:
-        if (known := self._known.get(text)) is None:
-            known = self._known[text] = self.count_many([text])[0]
-        return known
+        return self.count_many([text])[0]
+
+    def count_ahead(self, texts: Sequence[str]) -> None:
+        """Start counting texts that will probably be asked for; returns at once."""
+        if self._local is not None:
+            return
+        new = [text for text in dict.fromkeys(texts) if text not in self._asked and text not in self._known]
+        if new:
+            self._asked.update(new)
+            self._ahead.append((new, self.helper.counts(self.name, new)))
 
     def count_many(self, texts: Sequence[str]) -> list[int]:
+        for asked, counts in self._ahead:
+            if (answer := counts.result()) is not None:
+                self._known.update(zip(asked, answer))
+        self._ahead.clear()
+        if missing := [text for text in dict.fromkeys(texts) if text not in self._known]:
+            self._known.update(zip(missing, self._counts(missing)))
+        return [self._known[text] for text in texts]
+
+    def _counts(self, texts: list[str]) -> list[int]:
         if self._local is None:
-            counts = self.helper.counts(self.name, texts)
-            if counts is not None:
+            if (counts := self.helper.counts(self.name, texts).result()) is not None:
                 return counts
             self._local = self._build()
         encode = self._local.encode_ordinary

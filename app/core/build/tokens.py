@@ -135,6 +135,12 @@ class TokenCounter:
         with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
             return [n for part in pool.map(self._count_chunk, chunks) for n in part]
 
+    def count_ahead(self, texts: Sequence[str]) -> None:
+        """Start counting texts :meth:`count_many` will probably be asked for, where counting runs
+        beside this process (a helper's tokenizer); elsewhere do nothing (it would only come sooner)."""
+        if isinstance(self._encoding, RemoteEncoding):
+            self._encoding.count_ahead(texts)
+
     def _count_chunk(self, texts: Sequence[str]) -> list[int]:
         return [self.count(t) for t in texts]
 
@@ -431,17 +437,22 @@ class TokenTally:
             while len(drawn) > self.sample:
                 heapq.heappop(drawn)
 
+    def count_ahead(self) -> None:
+        """Start counting the requests drawn so far, where the counter counts beside this process:
+        near the end of the adding most of them stay drawn, and ``finish`` then waits for fewer."""
+        if not self._finished:
+            self.counter.count_ahead([self._longest[1]] + [text for *_, text in self._drawn])
+
     def finish(self) -> None:
         """Count the sample and the longest request, and estimate the total (once; later calls do nothing)."""
         if self._finished:
             return
         self._finished = True
-        custom_id, text = self._longest
-        self._note(custom_id, self.counter.count(text))
-        self._longest = ("", "")
-        if self._drawn:
-            drawn, self._drawn = sorted(self._drawn, key=lambda entry: entry[1]), []  # in request order
-            counts = self.counter.count_many([text for *_, text in drawn])
+        (custom_id, text), self._longest = self._longest, ("", "")
+        drawn, self._drawn = sorted(self._drawn, key=lambda entry: entry[1]), []  # in request order
+        longest, *counts = self.counter.count_many([text] + [text for *_, text in drawn])
+        self._note(custom_id, longest)
+        if drawn:
             pairs = [(len(text), self._note(custom_id, n)) for (_, _, custom_id, text), n in zip(drawn, counts)]
             self.counted = len(pairs)
             self._text_tokens, self._margin = _ratio_estimate(pairs, self.requests, self.chars)

@@ -312,11 +312,21 @@ def _empty_rows(chunk: pa.Table) -> np.ndarray:
 
 def _lengths(array: pa.Array) -> np.ndarray:
     """The byte length of every text in an Arrow string (or large string) array."""
+    return np.diff(_offsets(array))
+
+
+def text_bytes(array: pa.Array) -> int:
+    """The bytes of text in an Arrow string (or large string) array."""
+    offsets = _offsets(array)
+    return int(offsets[-1] - offsets[0])
+
+
+def _offsets(array: pa.Array) -> np.ndarray:
+    """Where each text of an Arrow string array starts, and where the last one ends (no copy)."""
     import pyarrow as pa
 
     width = np.int64 if pa.types.is_large_string(array.type) else np.int32
-    offsets = np.frombuffer(array.buffers()[1], dtype=width, count=len(array) + 1, offset=array.offset * width().itemsize)
-    return np.diff(offsets)
+    return np.frombuffer(array.buffers()[1], dtype=width, count=len(array) + 1, offset=array.offset * width().itemsize)
 
 
 def _without(chunk: pa.Table, drop: np.ndarray) -> pa.Table:
