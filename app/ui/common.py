@@ -1,4 +1,4 @@
-"""Small building blocks the screens share: headings, section titles, hints, a problems panel."""
+"""Small building blocks the screens share: headings, section titles, hints, a problems panel, a progress row."""
 
 from __future__ import annotations
 
@@ -8,12 +8,22 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.ui.preferences import DEFAULT_FOLDER, settings
 
-__all__ = ["MessagePanel", "ask_save_path", "heading", "hint", "plural", "settings", "while_alive"]
+__all__ = ["MessagePanel", "ProgressRow", "ask_save_path", "heading", "hint", "plural", "settings", "while_alive"]
 
 
 
@@ -119,6 +129,35 @@ class MessagePanel(QFrame):
         return "\n".join(self.messages)
 
 
+class ProgressRow(QWidget):
+    """“Reading data.csv…”, a progress bar and Cancel, shown while long work runs."""
+
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancelled)
+        row.addWidget(self.label)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.cancel_button)
+
+    def start(self, text: str) -> None:
+        self.label.setText(text)
+        self.progress.setValue(0)
+        self.show()
+
+    def advance(self, done: int, total: int) -> None:
+        if total > 0:
+            self.progress.setValue(int(1000 * min(done, total) / total))
+
+
 def _para(text: str) -> str:
     return html.escape(text).replace("\n", "<br>")
 
@@ -127,7 +166,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-def while_alive(widget: QWidget, callback: Callable[..., Any]) -> Callable[..., None]:
+def while_alive(widget: QObject, callback: Callable[..., Any]) -> Callable[..., None]:
     """``callback``, skipped once ``widget`` is gone (a Task may report after its page was closed)."""
 
     def call(*args: Any) -> None:

@@ -49,11 +49,11 @@ def test_a_workbook_with_notes_title_and_merged_headers_loads_the_right_table(qt
     assert page.id_column() == table.columns[0]  # found as for CSV files
     assert [page.sheet_combo.itemText(i) for i in range(page.sheet_combo.count())] == ["Notes", "Responses"]
     assert page.sheet_combo.isVisible() and page.sheet_combo.currentText() == "Responses"
-    assert page.header_spin.value() == table.layout.header_row
-    assert "title" in page.layout_notes.text()
-    assert not page.encoding_combo.isVisible()  # workbooks have no encoding to choose
+    assert page.read_as.header_spin.value() == table.layout.header_row
+    assert "title" in page.read_as.layout_notes.text()
+    assert not page.read_as.encoding_combo.isVisible()  # workbooks have no encoding to choose
 
-    page.header_spin.setValue(3)  # "the column names are in row 3 only"
+    page.read_as.header_spin.setValue(3)  # "the column names are in row 3 only"
     qtbot.waitUntil(lambda: wizard.table is not table and wizard.table is not None, timeout=WAIT)
     loaded(qtbot, wizard)
     assert wizard.table.columns == ["respondent_id", "age", "answer", "comment"]
@@ -67,17 +67,17 @@ def test_the_separator_is_shown_and_the_encoding_can_be_changed(qtbot, wizard: N
     wizard.load_file(path)
     loaded(qtbot, wizard)
     assert wizard.table.columns == ["id", "answer", "note"]
-    assert page.delimiter_combo.currentData() == ";" and page.encoding_combo.isVisible()
+    assert page.read_as.delimiter_combo.currentData() == ";" and page.read_as.encoding_combo.isVisible()
     assert wizard.table.frame["answer"][0] == "Café crème"
 
     assert wizard.spec_dict()["encoding"] is None  # detected: the spec leaves it to detection again
 
-    page.encoding_combo.setCurrentIndex(page.encoding_combo.findData("cp1251"))  # the person knows better
-    page.encoding_combo.activated.emit(page.encoding_combo.currentIndex())
+    page.read_as.encoding_combo.setCurrentIndex(page.read_as.encoding_combo.findData("cp1251"))  # the person knows better
+    page.read_as.encoding_combo.activated.emit(page.read_as.encoding_combo.currentIndex())
     qtbot.waitUntil(lambda: wizard.table is not None and wizard.table.encoding == "cp1251", timeout=WAIT)
     assert wizard.table.frame["answer"][0] == "Cafй crиme"
     assert wizard.spec_dict()["encoding"] == "cp1251"
-    assert page.encoding_combo.currentData() == "cp1251"
+    assert page.read_as.encoding_combo.currentData() == "cp1251"
 
 
 def test_a_doubtful_layout_is_a_warning_not_a_tick(qtbot, wizard: NewJobWizard, tmp_path: Path) -> None:  # noqa: ANN001

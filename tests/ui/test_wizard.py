@@ -194,8 +194,8 @@ def test_a_person_builds_and_submits_a_job(qtbot, wizard: NewJobWizard, tmp_path
     model_page.provider_combo.setCurrentIndex(model_page.provider_combo.findData("demo"))
     assert model_page.model() == "demo-model"
     assert "needs no key" in model_page.key_label.text()
-    model_page.rows_combo.setCurrentIndex(model_page.rows_combo.findData("fixed"))
-    model_page.rows_spin.setValue(5)
+    model_page.request_settings.rows_combo.setCurrentIndex(model_page.request_settings.rows_combo.findData("fixed"))
+    model_page.request_settings.rows_spin.setValue(5)
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
 
     review = wizard.review_page
@@ -296,15 +296,15 @@ def test_a_starter_fills_instructions_template_and_fields(qtbot, wizard: NewJobW
 
 def test_rows_per_request_start_automatic_with_compact_rows_and_round_trip(qtbot, wizard: NewJobWizard) -> None:
     page = wizard.model_page
-    assert page.rows_per_request() == "auto" and page.format_combo.currentData() == "compact"
-    assert page.rows_spin.isHidden() and page.row_format() is None  # the default for automatic
-    page.rows_combo.setCurrentIndex(page.rows_combo.findData("fixed"))
-    page.rows_spin.setValue(8)
-    assert not page.rows_spin.isHidden() and page.rows_per_request() == 8 and page.format_combo.currentData() == "json" and page.row_format() is None
-    page.format_combo.setCurrentIndex(page.format_combo.findData("compact"))
+    assert page.rows_per_request() == "auto" and page.request_settings.format_combo.currentData() == "compact"
+    assert page.request_settings.rows_spin.isHidden() and page.row_format() is None  # the default for automatic
+    page.request_settings.rows_combo.setCurrentIndex(page.request_settings.rows_combo.findData("fixed"))
+    page.request_settings.rows_spin.setValue(8)
+    assert not page.request_settings.rows_spin.isHidden() and page.rows_per_request() == 8 and page.request_settings.format_combo.currentData() == "json" and page.row_format() is None
+    page.request_settings.format_combo.setCurrentIndex(page.request_settings.format_combo.findData("compact"))
     assert wizard.spec_dict()["rows_per_request"] == 8 and wizard.spec_dict()["row_format"] == "compact"
-    page.rows_spin.setValue(1)
-    assert not page.format_box.isEnabled()  # one row per request goes as it is
+    page.request_settings.rows_spin.setValue(1)
+    assert not page.request_settings.format_box.isEnabled()  # one row per request goes as it is
     raw = load_spec(DEMO_SPEC).to_dict() | {"rows_per_request": "auto", "row_format": "json"}
     wizard.open_settings(raw)
     qtbot.waitUntil(lambda: wizard.table is not None and not wizard.data_page.problems(), timeout=WAIT)
@@ -455,7 +455,7 @@ def test_loading_runs_in_the_background_and_can_be_cancelled(qtbot, wizard: NewJ
     wizard.load_file(big)
     data = wizard.data_page  # load_file returned while the file is still being read in a Task:
     assert data.is_loading() and data.load_row.isVisible() and not wizard.next_button.isEnabled()
-    qtbot.mouseClick(data.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(data.load_row.cancel_button, Qt.MouseButton.LeftButton)
     assert not data.is_loading() and "Loading stopped" in data.error_panel.plain_text()
     assert wizard.table is not None and wizard.table.path == SAMPLE  # the previous file stays
     QThreadPool.globalInstance().waitForDone(WAIT)
@@ -511,16 +511,16 @@ def test_a_million_row_table_opens_at_once_in_the_data_step(qtbot, wizard: NewJo
 def test_refreshing_models_without_a_key_keeps_the_built_in_list(qtbot, wizard: NewJobWizard) -> None:
     page = wizard.model_page
     page.set_provider("anthropic")
-    assert page.model() == "claude-haiku-4-5" and page.model_combo.count() > 1
-    qtbot.mouseClick(page.refresh_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.refresh_button.isEnabled(), timeout=WAIT)
-    assert "BatchLab's own list" in page.models_note.text()
-    assert page.model() == "claude-haiku-4-5" and page.model_combo.count() > 1
+    assert page.model() == "claude-haiku-4-5" and page.model_chooser.combo.count() > 1
+    qtbot.mouseClick(page.model_chooser.refresh_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.model_chooser.refresh_button.isEnabled(), timeout=WAIT)
+    assert "BatchLab's own list" in page.model_chooser.models_note.text()
+    assert page.model() == "claude-haiku-4-5" and page.model_chooser.combo.count() > 1
     page.set_provider("compatible")
     assert "Enter the server address" in " ".join(page.problems())
     page.base_url_edit.setText("ftp://example.org")
     assert "must start with http" in " ".join(page.problems())
     page.base_url_edit.setText("https://llm.example.org/v1")
-    page.model_combo.setCurrentText("llama-3-70b")
+    page.model_chooser.combo.setCurrentText("llama-3-70b")
     assert page.problems() == [] and page.endpoint() == "chat"
     assert "No key is set" in page.key_label.text()

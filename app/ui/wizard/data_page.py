@@ -10,21 +10,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSizePolicy,
-    QSpinBox,
-    QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,17 +26,18 @@ from PySide6.QtWidgets import (
 from app.core.data.files import SUPPORTED_SUFFIXES
 from app.core.errors import BatchLabError
 from app.ui import preferences
-from app.ui.common import MessagePanel, heading, hint, plural, while_alive
-from app.ui.models.table_model import DataFrameModel
-from app.ui.tasks import HEAVY_IMPORTS, Task, TaskContext, is_cancellation
+from app.ui.common import MessagePanel, ProgressRow, heading, hint, plural
+from app.ui.tasks import is_cancellation
+from app.ui.wizard.data_check import DataCheck
+from app.ui.wizard.data_load import TableLoad
+from app.ui.wizard.data_preview import DataPreview
+from app.ui.wizard.read_as import ReadAsControls
 
 if TYPE_CHECKING:
     from app.core.data import DataIssue, LoadOptions, Table
 
 ROW_NUMBERS = "Row numbers (no ID column: BatchLab numbers the rows 1, 2, 3 …)"
 _DELIMITERS = {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated", "|": "separated by |"}
-#: Changing the header row is acted on after this pause, so typing "12" does not read row 1 first.
-_LAYOUT_PAUSE_MS = 500
 _UNSET: Any = object()
 
 
@@ -74,23 +69,16 @@ class DataPage(QWidget):
         super().__init__(parent)
         self.table: Table | None = None
         self.path: Path | None = None
-        self._load_task: Task | None = None
-        self._check_task: Task | None = None
-        self._load_generation = 0
-        self._check_generation = 0
-        self._issues: list[DataIssue] | None = None
+        self.loader = TableLoad(self)
+        self.loader.progressed.connect(lambda done, total: self.load_row.advance(done, total))
+        self.loader.loaded.connect(self._loaded)
+        self.loader.failed.connect(self._load_failed)
         self._template_columns: list[str] = []
         self._pending_id: Any = _UNSET
         self._loading_sheet: str | None = None
         self._options: LoadOptions | None = None
-        self._layout_timer = QTimer(self)
-        self._layout_timer.setSingleShot(True)
-        self._layout_timer.setInterval(_LAYOUT_PAUSE_MS)
-        self._layout_timer.timeout.connect(self._header_row_chosen)
-        self._check_timer = QTimer(self)
-        self._check_timer.setSingleShot(True)
-        self._check_timer.setInterval(120)
-        self._check_timer.timeout.connect(self._start_check)
+        self.check = DataCheck(self)
+        self.check.done.connect(self._checked)
         self._build()
 
     @property
@@ -136,18 +124,8 @@ class DataPage(QWidget):
         row.addWidget(self.sheet_combo)
         layout.addLayout(row)
 
-        self.load_row = QWidget()
-        load = QHBoxLayout(self.load_row)
-        load.setContentsMargins(0, 0, 0, 0)
-        self.load_label = QLabel("Reading the file…")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(True)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel_loading)
-        load.addWidget(self.load_label)
-        load.addWidget(self.progress, 1)
-        load.addWidget(self.cancel_button)
+        self.load_row = ProgressRow()
+        self.load_row.cancelled.connect(self.cancel_loading)
         layout.addWidget(self.load_row)
 
         self.error_panel = MessagePanel()
@@ -162,7 +140,9 @@ class DataPage(QWidget):
         self.facts_label = QLabel()
         self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("File:", self.facts_label)
-        form.addRow("Read as:", self._layout_controls())
+        self.read_as = ReadAsControls()
+        self.read_as.chosen.connect(lambda changes: self.choose_layout(**changes))
+        form.addRow("Read as:", self.read_as)
         id_box = QWidget()
         id_layout = QVBoxLayout(id_box)
         id_layout.setContentsMargins(0, 0, 0, 0)
@@ -187,76 +167,11 @@ class DataPage(QWidget):
         self.issues_panel.setObjectName("dataIssues")
         layout.addWidget(self.issues_panel)
 
-        self.model = DataFrameModel(self)
-        self.view = QTableView()
-        self.view.setObjectName("dataPreview")
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
-        self.view.setMinimumHeight(140)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.view.verticalHeader().setToolTip("Row numbers as Excel shows them (the column names are row 1).")
-        self.drop_zone = QLabel(
-            "<p style='font-size:15pt'>Drop a CSV, TSV or Excel file here</p>"
-            "<p>or click <b>Open file…</b> above.</p>"
-            "<p>One row per text, with the column names in the first row.<br>"
-            "BatchLab reads " + ", ".join(SUPPORTED_SUFFIXES) + " files.</p>"
-            "<p style='margin-top:18px'>New to BatchLab? <a href='sample'>Open the sample project</a>: "
-            "forty product reviews and the offline Demo provider, no API key needed.</p>"
-        )
-        self.drop_zone.linkActivated.connect(lambda _link: self.sample_requested.emit())
-        self.drop_zone.setObjectName("dropZone")
-        self.drop_zone.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.drop_zone.setWordWrap(True)
-        self.drop_zone.setStyleSheet(
-            "QLabel#dropZone { border: 2px dashed palette(mid); border-radius: 10px; color: palette(text); }"
-        )
-        self.preview_stack = QStackedWidget()
-        self.preview_stack.addWidget(self.drop_zone)
-        self.preview_stack.addWidget(self.view)
-        layout.addWidget(self.preview_stack, 1)
+        self.preview = DataPreview()
+        self.preview.sample_requested.connect(self.sample_requested)
+        self.model, self.view, self.drop_zone = self.preview.model, self.preview.view, self.preview.drop_zone
+        layout.addWidget(self.preview, 1)
         self._show_state()
-
-    def _layout_controls(self) -> QWidget:
-        """How the file was read (header row, encoding, separator), each one a choice to change."""
-        box = QWidget()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        self.header_spin = QSpinBox()
-        self.header_spin.setObjectName("headerRow")
-        self.header_spin.setRange(1, 10_000)
-        self.header_spin.setToolTip("The spreadsheet row that holds the column names; rows above it are left out.")
-        self.header_spin.valueChanged.connect(lambda _value: self._layout_timer.start())
-        self.encoding_label = QLabel("Encoding:")
-        self.encoding_combo = QComboBox()
-        self.encoding_combo.setObjectName("encoding")
-        self.encoding_combo.setToolTip("Letters look wrong (Ã©, �)? Choose the encoding the file was saved in.")
-        self.encoding_combo.activated.connect(lambda _i: self.choose_layout(encoding=self.encoding_combo.currentData()))
-        self.delimiter_label = QLabel("Separator:")
-        self.delimiter_combo = QComboBox()
-        self.delimiter_combo.setObjectName("delimiter")
-        self.delimiter_combo.activated.connect(
-            lambda _i: self.choose_layout(delimiter=self.delimiter_combo.currentData())
-        )
-        row.addWidget(QLabel("Column names in row"))
-        row.addWidget(self.header_spin)
-        row.addSpacing(12)
-        for widget in (self.encoding_label, self.encoding_combo, self.delimiter_label, self.delimiter_combo):
-            row.addWidget(widget)
-        row.addStretch(1)
-        column.addLayout(row)
-        self.layout_notes = hint("")
-        self.layout_notes.setObjectName("layoutNotes")
-        column.addWidget(self.layout_notes)
-        return box
 
     def choose_layout(self, **changes: object) -> None:
         """Read the file again with these settings instead of the detected ones (header_row, encoding …)."""
@@ -264,42 +179,6 @@ class DataPage(QWidget):
             return
         self.options = replace(self.options, **changes)  # type: ignore[arg-type]
         self.load_file(self.path, self.options.sheet, self.id_column(), self.options)
-
-    def _header_row_chosen(self) -> None:
-        if self.table is not None and self.header_spin.value() != self.table.layout.header_row:
-            self.choose_layout(header_row=self.header_spin.value())
-
-    def _fill_layout_choices(self) -> None:
-        """The encodings and separators to choose from (filled with the first file shown)."""
-        from app.core.data import DELIMITER_NAMES, ENCODING_NAMES
-
-        for codec, label in ENCODING_NAMES.items():
-            self.encoding_combo.addItem(label, codec)
-        for delimiter, name in DELIMITER_NAMES.items():
-            self.delimiter_combo.addItem(name, delimiter)
-
-    def _show_layout(self, table: Table) -> None:
-        from app.core.data import encoding_label
-
-        if self.encoding_combo.count() == 0:
-            self._fill_layout_choices()
-        layout = table.layout
-        text_file = table.encoding is not None
-        for widget in (self.encoding_label, self.encoding_combo, self.delimiter_label, self.delimiter_combo):
-            widget.setVisible(text_file)
-        self.header_spin.blockSignals(True)
-        self.header_spin.setValue(layout.header_row)
-        self.header_spin.blockSignals(False)
-        if text_file:
-            codec = table.encoding or "utf-8"
-            if self.encoding_combo.findData(codec) < 0:
-                self.encoding_combo.addItem(encoding_label(codec), codec)
-            self.encoding_combo.setCurrentIndex(self.encoding_combo.findData(codec))
-            if self.delimiter_combo.findData(table.delimiter) < 0:
-                self.delimiter_combo.addItem(f"“{table.delimiter}”", table.delimiter)
-            self.delimiter_combo.setCurrentIndex(self.delimiter_combo.findData(table.delimiter))
-        self.layout_notes.setText(" ".join(layout.notes))
-        self.layout_notes.setVisible(bool(layout.notes))
 
     # ---- loading ---------------------------------------------------------------------------
     def choose_file(self) -> None:
@@ -318,55 +197,24 @@ class DataPage(QWidget):
     ) -> None:
         """Read ``path`` in the background; ``id_column`` (a name or None) is chosen once it is loaded.
         ``options`` are the person's own choices of how to read it (a new file starts from none)."""
-        self.cancel_loading(quiet=True)
-        self._layout_timer.stop()
+        self.read_as.stop_pending()
         if options is None and (self.path is None or Path(path).expanduser().absolute() != self.path):
             from app.core.data import LoadOptions
 
             options = LoadOptions()
         self.options = replace(options or self.options, sheet=sheet)
-        self._load_generation += 1
-        generation = self._load_generation
         self.path = Path(path).expanduser().absolute()
         self._pending_id = id_column
         self._loading_sheet = sheet
         self.error_panel.clear()
-        self.path_label.setText(f"<b>{self.path.name}</b>  <span style='color:gray'>in {self.path.parent}</span>")
-        self.path_label.setToolTip(str(self.path))
-        self.load_label.setText(f"Reading {self.path.name}…")
-        self.progress.setValue(0)
-        self.load_row.show()
-        path_now = self.path
-
-        options_now = self.options
-
-        def work(context: TaskContext) -> tuple[Table, list[str], str | None]:
-            with HEAVY_IMPORTS:
-                from app.core.data import find_id_column, load_table
-            table = load_table(
-                path_now, options=options_now, progress=context.progress, should_cancel=context.should_cancel
-            )
-            # guessed here: without a telling column name it looks at every row of the first column
-            return table, table.layout.sheets, find_id_column(table)
-
-        self._load_task = (
-            Task(self, work)
-            .with_progress(while_alive(self, lambda done, total: self._progress(generation, done, total)))
-            .on_done(while_alive(self, lambda result: self._loaded(generation, *result)))
-            .on_error(while_alive(self, lambda error: self._load_failed(generation, error)))
-            .start()
-        )
+        self._show_path()
+        self.load_row.start(f"Reading {self.path.name}…")
+        self.loader.start(self.path, self.options)
         self.changed.emit()
 
     def cancel_loading(self, quiet: bool = False) -> None:
         """Stop a load in progress; the table shown before (if any) stays."""
-        task = self._load_task
-        if task is None or not task.running:
-            return
-        task.cancel()
-        self._load_task = None
-        if not quiet:
-            self._load_generation += 1  # ignore whatever the stopped work still reports
+        if self.loader.cancel() and not quiet:
             self.load_row.hide()
             self.path = self.table.path if self.table is not None else None
             self._show_path()
@@ -374,23 +222,13 @@ class DataPage(QWidget):
             self.changed.emit()
 
     def is_loading(self) -> bool:
-        return self._load_task is not None and self._load_task.running
+        return self.loader.is_running()
 
-    def _progress(self, generation: int, done: int, total: int) -> None:
-        if generation == self._load_generation and total > 0:
-            self.progress.setValue(int(1000 * min(done, total) / total))
-
-    def _loaded(self, generation: int, table: Table, sheets: list[str], id_guess: str | None) -> None:
-        if generation != self._load_generation:
-            return
-        self._load_task = None
+    def _loaded(self, table: Table, sheets: list[str], id_guess: str | None) -> None:
         self.load_row.hide()
         self.set_table(table, sheets, id_guess)
 
-    def _load_failed(self, generation: int, error: BatchLabError) -> None:
-        if generation != self._load_generation:
-            return
-        self._load_task = None
+    def _load_failed(self, error: BatchLabError) -> None:
         self.load_row.hide()
         if is_cancellation(error):
             self.error_panel.show_messages("info", ["Loading stopped."])
@@ -427,9 +265,8 @@ class DataPage(QWidget):
             self.sheet_combo.setCurrentText(table.sheet)
         self.sheet_combo.blockSignals(False)
         self.facts_label.setText(file_facts(table))
-        self._show_layout(table)
-        self.model.set_frame(table.frame, table.row_number)
-        self._size_columns()
+        self.read_as.show_table(table)
+        self.preview.show_table(table)
         explicit = self._pending_id is not _UNSET
         wanted = self._pending_id if explicit else find_id_column(table) if id_guess is _UNSET else id_guess
         self._pending_id = _UNSET
@@ -442,22 +279,11 @@ class DataPage(QWidget):
             self.id_combo.addItem(name, name)
         self.id_combo.setCurrentIndex(0 if wanted is None else table.columns.index(wanted) + 1)
         self.id_combo.blockSignals(False)
-        self._issues = None
+        self.check.ask(table, self.id_column(), self._template_columns)
         self._show_state()
         self._update_used()
         self.table_loaded.emit(table)
-        self._check_timer.start()
         self.changed.emit()
-
-    def _size_columns(self) -> None:
-        header = self.view.horizontalHeader()
-        metrics = self.view.fontMetrics()
-        for column, name in enumerate(self.model.columns()):
-            width = max(metrics.horizontalAdvance(name) + 36, 90)
-            if self.table is not None and len(self.table):
-                sample = self.table.frame.iloc[:50, column].astype("str").str.len().max()
-                width = max(width, min(int(sample) * metrics.averageCharWidth() + 16, 380))
-            header.resizeSection(column, width)
 
     def _sheet_chosen(self, _index: int) -> None:
         sheet = self.sheet_combo.currentText()
@@ -467,11 +293,10 @@ class DataPage(QWidget):
 
     def clear(self) -> None:
         self.cancel_loading(quiet=True)
-        self._load_generation += 1
-        self._check_generation += 1
-        self.table, self.path, self._issues = None, None, None
+        self.check.forget()
+        self.table, self.path = None, None
         self._pending_id = _UNSET
-        self.model.set_frame(None)
+        self.preview.show_table(None)
         self.id_combo.blockSignals(True)
         self.id_combo.clear()
         self.id_combo.blockSignals(False)
@@ -513,18 +338,11 @@ class DataPage(QWidget):
         self.model.set_highlighted_columns(columns)
         self._update_used()
         if self.table is not None:
-            self._issues = None
-            self._show_state()
-            self._check_timer.start()
-            self.changed.emit()
+            self._start_check()
 
     def _id_changed(self, _index: int) -> None:
-        if self.table is None:
-            return
-        self._issues = None
-        self._show_state()
-        self._check_timer.start()
-        self.changed.emit()
+        if self.table is not None:
+            self._start_check()
 
     def _update_used(self) -> None:
         used = [c for c in self._template_columns if self.table is None or c in self.table.columns]
@@ -537,51 +355,27 @@ class DataPage(QWidget):
             )
 
     def _start_check(self) -> None:
-        from app.core.data import check_table
-
-        table = self.table
-        if table is None:
-            return
-        if self._check_task is not None and self._check_task.running:
-            self._check_task.cancel()
-        self._check_generation += 1
-        generation = self._check_generation
-        id_column = self.id_column()
-        texts = [c for c in self._template_columns if c in table.columns]
-        self._check_task = (
-            Task(self, lambda _context: check_table(table, id_column, texts))
-            .on_done(while_alive(self, lambda issues: self._checked(generation, issues)))
-            .on_error(while_alive(self, lambda error: self._check_failed(generation, error)))
-            .start()
-        )
-
-    def _checked(self, generation: int, issues: list[DataIssue]) -> None:
-        if generation != self._check_generation:
-            return
-        self._issues = issues
+        """Check the table again for the columns now chosen."""
+        assert self.table is not None
+        self.check.ask(self.table, self.id_column(), self._template_columns)
         self._show_state()
         self.changed.emit()
 
-    def _check_failed(self, generation: int, error: BatchLabError) -> None:
-        if generation != self._check_generation:
-            return
-        from app.core.data import DataIssue
-
-        self._issues = [DataIssue("check", [], error.message, True)]
+    def _checked(self) -> None:
         self._show_state()
         self.changed.emit()
 
     def issues(self) -> list[DataIssue] | None:
         """The problems found in the data (None while the check runs or no file is loaded)."""
-        return self._issues
+        return self.check.issues
 
     def is_checking(self) -> bool:
-        return self.table is not None and self._issues is None
+        return self.table is not None and self.check.issues is None
 
     def _show_state(self) -> None:
         loaded = self.table is not None
         self.details.setVisible(loaded)
-        self.preview_stack.setCurrentWidget(self.view if loaded else self.drop_zone)
+        self.preview.show_drop_zone(not loaded)
         multi = self.sheet_combo.count() > 1 or (self.table is not None and self.table.sheet is not None)
         self.sheet_label.setVisible(multi)
         self.sheet_combo.setVisible(multi)
@@ -589,7 +383,7 @@ class DataPage(QWidget):
             self.load_row.setVisible(self.is_loading())
             self.issues_panel.clear()
             return
-        issues = self._issues
+        issues = self.check.issues
         if issues is None:
             self.issues_panel.show_messages("info", ["Checking the data…"])
             return
@@ -617,9 +411,9 @@ class DataPage(QWidget):
             return ["The file is still loading."]
         if self.table is None:
             return ["Open a data file first (or drag one onto this window)."]
-        if self._issues is None:
+        if (issues := self.check.issues) is None:
             return ["Checking the data…"]
-        return [i.message for i in self._issues if i.blocking]
+        return [i.message for i in issues if i.blocking]
 
     def cancel_work(self) -> None:
         """Stop loading (the previous table stays); a running check is quick and finishes by itself."""
