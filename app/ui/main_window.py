@@ -351,10 +351,8 @@ class MainWindow(QMainWindow):
             gc.freeze()
 
     def _job_created(self, job_id: str) -> None:
-        # The Jobs view first, the wizard emptied on the next turn of the event loop: together they
-        # held the window ~60 ms while the request files were being written.
-        QTimer.singleShot(0, self.wizard, self.wizard.reset)
         self.show_page("jobs")
+        self.wizard.reset()  # once hidden: emptied on screen, its steps were laid out again (~20 ms)
         self.jobs_view.select_job(job_id)
         job = self.controller.job(job_id)
         if job:
