@@ -1,5 +1,5 @@
 """`python -m app …` runs the command line; with no command it starts the desktop app."""
 
-from app.cli import main
+from app.cli import exit_process, main
 
-raise SystemExit(main())
+exit_process(main())

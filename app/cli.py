@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import app
 from app.commands import positive
@@ -85,6 +85,8 @@ def cmd_prepare(args: argparse.Namespace) -> int:
         prepared = prepare(spec, out, progress=_progress_printer("Building requests"))
     print(summarise_manifest(prepared.manifest))
     print(f"Wrote {len(prepared.files)} request file(s) and manifest.json to {prepared.folder}")
+    global _skip_teardown
+    _skip_teardown = True  # every file prepare wrote is closed, the helper let go
     return 0
 
 
@@ -389,6 +391,27 @@ def _start_window() -> int:
     from app.ui.main import run_gui
 
     return run_gui()
+
+
+#: Set by a command that leaves nothing open: ``python -m app`` then ends without the teardown.
+_skip_teardown = False
+
+
+def exit_process(code: int) -> NoReturn:
+    """End ``python -m app`` with ``code``: at once after a command that left nothing open.
+
+    The interpreter's teardown (running finalizers and freeing every module: Arrow and NumPy after
+    ``prepare``) took 0.05-0.15 s of a 100k-row ``prepare``, and had nothing left to do then.
+    """
+    if not _skip_teardown:
+        raise SystemExit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a reader gone away, a stream closed
+            pass
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -44,6 +44,13 @@ def test_helper_counts_equal_in_process_counts(provider: str, model: str) -> Non
     assert token_counter(provider, model)._encoding is local._encoding  # in-process again after the block
 
 
+def test_the_helper_ends_with_the_block() -> None:
+    with counting_helper("openai", "gpt-4"):
+        process = _remote(token_counter("openai", "gpt-4")).helper._process
+        assert process is not None and token_counter("openai", "gpt-4").count("Hello world") == 2
+    assert process.wait(timeout=30) == 0
+
+
 def test_counting_falls_back_in_process_when_the_helper_dies() -> None:
     expected = token_counter("openai", "gpt-4").count_many(VARIED_TEXTS)
     with counting_helper("openai", "gpt-4"):
