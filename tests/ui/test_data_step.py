@@ -47,8 +47,8 @@ def test_a_workbook_with_notes_title_and_merged_headers_loads_the_right_table(qt
     assert table.frame.iloc[0].tolist() == ["P000", "20", "Answer text 0", ""]
     assert table.row_number(0) == 4  # the spreadsheet's own row number
     assert page.id_column() == table.columns[0]  # found as for CSV files
-    assert [page.sheet_combo.itemText(i) for i in range(page.sheet_combo.count())] == ["Notes", "Responses"]
-    assert page.sheet_combo.isVisible() and page.sheet_combo.currentText() == "Responses"
+    assert [page.file_row.sheet_combo.itemText(i) for i in range(page.file_row.sheet_combo.count())] == ["Notes", "Responses"]
+    assert page.file_row.sheet_combo.isVisible() and page.file_row.sheet_combo.currentText() == "Responses"
     assert page.read_as.header_spin.value() == table.layout.header_row
     assert "title" in page.read_as.layout_notes.text()
     assert not page.read_as.encoding_combo.isVisible()  # workbooks have no encoding to choose

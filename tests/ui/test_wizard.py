@@ -53,9 +53,9 @@ def click_column(qtbot, columns: QListWidget, name: str) -> None:
 def add_field(qtbot, wizard: NewJobWizard, name: str, type_label: str, choices: str = "", low: str = "", high: str = "") -> None:
     page = wizard.fields_page
     qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
-    page.name_edit.selectAll()
-    qtbot.keyClicks(page.name_edit, name)
-    page.type_combo.setCurrentIndex(page.type_combo.findText(type_label))
+    page.editor.name_edit.selectAll()
+    qtbot.keyClicks(page.editor.name_edit, name)
+    page.editor.type_combo.setCurrentIndex(page.editor.type_combo.findText(type_label))
     type_choices_and_range(qtbot, page, choices.splitlines(), low, high)
 
 
@@ -63,12 +63,12 @@ def type_choices_and_range(qtbot, page, choices: Sequence[str] = (), low: str = 
     """Type a field's choices (one per line) and its minimum and maximum into the field editor."""
     for number, line in enumerate(choices):
         if number:
-            qtbot.keyClick(page.choices_edit, Qt.Key.Key_Return)
-        qtbot.keyClicks(page.choices_edit, line)
+            qtbot.keyClick(page.editor.choices_edit, Qt.Key.Key_Return)
+        qtbot.keyClicks(page.editor.choices_edit, line)
     if low:
-        qtbot.keyClicks(page.min_edit, low)
+        qtbot.keyClicks(page.editor.min_edit, low)
     if high:
-        qtbot.keyClicks(page.max_edit, high)
+        qtbot.keyClicks(page.editor.max_edit, high)
 
 
 def fill_until_review(qtbot, wizard: NewJobWizard) -> None:
@@ -178,9 +178,9 @@ def test_a_person_builds_and_submits_a_job(qtbot, wizard: NewJobWizard, tmp_path
     add_field(qtbot, wizard, "mentions_price", "Yes/No")
     add_field(qtbot, wizard, "topics", "List", "quality\nprice\nservice")
     add_field(qtbot, wizard, "quote", "Text")
-    qtbot.keyClicks(wizard.fields_page.description_edit, "shortest supporting quote")
-    assert wizard.fields_page.quote_check.isVisibleTo(wizard.fields_page)  # offered for text fields only
-    wizard.fields_page.quote_check.setChecked(True)
+    qtbot.keyClicks(wizard.fields_page.editor.description_edit, "shortest supporting quote")
+    assert wizard.fields_page.editor.quote_check.isVisibleTo(wizard.fields_page)  # offered for text fields only
+    wizard.fields_page.editor.quote_check.setChecked(True)
     assert wizard.fields_page.fields()[-1].verbatim_quote
     assert wizard.fields_page.problems() == []
     # reorder: quote to the top
@@ -333,11 +333,11 @@ def test_json_schema_export_and_import(qtbot, wizard: NewJobWizard, tmp_path: Pa
     page = wizard.fields_page
     page.set_fields(load_spec(DEMO_SPEC).fields)
     out = tmp_path / "schema.json"
-    assert page.export_schema(out)
+    assert page.schema_files.export_schema(out)
     schema = json.loads(out.read_text(encoding="utf-8"))
     assert schema["properties"]["sentiment"]["enum"] == ["positive", "neutral", "negative"]
     page.set_fields([])
-    assert page.import_schema(out)
+    assert page.schema_files.import_schema(out)
     assert [f.to_dict() for f in page.fields()] == [f.to_dict() for f in load_spec(DEMO_SPEC).fields]
 
     odd = tmp_path / "odd.json"
@@ -346,13 +346,13 @@ def test_json_schema_export_and_import(qtbot, wizard: NewJobWizard, tmp_path: Pa
         "address": {"type": "object", "properties": {}},
         "scores": {"type": "array", "items": {"type": "number"}},
     }}), encoding="utf-8")  # fmt: skip
-    assert page.import_schema(odd)
+    assert page.schema_files.import_schema(odd)
     assert page.model.names() == ["label"]
     report = page.import_panel.plain_text()
     assert "Imported 1 field" in report and '"address"' in report and '"scores"' in report
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
-    assert not page.import_schema(broken)
+    assert not page.schema_files.import_schema(broken)
     assert "not valid JSON" in page.import_panel.plain_text()
     assert page.model.names() == ["label"]  # unchanged
 
@@ -487,11 +487,11 @@ def test_excel_workbooks_offer_their_sheets(qtbot, wizard: NewJobWizard, tmp_pat
     wizard.load_file(book)
     data = wizard.data_page
     qtbot.waitUntil(lambda: wizard.table is not None, timeout=WAIT)
-    assert [data.sheet_combo.itemText(i) for i in range(data.sheet_combo.count())] == ["About", "Answers"]
-    assert data.sheet_combo.isVisible() and wizard.table.sheet == "Answers"  # the notes sheet is passed over
+    assert [data.file_row.sheet_combo.itemText(i) for i in range(data.file_row.sheet_combo.count())] == ["About", "Answers"]
+    assert data.file_row.sheet_combo.isVisible() and wizard.table.sheet == "Answers"  # the notes sheet is passed over
     assert wizard.table.columns == ["id", "answer"] and "sheet “Answers”" in data.facts_label.text()
-    data.sheet_combo.setCurrentIndex(0)
-    data.sheet_combo.activated.emit(0)
+    data.file_row.sheet_combo.setCurrentIndex(0)
+    data.file_row.sheet_combo.activated.emit(0)
     qtbot.waitUntil(lambda: wizard.table is not None and wizard.table.sheet == "About", timeout=WAIT)
     assert wizard.table.columns == ["note"] and wizard.spec_dict()["sheet"] == "About"
 

@@ -13,24 +13,19 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
-    QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core.data.files import SUPPORTED_SUFFIXES
 from app.core.errors import BatchLabError
-from app.ui import preferences
 from app.ui.common import MessagePanel, ProgressRow, heading, hint, plural
 from app.ui.tasks import is_cancellation
 from app.ui.wizard.data_check import DataCheck
 from app.ui.wizard.data_load import TableLoad
 from app.ui.wizard.data_preview import DataPreview
+from app.ui.wizard.file_row import FileRow
 from app.ui.wizard.read_as import ReadAsControls
 
 if TYPE_CHECKING:
@@ -106,23 +101,10 @@ class DataPage(QWidget):
             )
         )
 
-        row = QHBoxLayout()
-        self.open_button = QPushButton("Open file…")
-        self.open_button.setDefault(True)
-        self.open_button.clicked.connect(self.choose_file)
-        row.addWidget(self.open_button)
-        self.path_label = QLabel("No file chosen yet.")
-        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.path_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        row.addWidget(self.path_label, 1)
-        self.sheet_label = QLabel("Sheet:")
-        self.sheet_combo = QComboBox()
-        self.sheet_combo.setMinimumContentsLength(14)
-        self.sheet_combo.setToolTip("Workbooks can hold several sheets: choose the one with your table.")
-        self.sheet_combo.activated.connect(self._sheet_chosen)
-        row.addWidget(self.sheet_label)
-        row.addWidget(self.sheet_combo)
-        layout.addLayout(row)
+        self.file_row = FileRow()
+        self.file_row.file_chosen.connect(self.load_file)
+        self.file_row.sheet_chosen.connect(self._sheet_chosen)
+        layout.addWidget(self.file_row)
 
         self.load_row = ProgressRow()
         self.load_row.cancelled.connect(self.cancel_loading)
@@ -181,17 +163,6 @@ class DataPage(QWidget):
         self.load_file(self.path, self.options.sheet, self.id_column(), self.options)
 
     # ---- loading ---------------------------------------------------------------------------
-    def choose_file(self) -> None:
-        """Ask for a file with the system's file dialog, starting in the last folder used."""
-        start = preferences.DEFAULT_FOLDER.get()
-        patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open your data", start, f"Data files ({patterns});;All files (*)"
-        )
-        if path:
-            preferences.DEFAULT_FOLDER.set(str(Path(path).parent))
-            self.load_file(Path(path))
-
     def load_file(
         self, path: Path, sheet: str | None = None, id_column: Any = _UNSET, options: LoadOptions | None = None
     ) -> None:
@@ -207,7 +178,7 @@ class DataPage(QWidget):
         self._pending_id = id_column
         self._loading_sheet = sheet
         self.error_panel.clear()
-        self._show_path()
+        self.file_row.show_path(self.path)
         self.load_row.start(f"Reading {self.path.name}…")
         self.loader.start(self.path, self.options)
         self.changed.emit()
@@ -217,7 +188,7 @@ class DataPage(QWidget):
         if self.loader.cancel() and not quiet:
             self.load_row.hide()
             self.path = self.table.path if self.table is not None else None
-            self._show_path()
+            self.file_row.show_path(self.path)
             self.error_panel.show_messages("info", ["Loading stopped."])
             self.changed.emit()
 
@@ -239,16 +210,8 @@ class DataPage(QWidget):
                 lines.append(f"The data shown below is still {self.table.path.name}.")
             self.error_panel.show_messages("error", lines, f"{failed} could not be used")
         self.path = self.table.path if self.table is not None else None
-        self._show_path()
+        self.file_row.show_path(self.path)
         self.changed.emit()
-
-    def _show_path(self) -> None:
-        if self.path is None:
-            self.path_label.setText("No file chosen yet.")
-            self.path_label.setToolTip("")
-        else:
-            self.path_label.setText(f"<b>{self.path.name}</b>  <span style='color:gray'>in {self.path.parent}</span>")
-            self.path_label.setToolTip(str(self.path))
 
     def set_table(self, table: Table, sheets: list[str] | None = None, id_guess: Any = _UNSET) -> None:
         """Show an already loaded table (the wizard and tests use this too); ``id_guess`` is
@@ -257,13 +220,8 @@ class DataPage(QWidget):
 
         self.table = table
         self.path = table.path
-        self._show_path()
-        self.sheet_combo.blockSignals(True)
-        self.sheet_combo.clear()
-        self.sheet_combo.addItems(sheets or ([table.sheet] if table.sheet else []))
-        if table.sheet:
-            self.sheet_combo.setCurrentText(table.sheet)
-        self.sheet_combo.blockSignals(False)
+        self.file_row.show_path(self.path)
+        self.file_row.show_sheets(sheets or [], table.sheet)
         self.facts_label.setText(file_facts(table))
         self.read_as.show_table(table)
         self.preview.show_table(table)
@@ -285,8 +243,7 @@ class DataPage(QWidget):
         self.table_loaded.emit(table)
         self.changed.emit()
 
-    def _sheet_chosen(self, _index: int) -> None:
-        sheet = self.sheet_combo.currentText()
+    def _sheet_chosen(self, sheet: str) -> None:
         if self.path is not None and sheet and (self.table is None or sheet != self.table.sheet):
             # another sheet has its own header row
             self.load_file(self.path, sheet, self.id_column(), replace(self.options, header_row=None))
@@ -300,10 +257,10 @@ class DataPage(QWidget):
         self.id_combo.blockSignals(True)
         self.id_combo.clear()
         self.id_combo.blockSignals(False)
-        self.sheet_combo.clear()
+        self.file_row.show_sheets([], None)
         self.error_panel.clear()
         self.load_row.hide()
-        self._show_path()
+        self.file_row.show_path(self.path)
         self._show_state()
         self.changed.emit()
 
@@ -376,9 +333,6 @@ class DataPage(QWidget):
         loaded = self.table is not None
         self.details.setVisible(loaded)
         self.preview.show_drop_zone(not loaded)
-        multi = self.sheet_combo.count() > 1 or (self.table is not None and self.table.sheet is not None)
-        self.sheet_label.setVisible(multi)
-        self.sheet_combo.setVisible(multi)
         if not loaded:
             self.load_row.setVisible(self.is_loading())
             self.issues_panel.clear()
