@@ -159,8 +159,8 @@ def test_undo_and_redo_in_the_fields_list(qtbot, open_window) -> None:  # noqa: 
     window = open_window()
     page = window.wizard.fields_page
     page.add_field()
-    page.name_edit.setText("tone")
-    page.description_edit.setPlainText("how the review sounds")
+    page.editor.name_edit.setText("tone")
+    page.editor.description_edit.setPlainText("how the review sounds")
     page.add_field()
     assert [f.name for f in page.fields()] == ["tone", "field_1"]
 
@@ -179,7 +179,7 @@ def test_undo_and_redo_in_the_fields_list(qtbot, open_window) -> None:  # noqa: 
 def test_changing_a_fields_type_clears_its_old_description(qtbot, open_window) -> None:  # noqa: ANN001
     page = open_window().wizard.fields_page
     page.set_fields([FieldSpec("score", "category", "pick good or bad", ["good", "bad"])])
-    page.type_combo.setCurrentIndex(page.type_combo.findData("number"))
+    page.editor.type_combo.setCurrentIndex(page.editor.type_combo.findData("number"))
     assert page.fields()[0].description == ""
     assert page.fields()[0].type == "number"
     page.undo_stack.undo()

@@ -133,8 +133,8 @@ def add_field(qtbot, window: MainWindow, name: str, kind: str, choices=(), low: 
     """Add field, type its name, choose its type, type its choices or range."""
     page = window.wizard.fields_page
     click(qtbot, page.add_button)
-    qtbot.keyClicks(page.name_edit, name)  # "Add field" selected the suggested name: typing replaces it
-    choose(qtbot, page.type_combo, kind)
+    qtbot.keyClicks(page.editor.name_edit, name)  # "Add field" selected the suggested name: typing replaces it
+    choose(qtbot, page.editor.type_combo, kind)
     type_choices_and_range(qtbot, page, choices, low, high)
 
 
@@ -265,7 +265,7 @@ def test_a_person_codes_the_sample_reviews_and_exports_them(qtbot, window: MainW
     add_field(qtbot, window, "sentiment", "Category", choices=SENTIMENTS)
     add_field(qtbot, window, "confidence", "Number", low="0", high="1")
     add_field(qtbot, window, "quote", "Text")
-    qtbot.keyClicks(fields.description_edit, "shortest supporting quote")
+    qtbot.keyClicks(fields.editor.description_edit, "shortest supporting quote")
     assert fields.problems() == []
     assert "All 3 fields are complete" in fields.problems_panel.text()
     made = {f.name: f for f in fields.fields()}
