@@ -5,8 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QToolButton, QVBoxLayout, QWidget
 
-from app.ui.common import hint
-from app.ui.wizard.form_boxes import left_aligned, stacked
+from app.ui.wizard.form_boxes import explained
 
 ENDPOINT_CHOICES = (
     ("chat", "Chat Completions (works with every OpenAI model)"),
@@ -36,11 +35,12 @@ class AdvancedSettings(QWidget):
         for key, label in ENDPOINT_CHOICES:
             self.endpoint_combo.addItem(label, key)
         self.endpoint_combo.currentIndexChanged.connect(self.changed)
-        endpoint_hint = hint(
+        endpoint_box = explained(
             "Which OpenAI interface the batch uses. Both give the same answers; keep Chat Completions "
-            "unless you have a reason to change it."
+            "unless you have a reason to change it.",
+            self.endpoint_combo,
         )
-        form.addRow("OpenAI endpoint:", stacked(left_aligned(self.endpoint_combo), endpoint_hint))
+        form.addRow("OpenAI endpoint:", endpoint_box)
         self.group.setVisible(False)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)

@@ -81,12 +81,7 @@ class FieldEditor(QGroupBox):
         self.type_hint = hint(TYPE_HELP["category"])
         form.addRow("Type:", _with_hint(self.type_combo, self.type_hint))
 
-        self.choices_edit = QPlainTextEdit()
-        self.choices_edit.setObjectName("fieldChoices")
-        self.choices_edit.setPlaceholderText("positive\nneutral\nnegative")
-        self.choices_edit.setTabChangesFocus(True)
-        self.choices_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 5 + 14)
-        self.choices_edit.textChanged.connect(self._edited)
+        self.choices_edit = self._text_box("fieldChoices", "positive\nneutral\nnegative", lines=5)
         self.choices_hint = hint("One choice per line.")
         self.choices_box = _with_hint(self.choices_edit, self.choices_hint)
         form.addRow("Choices:", self.choices_box)
@@ -123,18 +118,23 @@ class FieldEditor(QGroupBox):
         )
         form.addRow("Quote:", self.quote_box)
 
-        self.description_edit = QPlainTextEdit()
-        self.description_edit.setObjectName("fieldDescription")
-        self.description_edit.setPlaceholderText("e.g. the overall tone of the review")
-        self.description_edit.setTabChangesFocus(True)
-        self.description_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
-        self.description_edit.textChanged.connect(self._edited)
+        self.description_edit = self._text_box("fieldDescription", "e.g. the overall tone of the review", lines=3)
         form.addRow(
             "Description:",
             _with_hint(self.description_edit, "Optional: tells the model what belongs in this field."),
         )
         self.empty_label = hint("Select a field on the left to change it, or click “Add field”.")
         form.addRow(self.empty_label)
+
+    def _text_box(self, name: str, placeholder: str, lines: int) -> QPlainTextEdit:
+        """A few lines of text; Tab moves on to the next control rather than typing a tab."""
+        edit = QPlainTextEdit()
+        edit.setObjectName(name)
+        edit.setPlaceholderText(placeholder)
+        edit.setTabChangesFocus(True)
+        edit.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 14)
+        edit.textChanged.connect(self._edited)
+        return edit
 
     def show_field(self, field: FieldSpec | None) -> None:
         """Fill the controls from ``field``; None empties and disables them."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from app.ui.common import hint
+
 
 def stacked(*widgets: QWidget) -> QWidget:
     """``widgets`` one below the other, close together (a control, then the hints that explain it)."""
@@ -16,11 +18,17 @@ def stacked(*widgets: QWidget) -> QWidget:
     return box
 
 
-def left_aligned(widget: QWidget) -> QWidget:
-    """``widget`` at its natural width on the left, rather than stretched across the form."""
+def left_aligned(*widgets: QWidget) -> QWidget:
+    """``widgets`` side by side at their natural width on the left, rather than stretched across the form."""
     box = QWidget()
     row = QHBoxLayout(box)
     row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(widget)
+    for widget in widgets:
+        row.addWidget(widget)
     row.addStretch(1)
     return box
+
+
+def explained(text: str, *controls: QWidget) -> QWidget:
+    """``controls`` on the left, and below them the hint that says what they do."""
+    return stacked(left_aligned(*controls), hint(text))

@@ -4,12 +4,11 @@ reasoning effort, each with the hint that explains it."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
 
 from app.core.build.models import ModelRules
 from app.core.spec import AUTO, default_row_format
-from app.ui.common import hint
-from app.ui.wizard.form_boxes import left_aligned, stacked
+from app.ui.wizard.form_boxes import explained
 
 #: The second rows-per-request choice: the number in the box beside it.
 FIXED_ROWS = "fixed"
@@ -48,33 +47,23 @@ class RequestSettings(QObject):
         self.rows_spin.setObjectName("rowsPerRequest")
         self.rows_spin.setRange(1, 100)
         self.rows_spin.valueChanged.connect(self._rows_changed)
-        rows_row = QWidget()
-        rows_layout = QHBoxLayout(rows_row)
-        rows_layout.setContentsMargins(0, 0, 0, 0)
-        rows_layout.addWidget(self.rows_combo)
-        rows_layout.addWidget(self.rows_spin)
-        rows_layout.addStretch(1)
-        rows_box = stacked(
-            rows_row,
-            hint(
-                "How many rows go into one request. More rows per request is cheaper (the instructions "
-                "are sent once for all of them), but one bad answer then affects more rows. Automatic "
-                "puts in as many as bring the extra input per row down to about 25 tokens, within what "
-                "the model can answer safely (at most 20); the Review step shows the number."
-            ),
+        rows_box = explained(
+            "How many rows go into one request. More rows per request is cheaper (the instructions "
+            "are sent once for all of them), but one bad answer then affects more rows. Automatic "
+            "puts in as many as bring the extra input per row down to about 25 tokens, within what "
+            "the model can answer safely (at most 20); the Review step shows the number.",
+            self.rows_combo, self.rows_spin,
         )
         self.format_combo = QComboBox()
         self.format_combo.setObjectName("rowFormat")
         for key, label in ROW_FORMAT_CHOICES:
             self.format_combo.addItem(label, key)
         self.format_combo.currentIndexChanged.connect(self.changed)
-        self.format_box = stacked(
-            left_aligned(self.format_combo),
-            hint(
-                "How several rows are written into one request. Compact marks each row with its ID in "
-                "square brackets and costs fewer tokens; the JSON list is BatchLab's older format. Either "
-                "way every answer names its row's ID and is checked."
-            ),
+        self.format_box = explained(
+            "How several rows are written into one request. Compact marks each row with its ID in "
+            "square brackets and costs fewer tokens; the JSON list is BatchLab's older format. Either "
+            "way every answer names its row's ID and is checked.",
+            self.format_combo,
         )
         self.budget_spin = QSpinBox()
         self.budget_spin.setObjectName("outputBudget")
@@ -84,16 +73,11 @@ class RequestSettings(QObject):
         self.budget_spin.setSuffix(" tokens")
         self.budget_spin.setMinimumWidth(150)
         self.budget_spin.valueChanged.connect(self.changed)
-        budget_box = stacked(
-            left_aligned(self.budget_spin),
-            hint(
-                "The longest answer the model may write for one request. Leave it on “automatic”: "
-                "BatchLab sizes it from your fields. Too low, and answers come back cut off."
-            ),
+        budget_box = explained(
+            "The longest answer the model may write for one request. Leave it on “automatic”: "
+            "BatchLab sizes it from your fields. Too low, and answers come back cut off.",
+            self.budget_spin,
         )
-        temperature = QWidget()
-        temp_row = QHBoxLayout(temperature)
-        temp_row.setContentsMargins(0, 0, 0, 0)
         self.temperature_check = QCheckBox("Set a temperature:")
         self.temperature_check.setObjectName("useTemperature")
         self.temperature_spin = QDoubleSpinBox()
@@ -105,26 +89,19 @@ class RequestSettings(QObject):
         self.temperature_check.toggled.connect(self.temperature_spin.setEnabled)
         self.temperature_check.toggled.connect(self.changed)
         self.temperature_spin.valueChanged.connect(self.changed)
-        temp_row.addWidget(self.temperature_check)
-        temp_row.addWidget(self.temperature_spin)
-        temp_row.addStretch(1)
-        temperature_box = stacked(
-            temperature,
-            hint(
-                "Optional. Lower (e.g. 0) gives more consistent answers; leave it off to use the model's "
-                "default. Models that do not take one run without it (the preview says why)."
-            ),
+        temperature_box = explained(
+            "Optional. Lower (e.g. 0) gives more consistent answers; leave it off to use the model's "
+            "default. Models that do not take one run without it (the preview says why).",
+            self.temperature_check, self.temperature_spin,
         )
         self.effort_combo = QComboBox()
         self.effort_combo.setObjectName("reasoningEffort")
         self.effort_combo.currentIndexChanged.connect(self.changed)
-        effort_box = stacked(
-            left_aligned(self.effort_combo),
-            hint(
-                "How long the model deliberates before answering. Coding a text rarely needs it, so BatchLab "
-                "uses the lowest setting the model accepts. Higher settings add hidden reasoning, billed as "
-                "output: the preview shows roughly how much it adds."
-            ),
+        effort_box = explained(
+            "How long the model deliberates before answering. Coding a text rarely needs it, so BatchLab "
+            "uses the lowest setting the model accepts. Higher settings add hidden reasoning, billed as "
+            "output: the preview shows roughly how much it adds.",
+            self.effort_combo,
         )
         self.form_rows: list[tuple[str, QWidget]] = [
             ("Rows per request:", rows_box),
