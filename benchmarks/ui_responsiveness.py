@@ -283,8 +283,8 @@ def job_scenario(folder: Path, data: Path, service: str, poll_seconds: float, sa
         review = wizard.review_page
         wait_until(lambda: review.manifest is not None and review.requests is not None, 600, "the estimate")
         t1 = time.perf_counter()
-        if review.consent_check.isVisible() and not review.consent_check.isChecked():
-            review.consent_check.click()  # "I understand my texts will be sent to OpenAI"
+        if review.consent.check.isVisible() and not review.consent.check.isChecked():
+            review.consent.check.click()  # "I understand my texts will be sent to OpenAI"
 
         # Submit and follow the job in the Jobs view until it is Done.
         finished: list[float] = []

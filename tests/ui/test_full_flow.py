@@ -292,22 +292,22 @@ def test_a_person_codes_the_sample_reviews_and_exports_them(qtbot, window: MainW
     body = json.dumps(first["body"], ensure_ascii=False)
     assert "Title: Great value for the money" in body and "Decide whether each review" in body
     assert '"sentiment"' in body and '"negative"' in body and '"confidence"' in body and '"quote"' in body
-    assert "Estimated cost" in review.cost_label.text() and "$0.00" in review.cost_label.text()
+    assert "Estimated cost" in review.estimate_box.cost_label.text() and "$0.00" in review.estimate_box.cost_label.text()
     assert "40 rows" in review.summary_label.text() and "3 fields: sentiment, confidence, quote" in review.summary_label.text()
-    assert review.consent_check.isHidden()  # the demo sends nothing anywhere: no consent to give
+    assert review.consent.check.isHidden()  # the demo sends nothing anywhere: no consent to give
 
     # the 5-row trial
-    click(qtbot, review.pilot_button)
-    wait_for(qtbot, lambda: review.pilot_results is not None or bool(review.pilot_error.messages))
-    assert not review.pilot_error.messages, review.pilot_error.plain_text()
-    trial = review.pilot_view.model()
-    assert review.pilot_view.isVisible() and trial.rowCount() == 5
+    click(qtbot, review.trial.button)
+    wait_for(qtbot, lambda: review.trial.results is not None or bool(review.trial.error.messages))
+    assert not review.trial.error.messages, review.trial.error.plain_text()
+    trial = review.trial.view.model()
+    assert review.trial.view.isVisible() and trial.rowCount() == 5
     assert trial.columns() == ["Row ID", "Status", "Reason", "sentiment", "confidence", "quote"]
     for r in range(5):
         row_id, status, reason, sentiment, confidence, quote = (trial.index(r, c).data() for c in range(6))
         assert row_id in SAMPLE_IDS and status == "coded" and reason == ""
         assert sentiment in SENTIMENTS and 0 <= float(confidence) <= 1 and quote.strip()
-    assert review.pilot_status.text().startswith("Trial finished: 5 coded.")
+    assert review.trial.status.text().startswith("Trial finished: 5 coded.")
 
     # Submit, then follow the job in the list
     with qtbot.waitSignal(window.controller.job_created, timeout=WAIT) as created:
@@ -486,9 +486,9 @@ def test_a_wrong_openai_key_gets_a_plain_message_and_a_fixed_key_carries_on(  # 
         assert "A key is set for OpenAI" in model_page.key_label.text()
         next_step(qtbot, window)
         review = wizard.review_page
-        assert review.consent_check.isVisible() and not review.submit_button.isEnabled()
-        tick(qtbot, review.consent_check)
-        assert review.consent_check.isChecked()
+        assert review.consent.check.isVisible() and not review.submit_button.isEnabled()
+        tick(qtbot, review.consent.check)
+        assert review.consent.check.isChecked()
         with qtbot.waitSignal(window.controller.job_created, timeout=WAIT) as created:
             click(qtbot, review.submit_button)
         job_id = created.args[0]

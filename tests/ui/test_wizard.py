@@ -20,7 +20,7 @@ from app.ui.common import settings
 from app.ui.models.fields_model import FieldsModel
 from app.ui.models.table_model import DataFrameModel
 from app.ui.wizard import NewJobWizard
-from app.ui.wizard.review_page import consent_key
+from app.ui.wizard.consent_box import consent_key
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "resources" / "sample" / "reviews.csv"
@@ -204,12 +204,12 @@ def test_a_person_builds_and_submits_a_job(qtbot, wizard: NewJobWizard, tmp_path
     shown = review.requests_view.toPlainText()
     assert '"custom_id": "preview-000001"' in shown and '"response_format"' in shown
     assert "Title: Great value for the money" in shown
-    assert "Estimated cost" in review.cost_label.text()
-    assert "input tokens" in review.tokens_label.text()
-    assert "simulated" in review.source_label.text()
+    assert "Estimated cost" in review.estimate_box.cost_label.text()
+    assert "input tokens" in review.estimate_box.tokens_label.text()
+    assert "simulated" in review.estimate_box.source_label.text()
     assert "40 rows" in review.summary_label.text()
     assert "24 hours" in review.expect_label.text()
-    assert review.consent_check.isHidden()  # the demo sends nothing anywhere
+    assert review.consent.check.isHidden()  # the demo sends nothing anywhere
     assert review.submit_button.isEnabled()
 
     with qtbot.waitSignal(wizard.submit_requested, timeout=WAIT) as signal:
@@ -376,12 +376,12 @@ def test_sending_texts_needs_consent_once_per_provider(qtbot, wizard: NewJobWiza
     wizard.next()
     review = wizard.review_page
     assert review.spec is not None and review.spec.provider == "openai"
-    assert review.consent_check.isVisible() and "OpenAI" in review.consent_check.text()
-    assert not review.submit_button.isEnabled() and not review.pilot_button.isEnabled()
+    assert review.consent.check.isVisible() and "OpenAI" in review.consent.check.text()
+    assert not review.submit_button.isEnabled() and not review.trial.button.isEnabled()
     assert "Tick" in review.submit_reason.text()
     with qtbot.assertNotEmitted(wizard.submit_requested):
         wizard.submit()
-    review.consent_check.click()
+    review.consent.check.click()
     assert review.submit_button.isEnabled()
     assert settings().value(consent_key("openai", None, review.spec.data), type=bool)
     qtbot.waitUntil(lambda: review.manifest is not None, timeout=WAIT)
@@ -389,10 +389,10 @@ def test_sending_texts_needs_consent_once_per_provider(qtbot, wizard: NewJobWiza
     again = NewJobWizard(keys)
     qtbot.addWidget(again)
     again.review_page.refresh(review.spec, review.table, [])
-    assert again.review_page.consent_check.isChecked()  # the same data to the same provider
+    assert again.review_page.consent.check.isChecked()  # the same data to the same provider
     other = JobSpec(**{**review.spec.__dict__, "data": review.spec.data.with_name("other.csv")})
     again.review_page.refresh(other, review.table, [])
-    assert not again.review_page.consent_check.isChecked()  # another dataset: asked again
+    assert not again.review_page.consent.check.isChecked()  # another dataset: asked again
     again.cancel_work()
 
 
@@ -402,7 +402,7 @@ def test_submit_needs_a_key_and_says_so(qtbot, wizard: NewJobWizard, keys: KeySt
     wizard.model_page.set_provider("openai")
     wizard.next()
     review = wizard.review_page
-    review.consent_check.setChecked(True)
+    review.consent.check.setChecked(True)
     assert not review.submit_button.isEnabled()
     assert "No API key is set for OpenAI" in review.submit_reason.text()
     with qtbot.assertNotEmitted(wizard.submit_requested):
@@ -433,14 +433,14 @@ def test_try_on_five_rows_with_the_demo(qtbot, wizard: NewJobWizard) -> None:
         assert review.spec is not None and review.spec.rows_per_request == "auto"  # a new job's default
         qtbot.waitUntil(lambda: review.manifest is not None, timeout=WAIT)
         assert "(auto: " in review.summary_label.text() and "input tokens beyond its own text" in review.summary_label.text()
-        qtbot.mouseClick(review.pilot_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: review.pilot_results is not None or bool(review.pilot_error.messages), timeout=30_000)
-        assert not review.pilot_error.messages, review.pilot_error.plain_text()
-        assert review.pilot_model.rowCount() == 5
-        assert review.pilot_model.columns() == ["Row ID", "Status", "Reason", "sentiment"]
-        statuses = {review.pilot_model.cell(r, 1) for r in range(5)}
+        qtbot.mouseClick(review.trial.button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: review.trial.results is not None or bool(review.trial.error.messages), timeout=30_000)
+        assert not review.trial.error.messages, review.trial.error.plain_text()
+        assert review.trial.model.rowCount() == 5
+        assert review.trial.model.columns() == ["Row ID", "Status", "Reason", "sentiment"]
+        statuses = {review.trial.model.cell(r, 1) for r in range(5)}
         assert statuses <= {"coded", "failed", "refused", "truncated", "invalid", "missing"}
-        assert "Trial finished" in review.pilot_status.text()
+        assert "Trial finished" in review.trial.status.text()
     finally:
         wizard.cancel_work()
         QThreadPool.globalInstance().waitForDone(WAIT)

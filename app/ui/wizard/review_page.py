@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.data import Table
 from app.core.errors import BatchLabError
-from app.core.build.estimate import estimate
 from app.core.keys import KeyStore
 from app.core.build.prepare import preview_requests
 from app.core.run.providers import LABELS, key_account
@@ -42,70 +32,20 @@ from app.ui.common import (
     heading,
     hint,
     plural,
-    settings,
     while_alive,
 )
-from app.ui.models.table_model import DataFrameModel
 from app.ui.research.gold_pilot import GoldPilotBox
-from app.ui.tasks import Task, TaskContext, is_cancellation
+from app.ui.tasks import Task, TaskContext
+from app.ui.wizard.consent_box import ConsentBox
+from app.ui.wizard.estimate_box import EstimateBox
+from app.ui.wizard.trial_box import TrialBox
 
-PILOT_ROWS = 5
 PREVIEW_REQUESTS = 2
 EXPECT = (
     "Results come back within 24 hours, usually much sooner. You can close BatchLab meanwhile: "
     "it picks the job up again when you open it, and nothing is submitted twice. "
     "Every row ends with a status (coded, failed, refused …) and you can resend the rows that did not work."
 )
-
-
-def consent_key(provider: str, base_url: str | None = None, data: Path | None = None) -> str:
-    """The QSettings key remembering that the person agreed to send *this data file's* texts to this
-    provider: agreeing for one dataset says nothing about the next."""
-    where = provider if provider != "compatible" else f"compatible/{(base_url or '').strip().lower()}"
-    dataset = hashlib.sha256(str(Path(data).absolute()).encode()).hexdigest()[:16] if data else "any"
-    return f"consent/{where}/{dataset}"
-
-
-def recipient(provider: str, base_url: str | None = None) -> str:
-    if provider == "compatible":
-        return f"the server at {base_url}" if base_url else "the OpenAI-compatible server"
-    return LABELS.get(provider, provider)
-
-
-def money(value: float | None, currency: str = "USD") -> str:
-    """$1,234.56 — more decimals for small amounts so they do not read as zero."""
-    if value is None:
-        return "unknown"
-    symbol = "$" if currency == "USD" else f"{currency} "
-    if value == 0:
-        return f"{symbol}0.00"
-    if value < 0.01:
-        return f"{symbol}{value:.4f}"
-    if value < 1:
-        return f"{symbol}{value:.3f}"
-    return f"{symbol}{value:,.2f}"
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    if value is None:
-        return ""
-    return str(value)
-
-
-def pilot_frame(results: list[Any], field_names: list[str]) -> pd.DataFrame:
-    """The pilot's rows as a small table: row ID, status, reason, one column per field."""
-    records = []
-    for result in results:
-        record = {"Row ID": result.row_id, "Status": result.status, "Reason": result.reason or ""}
-        for name in field_names:
-            record[name] = _cell(result.values.get(name)) if result.values else ""
-        records.append(record)
-    columns = ["Row ID", "Status", "Reason", *field_names]
-    return pd.DataFrame(records, columns=columns).astype("str")
 
 
 class ReviewPage(QWidget):
@@ -121,14 +61,10 @@ class ReviewPage(QWidget):
         self.table: Table | None = None
         self.manifest: dict[str, Any] | None = None
         self.requests: list[dict[str, Any]] | None = None
-        self.pilot_results: list[Any] | None = None
         self._problems: list[str] = []
         self._default_name = ""
         self._preview_task: Task | None = None
-        self._estimate_task: Task | None = None
-        self._pilot_task: Task | None = None
         self._generation = 0
-        self._pilot_generation = 0
         self._build()
         self._update_actions()
 
@@ -170,27 +106,10 @@ class ReviewPage(QWidget):
         self.summary_label.setWordWrap(True)
         column.addWidget(self.summary_label)
 
-        estimate_box = QGroupBox("Cost and tokens")
-        estimate_layout = QVBoxLayout(estimate_box)
-        self.cost_label = QLabel()
-        self.cost_label.setObjectName("costLine")
-        self.cost_label.setWordWrap(True)
-        self.cost_label.setTextFormat(Qt.TextFormat.RichText)
-        estimate_layout.addWidget(self.cost_label)
-        self.estimate_progress = QProgressBar()
-        self.estimate_progress.setRange(0, 1000)
-        self.estimate_progress.setMaximumHeight(14)
-        self.estimate_progress.setTextVisible(False)
-        self.estimate_progress.hide()
-        estimate_layout.addWidget(self.estimate_progress)
-        self.tokens_label = hint("")
-        estimate_layout.addWidget(self.tokens_label)
-        self.source_label = hint("")
-        estimate_layout.addWidget(self.source_label)
-        self.notes_panel = MessagePanel()
-        self.notes_panel.setObjectName("estimateNotes")
-        estimate_layout.addWidget(self.notes_panel)
-        column.addWidget(estimate_box)
+        self.estimate_box = EstimateBox()
+        self.estimate_box.estimated.connect(self._estimated)
+        self.estimate_box.failed.connect(self.changed)
+        column.addWidget(self.estimate_box)
 
         expect = QGroupBox("What to expect")
         expect_layout = QVBoxLayout(expect)
@@ -199,16 +118,9 @@ class ReviewPage(QWidget):
         expect_layout.addWidget(self.expect_label)
         column.addWidget(expect)
 
-        self.consent_box = QGroupBox("Your texts")
-        consent_layout = QVBoxLayout(self.consent_box)
-        self.consent_text = QLabel()
-        self.consent_text.setWordWrap(True)
-        consent_layout.addWidget(self.consent_text)
-        self.consent_check = QCheckBox()
-        self.consent_check.setObjectName("consent")
-        self.consent_check.toggled.connect(self._consent_toggled)
-        consent_layout.addWidget(self.consent_check)
-        column.addWidget(self.consent_box)
+        self.consent = ConsentBox()
+        self.consent.toggled.connect(self._consent_toggled)
+        column.addWidget(self.consent)
         column.addStretch(1)
 
         self.submit_button = QPushButton("Submit")
@@ -238,39 +150,11 @@ class ReviewPage(QWidget):
         self.requests_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         right_layout.addWidget(self.requests_view, 3)
 
-        pilot = QGroupBox("Trial run")
-        pilot_layout = QVBoxLayout(pilot)
-        pilot_row = QHBoxLayout()
-        self.pilot_button = QPushButton(f"Try on {PILOT_ROWS} rows")
-        self.pilot_button.setObjectName("tryRows")
-        self.pilot_button.clicked.connect(self.run_pilot)
-        self.pilot_cancel = QPushButton("Stop")
-        self.pilot_cancel.clicked.connect(self.cancel_pilot)
-        self.pilot_cancel.hide()
-        pilot_row.addWidget(self.pilot_button)
-        pilot_row.addWidget(self.pilot_cancel)
-        self.pilot_status = QLabel(
-            f"Sends {PILOT_ROWS} random rows now, at normal (not batch) prices, and shows the answers here."
-        )
-        self.pilot_status.setObjectName("pilotStatus")
-        self.pilot_status.setWordWrap(True)
-        pilot_row.addWidget(self.pilot_status, 1)
-        pilot_layout.addLayout(pilot_row)
-        self.pilot_error = MessagePanel()
-        self.pilot_error.setObjectName("pilotError")
-        pilot_layout.addWidget(self.pilot_error)
-        self.pilot_model = DataFrameModel(self)
-        self.pilot_view = QTableView()
-        self.pilot_view.setObjectName("pilotResults")
-        self.pilot_view.setModel(self.pilot_model)
-        self.pilot_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.pilot_view.setAlternatingRowColors(True)
-        self.pilot_view.verticalHeader().hide()
-        self.pilot_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.pilot_view.horizontalHeader().setStretchLastSection(True)
-        self.pilot_view.setMinimumHeight(self.fontMetrics().height() * 9)
-        pilot_layout.addWidget(self.pilot_view, 1)
-        right_layout.addWidget(pilot, 2)
+        self.trial = TrialBox(self.keys)
+        self.trial.button.clicked.connect(self.run_pilot)
+        self.trial.changed.connect(self.changed)
+        self.trial.finished.connect(self._update_actions)
+        right_layout.addWidget(self.trial, 2)
         self.gold_pilot = GoldPilotBox(self.keys)  # pilot on hand-coded rows; the last check of these instructions
         right_layout.addWidget(self.gold_pilot)
         splitter.addWidget(right)
@@ -304,24 +188,21 @@ class ReviewPage(QWidget):
         self.spec, self.table, self._problems = spec, table, list(problems)
         self.gold_pilot.show_spec(spec, table)
         if not same_job:
-            self._clear_pilot()
+            self.trial.clear()
         self.manifest, self.requests = None, None
         if spec is None or table is None:
             self.problems_panel.show_messages("error", self._problems, "Some steps need attention first")
             self.summary_label.clear()
-            self.cost_label.clear()
-            self.tokens_label.clear()
-            self.source_label.clear()
-            self.notes_panel.clear()
+            self.estimate_box.clear()
             self.requests_view.setPlainText("")
-            self._update_consent()
+            self.consent.show_spec(self.spec)
             self._update_actions()
             return
         self.problems_panel.clear()
         self._show_summary()
-        self._update_consent()
+        self.consent.show_spec(self.spec)
         self._start_preview()
-        self._start_estimate()
+        self.estimate_box.start(spec, table)
         self._update_actions()
 
     def _show_summary(self) -> None:
@@ -380,110 +261,17 @@ class ReviewPage(QWidget):
         self.requests_view.setPlainText(f"The requests could not be built.\n\n{error.message}\n{error.hint}".strip())
         self.changed.emit()
 
-    def _start_estimate(self) -> None:
-        spec, table, generation = self.spec, self.table, self._generation
-        self.cost_label.setText("Estimating the cost…")
-        self.tokens_label.setText("Counting the tokens of every request (this can take a moment for large files).")
-        self.source_label.clear()
-        self.notes_panel.clear()
-        self.estimate_progress.setValue(0)
-        self.estimate_progress.show()
-
-        def work(context: TaskContext) -> dict[str, Any]:
-            return estimate(spec, table, progress=context.progress, should_cancel=context.should_cancel)  # type: ignore[arg-type]
-
-        self._estimate_task = (
-            Task(self, work)
-            .with_progress(while_alive(self, lambda done, total: self._estimate_progress(generation, done, total)))
-            .on_done(while_alive(self, lambda manifest: self._estimate_done(generation, manifest)))
-            .on_error(while_alive(self, lambda error: self._estimate_failed(generation, error)))
-            .start()
-        )
-
-    def _estimate_progress(self, generation: int, done: int, total: int) -> None:
-        if generation == self._generation and total > 0:
-            self.estimate_progress.setValue(int(1000 * min(done, total) / total))
-
-    def _estimate_done(self, generation: int, manifest: dict[str, Any]) -> None:
-        if generation != self._generation:
-            return
+    def _estimated(self, manifest: dict[str, Any]) -> None:
         self.manifest = manifest
         self._show_summary()
-        self.estimate_progress.hide()
-        cost, tokens = manifest.get("cost", {}), manifest.get("tokens", {})
-        currency = cost.get("currency", "USD")
-        if cost.get("total") is None:
-            self.cost_label.setText(f"<b>Estimated cost: unknown.</b> {cost.get('note', '')}")
-        else:
-            self.cost_label.setText(
-                f"<b>Estimated cost: about {money(cost['total'], currency)}</b> at batch prices "
-                f"(input {money(cost.get('input'), currency)} + output {money(cost.get('output'), currency)})."
-            )
-        sent, total = manifest.get("rows_sent", 0), manifest.get("rows_total", 0)
-        skipped = total - sent
-        rows_text = f"{plural(sent, 'row')} in {plural(manifest.get('requests', 0), 'request')}"
-        if skipped:
-            rows_text += f" ({plural(skipped, 'row')} with a blank text left out)"
-        self.tokens_label.setText(
-            f"{rows_text}: {tokens.get('input_total', 0):,} input tokens (at most "
-            f"{tokens.get('input_per_request_max', 0):,} in one request) and about "
-            f"{tokens.get('output_estimate_total', 0):,} output tokens. "
-            f"Counted with: {tokens.get('method', 'unknown method')}."
-        )
-        source = cost.get("source")
-        note = cost.get("note", "") if cost.get("total") is not None else ""
-        self.source_label.setText(" ".join(p for p in (f"Prices: {source}." if source else "", note) if p))
-        notes = list(manifest.get("notes") or [])
-        warnings = list(manifest.get("warnings") or [])
-        if warnings:
-            self.notes_panel.show_messages("warning", warnings + notes, "Please check")
-        elif notes:
-            self.notes_panel.show_messages("info", notes, "Adjusted for this model")
-        else:
-            self.notes_panel.clear()
-        self.changed.emit()
-
-    def _estimate_failed(self, generation: int, error: BatchLabError) -> None:
-        if generation != self._generation:
-            return
-        self.estimate_progress.hide()
-        if is_cancellation(error):
-            self.cost_label.setText("Estimate stopped.")
-            return
-        self.cost_label.setText("<b>The cost could not be estimated.</b>")
-        self.tokens_label.setText(error.message)
-        self.source_label.setText(error.hint)
         self.changed.emit()
 
     def is_estimating(self) -> bool:
         """True while the preview or the estimate is being computed."""
-        return any(t is not None and t.running for t in (self._preview_task, self._estimate_task))
+        return (self._preview_task is not None and self._preview_task.running) or self.estimate_box.is_running()
 
     # ---- consent ---------------------------------------------------------------------------
-    def _update_consent(self) -> None:
-        spec = self.spec
-        provider = spec.provider if spec else None
-        if provider is None or provider == "demo":
-            self.consent_box.setVisible(provider is not None)
-            self.consent_text.setText("The Demo runs on this computer: your texts are not sent anywhere.")
-            self.consent_check.hide()
-            return
-        self.consent_box.show()
-        self.consent_check.show()
-        who = recipient(provider, spec.base_url)  # type: ignore[union-attr]
-        self.consent_text.setText(
-            f"To code them, BatchLab sends the texts of the rows (through the row template) and your instructions "
-            f"to {who}, where they are processed under its terms. Make sure your data may be shared this way "
-            f"(consent, ethics approval, data-protection rules)."
-        )
-        self.consent_check.blockSignals(True)
-        self.consent_check.setText(f"I understand my texts will be sent to {who}")
-        self.consent_check.setChecked(bool(settings().value(consent_key(provider, spec.base_url, spec.data), False, type=bool)))  # type: ignore[union-attr]
-        self.consent_check.blockSignals(False)
-
-    def _consent_toggled(self, checked: bool) -> None:
-        if self.spec is not None:
-            settings().setValue(consent_key(self.spec.provider, self.spec.base_url, self.spec.data), checked)
+    def _consent_toggled(self, _checked: bool) -> None:
         self._update_actions()
         self.changed.emit()
 
@@ -494,91 +282,16 @@ class ReviewPage(QWidget):
         return account is not None and self.keys.get(account) is None
 
     def consent_given(self) -> bool:
-        spec = self.spec
-        return spec is not None and (spec.provider == "demo" or self.consent_check.isChecked())
+        return self.consent.given()
 
     # ---- the 5-row trial -------------------------------------------------------------------
     def run_pilot(self) -> None:
-        """Code a few sampled rows now (direct calls) in the background and show them."""
-        spec, table, keys = self.spec, self.table, self.keys
-        if spec is None or table is None or not self.consent_given():
-            return
-        from app.core.run.pilot import (
-            run_pilot,  # imported here: it pulls in the SDKs and the engine
-        )
-
-        self._pilot_generation += 1
-        generation = self._pilot_generation
-        self.pilot_error.clear()
-        self.pilot_status.setText(f"Sending {PILOT_ROWS} rows to {LABELS.get(spec.provider, spec.provider)}…")
-        self.pilot_button.setEnabled(False)
-        self.pilot_cancel.show()
-
-        def work(context: TaskContext) -> list[Any]:
-            return run_pilot(spec, table, rows=PILOT_ROWS, keys=keys, should_cancel=context.should_cancel)
-
-        self._pilot_task = (
-            Task(self, work)
-            .on_done(while_alive(self, lambda results: self._pilot_done(generation, spec, results)))
-            .on_error(while_alive(self, lambda error: self._pilot_failed(generation, error)))
-            .on_finished(while_alive(self, lambda: self._pilot_finished(generation)))
-            .start()
-        )
-
-    def cancel_pilot(self) -> None:
-        if self._pilot_task is not None and self._pilot_task.running:
-            self._pilot_task.cancel()
-            self.pilot_status.setText("Stopping the trial…")
+        """Code a few sampled rows now, once the job is complete and the person agreed to send them."""
+        if self.spec is not None and self.table is not None and self.consent_given():
+            self.trial.run(self.spec, self.table)
 
     def is_piloting(self) -> bool:
-        return self._pilot_task is not None and self._pilot_task.running
-
-    def _pilot_done(self, generation: int, spec: JobSpec, results: list[Any]) -> None:
-        if generation != self._pilot_generation:
-            return
-        self.pilot_results = results
-        names = [f.name for f in spec.fields]
-        self.pilot_model.set_frame(pilot_frame(results, names))
-        header = self.pilot_view.horizontalHeader()
-        for column in range(self.pilot_model.columnCount()):
-            self.pilot_view.resizeColumnToContents(column)
-            header.resizeSection(column, min(header.sectionSize(column), 260))
-        counts: dict[str, int] = {}
-        for result in results:
-            counts[result.status] = counts.get(result.status, 0) + 1
-        outcome = ", ".join(f"{n} {status}" for status, n in counts.items())
-        costs = [r.cost for r in results if r.cost is not None]
-        cost = f" Cost of the trial: about {money(sum(costs))} (normal prices)." if costs else ""
-        self.pilot_status.setText(f"Trial finished: {outcome}.{cost} Hover over a cell to read it whole.")
-        self.changed.emit()
-
-    def _pilot_failed(self, generation: int, error: BatchLabError) -> None:
-        if generation != self._pilot_generation:
-            return
-        if is_cancellation(error):
-            self.pilot_status.setText("Trial stopped.")
-            return
-        self.pilot_status.setText("The trial did not run.")
-        lines = [error.message] + ([error.hint] if error.hint else [])
-        self.pilot_error.show_messages("error", lines, getattr(error, "title", ""))
-        self.changed.emit()
-
-    def _pilot_finished(self, generation: int) -> None:
-        if generation == self._pilot_generation:
-            self.pilot_cancel.hide()
-            self._update_actions()
-
-    def _clear_pilot(self) -> None:
-        self._pilot_generation += 1
-        if self._pilot_task is not None:
-            self._pilot_task.cancel()
-        self.pilot_results = None
-        self.pilot_model.set_frame(None)
-        self.pilot_error.clear()
-        self.pilot_cancel.hide()
-        self.pilot_status.setText(
-            f"Sends {PILOT_ROWS} random rows now, at normal (not batch) prices, and shows the answers here."
-        )
+        return self.trial.is_running()
 
     # ---- actions ---------------------------------------------------------------------------
     def _update_actions(self) -> None:
@@ -586,7 +299,7 @@ class ReviewPage(QWidget):
         ready = spec is not None and self.table is not None
         consent = self.consent_given()
         keyless = self.key_missing()
-        self.pilot_button.setEnabled(ready and consent and not keyless and not self.is_piloting())
+        self.trial.button.setEnabled(ready and consent and not keyless and not self.is_piloting())
         self.gold_pilot.set_allowed(ready and consent and not keyless)
         self.submit_button.setEnabled(ready and consent and not keyless)
         if spec is not None:
@@ -606,20 +319,18 @@ class ReviewPage(QWidget):
 
     def cancel_work(self, keep_pilot: bool = False) -> None:
         self._generation += 1
-        for task in (self._preview_task, self._estimate_task):
-            if task is not None:
-                task.cancel()
-        self.estimate_progress.hide()
-        if not keep_pilot and self._pilot_task is not None:
-            self._pilot_generation += 1
-            self._pilot_task.cancel()
+        if self._preview_task is not None:
+            self._preview_task.cancel()
+        self.estimate_box.cancel()
+        if not keep_pilot:
+            self.trial.forget()
 
     def clear(self) -> None:
         self.cancel_work()
         self.spec, self.table = None, None
         self.name_edit.clear()
         self.set_default_name("")
-        self._clear_pilot()
+        self.trial.clear()
         self.refresh(None, None, [])
         self.problems_panel.clear()
 
