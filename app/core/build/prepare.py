@@ -11,6 +11,7 @@ once every check has passed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 import random
@@ -49,9 +50,6 @@ INDEX_FILE = "index.jsonl"
 MANIFEST_FILE = "manifest.json"
 #: Every row's ID in the data's order (sent or not), a JSON list per chunk a line; written on request.
 ROW_IDS_FILE = "row_ids.jsonl"
-#: Past this share of the rows, the token sample drawn so far is counted ahead (most of it stays in
-#: the sample): counting 400 requests in the helper takes about as long as reading 40% of 100k rows.
-COUNT_AHEAD_SHARE = 0.6
 
 
 @dataclass
@@ -162,14 +160,23 @@ class _Writer:
         self.spec, self.scratch, self.prefix, self.only_ids, self.limits = spec, scratch, prefix, only_ids, limits
         self.list_ids = list_ids  # also write every row's ID (ROW_IDS_FILE)
         self.check = TableCheck(spec.id_column, placeholders(spec.input_template), accept_unreadable=spec.accept_unreadable_rows)
-        self.builder = RequestBuilder(spec)
-        self.lines = LineMaker(self.builder)
         self.files: SplitWriter | None = None
         self.index: IO[bytes] | None = None
         self.ids: IO[bytes] | None = None
 
+    @functools.cached_property
+    def builder(self) -> RequestBuilder:
+        """Made when the reading starts, not before: with rows per request "auto" it counts tokens,
+        and the tokenizer may still be being built beside the reading (``tokens.counting_helper``)."""
+        return RequestBuilder(self.spec)
+
+    @functools.cached_property
+    def lines(self) -> LineMaker:
+        return LineMaker(self.builder)
+
     def start(self, columns: list[str]) -> None:
         """Begin, or begin again when the file turns out to need another reading: drop what was written."""
+        size = self.builder.rows_per_request  # the spec's own problems first
         _check_columns(self.spec, columns)
         self.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
@@ -180,7 +187,7 @@ class _Writer:
         self.index = (self.scratch / INDEX_FILE).open("wb", buffering=WRITE_BUFFER)
         self.ids = (self.scratch / ROW_IDS_FILE).open("wb", buffering=WRITE_BUFFER) if self.list_ids else None
         self.tally = TokenTally(token_counter(self.spec.provider, self.spec.model))  # its static tokens at the end
-        self.groups = _Groups(self.builder.rows_per_request)
+        self.groups = _Groups(size)
         self.blank: list[str] = []
         self.unreadable: list[str] = []
         self.read = self.sent = self.requests = 0  # without an ID column, a row's ID is its position
@@ -339,8 +346,8 @@ def _steps(
     writer: _Writer, source: TableRows | FileRows, progress: Progress | None, should_cancel: Callable[[], bool] | None
 ) -> Callable[[Chunk], None]:
     """``writer.add`` with a cancel check per chunk, and progress in rows for a table in memory (a
-    file being read reports its own progress, in bytes). Near the end of the rows, the token sample
-    drawn so far is counted ahead (where a helper process counts: see ``TokenTally.count_ahead``)."""
+    file being read reports its own progress, in bytes). The token sample is counted as it is
+    drawn, where a helper process counts (``TokenTally.count_ahead``)."""
     total = len(source.table) if isinstance(source, TableRows) else 0
     done = 0
 
@@ -349,8 +356,7 @@ def _steps(
         if should_cancel and should_cancel():
             raise CancelledError()
         writer.add(chunk)
-        if source.share >= COUNT_AHEAD_SHARE:
-            writer.tally.count_ahead()
+        writer.tally.count_ahead(source.share)
         done += len(chunk)
         if progress and total:
             progress(done, total)

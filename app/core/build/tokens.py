@@ -86,6 +86,8 @@ EXACT_CHARS = 4_000_000
 #: ...beyond that, a random sample of this many requests is counted and scaled to all requests by
 #: their length (a few hundred put the total within about 1%).
 TOKEN_SAMPLE = 400
+#: Requests drawn with keys below this many times the sample's expected limit are counted ahead.
+AHEAD_MARGIN = 1.25
 #: Normal quantile of the stated interval: the true total lies within ±margin 95% of the time.
 Z_95 = 1.959964
 SAMPLE_SEED = 11  # the same job draws the same sample every time
@@ -135,9 +137,14 @@ class TokenCounter:
         with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
             return [n for part in pool.map(self._count_chunk, chunks) for n in part]
 
+    @property
+    def beside(self) -> bool:
+        """Counting runs beside this process (a helper's tokenizer), so it can start ahead."""
+        return isinstance(self._encoding, RemoteEncoding)
+
     def count_ahead(self, texts: Sequence[str]) -> None:
         """Start counting texts :meth:`count_many` will probably be asked for, where counting runs
-        beside this process (a helper's tokenizer); elsewhere do nothing (it would only come sooner)."""
+        :attr:`beside` this process; elsewhere do nothing (it would only come sooner)."""
         if isinstance(self._encoding, RemoteEncoding):
             self._encoding.count_ahead(texts)
 
@@ -437,11 +444,20 @@ class TokenTally:
             while len(drawn) > self.sample:
                 heapq.heappop(drawn)
 
-    def count_ahead(self) -> None:
-        """Start counting the requests drawn so far, where the counter counts beside this process:
-        near the end of the adding most of them stay drawn, and ``finish`` then waits for fewer."""
-        if not self._finished:
-            self.counter.count_ahead([self._longest[1]] + [text for *_, text in self._drawn])
+    def count_ahead(self, share: float) -> None:
+        """Where the counter counts :attr:`~TokenCounter.beside` this process, start counting the
+        requests drawn so far that will most likely be counted in the end, so ``finish`` waits for
+        few; ``share`` is about how much of all the requests have been added (the reading's progress).
+
+        With about N = requests / share requests in all, every request is counted if N is small;
+        else the sample ends as the keys below about ``sample`` / N (give or take 5%), so those drawn
+        with keys below :data:`AHEAD_MARGIN` times that are counted now. Call after each chunk.
+        """
+        if self._finished or not self._deferred or not self.counter.beside or share <= 0:
+            return
+        requests, chars = self.requests / min(share, 1.0), self.chars / min(share, 1.0)
+        below = 1.0 if requests <= self.exact_requests and chars <= EXACT_CHARS else AHEAD_MARGIN * self.sample / requests
+        self.counter.count_ahead([self._longest[1]] + [text for key, _, _, text in self._drawn if -key < below])
 
     def finish(self) -> None:
         """Count the sample and the longest request, and estimate the total (once; later calls do nothing)."""
