@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -60,6 +62,19 @@ def test_counting_falls_back_in_process_when_the_helper_dies() -> None:
         remote.helper._process.wait()  # type: ignore[union-attr]
         assert counter.count_many(VARIED_TEXTS) == expected
         assert not remote.helper.alive and remote._local is not None
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="POSIX signals")
+def test_a_helper_that_stops_answering_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(token_helper, "PATIENCE", 0.5)
+    expected = token_counter("openai", "gpt-4").count_many(VARIED_TEXTS)
+    with counting_helper("openai", "gpt-4"):
+        counter = token_counter("openai", "gpt-4")
+        process = _remote(counter).helper._process
+        assert process is not None
+        os.kill(process.pid, signal.SIGSTOP)  # alive, but answers nothing
+        assert counter.count_many(VARIED_TEXTS) == expected
+        assert process.wait(timeout=30) == -signal.SIGKILL
 
 
 def test_text_the_pipe_cannot_carry_is_counted_in_process() -> None:

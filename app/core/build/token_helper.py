@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 #: The tokenizers a helper builds, by the names the parent asks for them.
 CL100K, O200K = "cl100k", "o200k"
+#: Seconds to wait for an answer before giving up on the helper (counting 4 MB of text takes ~0.5 s).
+PATIENCE = 120
 
 
 class TokenHelper:
@@ -87,15 +89,28 @@ class TokenHelper:
             return None
         return counts
 
-    def close(self) -> None:
-        """Let the helper go: it exits once its input closes (the parent does not wait for it)."""
+    def answer(self, counts: Future[list[int] | None]) -> list[int] | None:
+        """The counts asked for, once they come; None (and the helper stopped) if they do not."""
+        try:
+            return counts.result(timeout=PATIENCE)
+        except TimeoutError:
+            self.close(stop=True)
+            return None
+
+    def close(self, stop: bool = False) -> None:
+        """Let the helper go: it exits once its input closes (the parent does not wait for it);
+        ``stop`` ends it at once (it stopped answering)."""
         self._pipe.shutdown(wait=False, cancel_futures=True)
         process, self._process = self._process, None
-        if process is not None and process.stdin is not None:
-            try:
+        if process is None:
+            return
+        if stop:
+            process.kill()
+        try:
+            if process.stdin is not None:
                 process.stdin.close()
-            except OSError:
-                pass
+        except OSError:
+            pass
 
 
 class RemoteEncoding:
@@ -126,7 +141,7 @@ class RemoteEncoding:
 
     def count_many(self, texts: Sequence[str]) -> list[int]:
         for asked, counts in self._ahead:
-            if (answer := counts.result()) is not None:
+            if (answer := self.helper.answer(counts)) is not None:
                 self._known.update(zip(asked, answer))
         self._ahead.clear()
         if missing := [text for text in dict.fromkeys(texts) if text not in self._known]:
@@ -135,7 +150,7 @@ class RemoteEncoding:
 
     def _counts(self, texts: list[str]) -> list[int]:
         if self._local is None:
-            if (counts := self.helper.counts(self.name, texts).result()) is not None:
+            if (counts := self.helper.answer(self.helper.counts(self.name, texts))) is not None:
                 return counts
             self._local = self._build()
         encode = self._local.encode_ordinary

@@ -457,7 +457,7 @@ class TokenTally:
             return
         requests, chars = self.requests / min(share, 1.0), self.chars / min(share, 1.0)
         below = 1.0 if requests <= self.exact_requests and chars <= EXACT_CHARS else AHEAD_MARGIN * self.sample / requests
-        self.counter.count_ahead([self._longest[1]] + [text for key, _, _, text in self._drawn if -key < below])
+        self.counter.count_ahead([self._longest[1]] + [text for negative, _, _, text in self._drawn if -negative < below])
 
     def finish(self) -> None:
         """Count the sample and the longest request, and estimate the total (once; later calls do nothing)."""
