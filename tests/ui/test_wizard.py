@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QThreadPool, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QListWidget, QTableView
 
 from app.core.keys import KeyStore
@@ -413,12 +413,29 @@ def test_submit_needs_a_key_and_says_so(qtbot, wizard: NewJobWizard, keys: KeySt
     assert review.submit_button.isEnabled()
 
 
-def test_dropping_a_file_loads_it(qtbot, wizard: NewJobWizard) -> None:
+def _drop(wizard: NewJobWizard, path: Path) -> bool:
+    """Drag ``path`` onto the wizard and drop it, as from a file manager; whether the drop was taken.
+
+    Qt hands a drop to the widget that accepted the drag's entering, so both are sent."""
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(SAMPLE))])
-    event = QDropEvent(QPointF(QPoint(100, 100)), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
-    wizard.dropEvent(event)
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    where, copy, left, none = QPoint(100, 100), Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(QPointF(where), copy, mime, left, none)
+    enter.setAccepted(False)
+    QApplication.sendEvent(wizard, enter)
+    drop = QDropEvent(QPointF(where), copy, mime, left, none)
+    drop.setAccepted(False)
+    QApplication.sendEvent(wizard, drop)
+    return enter.isAccepted() and drop.isAccepted()
+
+
+def test_dropping_a_file_loads_it(qtbot, wizard: NewJobWizard, tmp_path: Path) -> None:
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"%PDF-1.4")
+    assert not _drop(wizard, report)  # not a spreadsheet: refused, nothing loads
+    assert not wizard.data_page.is_loading() and wizard.table is None
+
+    assert _drop(wizard, SAMPLE)
     qtbot.waitUntil(lambda: wizard.table is not None, timeout=WAIT)
     assert wizard.table.path == SAMPLE
 

@@ -14,14 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -31,6 +26,8 @@ from app.core.drafts import Draft
 from app.core.errors import SpecError
 from app.core.spec import AUTO, JobSpec, parse_spec
 from app.ui.wizard.data_page import DataPage
+from app.ui.wizard.file_drops import FileDrops
+from app.ui.wizard.navigation import StepBar, StepFooter
 
 if TYPE_CHECKING:
     from app.core.build.starters import Starter
@@ -43,15 +40,6 @@ if TYPE_CHECKING:
 
 STEP_NAMES = ("Data", "Instructions", "Output fields", "Model", "Review")
 DATA, INSTRUCTIONS, FIELDS, MODEL, REVIEW = range(len(STEP_NAMES))
-
-_STEP_STYLE = """
-QPushButton[step="true"] { background: transparent; border: none; padding: 6px 14px; border-radius: 14px;
-                           color: #374151; font-weight: 600; min-height: 16px; }
-QPushButton[step="true"]:hover { background: #e2e7ee; }
-QPushButton[step="true"]:disabled { background: transparent; color: #a3abb7; font-weight: normal; }
-QPushButton[step="true"][current="true"] { background: #2563eb; color: #ffffff; }
-"""
-
 
 class NewJobWizard(QWidget):
     """A guided stepper: Data · Instructions · Output fields · Model · Review, then Submit."""
@@ -74,7 +62,7 @@ class NewJobWizard(QWidget):
         #: The work as last opened from or saved to a spec file (None: never saved).
         self._baseline: dict[str, Any] | None = None
         self.saved_to: Path | None = None
-        self.setAcceptDrops(True)
+        FileDrops(self).dropped.connect(self.load_file)
 
         self.data_page = DataPage()
         #: Each step's page once built (the Data step at once); the stack holds a placeholder before.
@@ -160,8 +148,8 @@ class NewJobWizard(QWidget):
         # shown in the footer, so Submit is in view at any window size; _update_nav shows them on Review
         for widget in (review.submit_reason, review.submit_button):
             widget.hide()
-        self._footer.insertWidget(1, review.submit_reason, 1)
-        self._footer.addWidget(review.submit_button)
+        self.footer.row.insertWidget(1, review.submit_reason, 1)
+        self.footer.row.addWidget(review.submit_button)
         return review
 
     # ---- layout ----------------------------------------------------------------------------
@@ -170,29 +158,10 @@ class NewJobWizard(QWidget):
         layout.setContentsMargins(16, 10, 16, 12)
         layout.setSpacing(8)
 
-        header = QHBoxLayout()
-        header.setSpacing(2)
-        self.step_buttons: list[QPushButton] = []
-        for index, name in enumerate(STEP_NAMES):
-            if index:
-                dot = QLabel("·")
-                dot.setAlignment(Qt.AlignmentFlag.AlignCenter)
-                dot.setFixedWidth(14)
-                header.addWidget(dot)
-            button = QPushButton(f"{index + 1}  {name}")
-            button.setObjectName(f"step{index + 1}")
-            button.setProperty("step", True)
-            button.setCursor(Qt.CursorShape.PointingHandCursor)
-            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-            button.clicked.connect(lambda _checked=False, i=index: self.go_to(i))
-            header.addWidget(button)
-            self.step_buttons.append(button)
-        header.addStretch(1)
-        header_box = QWidget()
-        header_box.setObjectName("stepHeader")
-        header_box.setLayout(header)
-        header_box.setStyleSheet(_STEP_STYLE)
-        layout.addWidget(header_box)
+        self.step_bar = StepBar(STEP_NAMES)
+        self.step_bar.chosen.connect(self.go_to)
+        self.step_buttons = self.step_bar.buttons
+        layout.addWidget(self.step_bar)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
@@ -207,23 +176,11 @@ class NewJobWizard(QWidget):
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
         layout.addWidget(line)
-        footer = self._footer = QHBoxLayout()
-        self.reason_label = QLabel()
-        self.reason_label.setObjectName("nextReason")
-        self.reason_label.setWordWrap(True)
-        self.reason_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.reason_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        footer.addWidget(self.reason_label, 1)
-        self.back_button = QPushButton("‹ Back")
-        self.back_button.setObjectName("back")
+        self.footer = StepFooter()
+        self.back_button, self.next_button = self.footer.back_button, self.footer.next_button
         self.back_button.clicked.connect(self.back)
-        self.next_button = QPushButton("Next ›")
-        self.next_button.setObjectName("primaryButton")
-        self.next_button.setMinimumWidth(150)
         self.next_button.clicked.connect(self.next)
-        footer.addWidget(self.back_button)
-        footer.addWidget(self.next_button)
-        layout.addLayout(footer)
+        layout.addWidget(self.footer)
 
     # ---- navigation ------------------------------------------------------------------------
     def current_index(self) -> int:
@@ -280,16 +237,11 @@ class NewJobWizard(QWidget):
     def _update_nav(self) -> None:
         current = self.current_index()
         reachable = self._reachable()
-        for index, button in enumerate(self.step_buttons):
-            button.setProperty("current", index == current)
-            button.setProperty("done", index < reachable)
-            button.setEnabled(index <= reachable or index == current)
-            button.style().unpolish(button)
-            button.style().polish(button)
+        self.step_bar.show_steps(current, reachable)
         last = current == REVIEW
         self.back_button.setEnabled(current > 0)
         self.next_button.setVisible(not last)
-        self.reason_label.setVisible(not last)
+        self.footer.reason_label.setVisible(not last)
         if self.built(REVIEW):
             self.review_page.submit_button.setVisible(last)
             self.review_page.submit_reason.setVisible(last)
@@ -297,50 +249,11 @@ class NewJobWizard(QWidget):
             self.next_button.setText(f"Next: {STEP_NAMES[current + 1]} ›")
         problems = self.page_problems(current) if not last else []
         self.next_button.setEnabled(not problems)
-        if problems:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            self.reason_label.setText(f"To go on: {problems[0]}{more}")
-            self.reason_label.setToolTip("\n".join(problems))
-            self.reason_label.setStyleSheet("color: #b3261e;")
-        else:
-            self.reason_label.setText("")
-            self.reason_label.setToolTip("")
-            self.reason_label.setStyleSheet("")
+        self.footer.show_problems(problems)
 
     def next_reason(self) -> str:
         """The reason Next is disabled, as shown under the page ("" when it is enabled)."""
-        return self.reason_label.text()
-
-    # ---- drag and drop ---------------------------------------------------------------------
-    @staticmethod
-    def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
-        from app.core.data.files import SUPPORTED_SUFFIXES
-
-        mime = event.mimeData()
-        if not mime.hasUrls():
-            return None
-        for url in mime.urls():
-            if url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in SUPPORTED_SUFFIXES:
-                return Path(url.toLocalFile())
-        return None
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_file(event) is not None:
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: Any) -> None:
-        if self._dropped_file(event) is not None:
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        path = self._dropped_file(event)
-        if path is None:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.load_file(path)
+        return self.footer.reason_label.text()
 
     # ---- data ------------------------------------------------------------------------------
     @property
@@ -426,10 +339,7 @@ class NewJobWizard(QWidget):
         """The job as a spec, or None with the problems shown when something is missing."""
         spec, problems = self._build_spec()
         if spec is None:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            self.reason_label.setText(f"To go on: {problems[0]}{more}" if problems else "")
-            self.reason_label.setToolTip("\n".join(problems))
-            self.reason_label.setStyleSheet("color: #b3261e;")
+            self.footer.show_problems(problems)
             if self.current_index() == REVIEW:
                 self.review_page.problems_panel.show_messages("error", problems, "Some steps need attention first")
         return spec
