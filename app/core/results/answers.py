@@ -280,14 +280,20 @@ class FieldRules:
     def valid_values(self, data: Any) -> dict[str, Any] | None:
         """The output fields of a valid answer, in field order (the row id of multi-row answers
         dropped); None when :meth:`problems` has something to say."""
-        if not isinstance(data, dict):
+        if type(data) is dict and data.keys() == self._known:
+            return self.exact_values(data)
+        if not isinstance(data, dict) or self.problems(data):
             return None
-        if data.keys() == self._known:
-            for name, check in self._checks:
-                if check(data[name]) is not None:
-                    return None
-        elif self.problems(data):
+        return {name: data[name] for name in self.names}
+
+    def exact_values(self, data: Any) -> dict[str, Any] | None:
+        """The output fields of the usual answer: an object with exactly the expected keys, every
+        value valid. None for anything else, valid or not (:meth:`valid_values` judges it fully)."""
+        if type(data) is not dict or data.keys() != self._known:
             return None
+        for name, check in self._checks:
+            if check(data[name]) is not None:
+                return None
         return {name: data[name] for name in self.names}
 
 

@@ -12,8 +12,9 @@ the way, for the record of what was billed.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import orjson
 from app.core.build import pricing
 from app.core.build.batchfiles import READ_BUFFER
 from app.core.results.answers import Answer, Usage, error_text, from_anthropic_message, from_body
-from app.core.results.rowmap import RowMapper, RowOutcome
+from app.core.results.rowmap import RowMapper
 from app.core.spec import JobSpec
 
 #: A row outcome in the store's column order (app.core.run.store.ROW_COLUMNS).
@@ -173,9 +174,15 @@ def parse_batch(
                 else interpret_openai_line(obj, spec.provider, spec.endpoint)
             )
             out.count(answer.usage, reported_model(obj))
-            outcomes, anomalies = mapper.map(requests[custom_id], answer)
-            out.add(_records(spec, outcomes, answer, custom_id, ref, attempt, batch_id))
-            out.anomalies += [(custom_id, a.kind, a.detail) for a in anomalies]
+            row_ids = requests[custom_id]
+            usual = mapper.usual_values(row_ids, answer)
+            if usual is not None:  # most answers: every row coded, nothing to judge one by one
+                outcomes = zip(row_ids, repeat("coded"), repeat(""), usual)
+            else:
+                judged, anomalies = mapper.map(row_ids, answer)
+                outcomes = ((o.row_id, o.status, o.reason, o.values) for o in judged)
+                out.anomalies += [(custom_id, a.kind, a.detail) for a in anomalies]
+            out.add(_records(spec, outcomes, len(row_ids), answer.usage, custom_id, ref, attempt, batch_id))
     for custom_id, row_ids in requests.items():
         if custom_id in seen:
             continue
@@ -183,8 +190,8 @@ def parse_batch(
             reason, status = f"the batch failed: {batch_error}", "failed"
         else:
             reason, status = f"no answer came back for this request{': ' + missing_reason if missing_reason else ''}", "missing"
-        outcomes = [RowOutcome(r, status, reason) for r in row_ids]
-        out.add(_records(spec, outcomes, Answer(status, reason), custom_id, None, attempt, batch_id))
+        outcomes = zip(row_ids, repeat(status), repeat(reason), repeat(None))
+        out.add(_records(spec, outcomes, len(row_ids), Usage(), custom_id, None, attempt, batch_id))
     out.flush()
     return out
 
@@ -199,34 +206,36 @@ def request_cost(spec: JobSpec, usage: Usage) -> float | None:
 
 def _records(
     spec: JobSpec,
-    outcomes: list[RowOutcome],
-    answer: Answer,
+    outcomes: Iterable[tuple[str, str, str, dict[str, Any] | None]],
+    rows: int,
+    usage: Usage,
     custom_id: str,
     raw_ref: str | None,
     attempt: int,
     batch_id: int,
 ) -> list[RowRecord]:
-    """Store-ready row records; the request's tokens and cost are shared equally among its rows."""
-    n = max(len(outcomes), 1)
-    usage = answer.usage
+    """Store-ready row records from a request's ``rows`` outcomes (row ID, status, reason, values);
+    the request's tokens and cost are shared equally among its rows."""
+    n = max(rows, 1)
     billed = usage.input_tokens or usage.output_tokens
     cost = request_cost(spec, usage) if billed else None
     input_tokens = round(usage.input_tokens / n) if billed else None
     output_tokens = round(usage.output_tokens / n) if billed else None
     share = cost / n if cost is not None else None
+    dumps = orjson.dumps
     return [
         (
-            o.row_id,
-            o.status,
-            o.reason,
+            row_id,
+            status,
+            reason,
             custom_id,
             attempt,
             batch_id,
-            orjson.dumps(o.values).decode() if o.values is not None else None,
+            dumps(values).decode() if values is not None else None,
             raw_ref,
             input_tokens,
             output_tokens,
             share,
         )
-        for o in outcomes
+        for row_id, status, reason, values in outcomes
     ]

@@ -53,13 +53,11 @@ class RowMapper:
             return [RowOutcome(r, status, answer.reason) for r in row_ids], []
         if not self.multi:
             return [self._judge(row_ids[0], answer.data)], []
+        if (usual := self.usual_values(row_ids, answer)) is not None:
+            return [RowOutcome(r, "coded", "", values) for r, values in zip(row_ids, usual)], []
         items = split_multi_row(answer.data)
         if items is None:
             return [RowOutcome(r, "invalid", _NO_LIST) for r in row_ids], []
-        if len(items) == len(row_ids) and all(
-            type(item) is dict and item.get(ROW_ID_KEY) == row_id for item, row_id in zip(items, row_ids)
-        ):  # the usual answer: every row once, in the order sent (what the loop below would find, sooner)
-            return [self._judge(row_id, item) for row_id, item in zip(row_ids, items)], []
         expected = set(row_ids)
         stripped: dict[str, str | None] | None = None  # built only when an id does not match as sent
         outcomes: dict[str, RowOutcome] = {}
@@ -78,6 +76,26 @@ class RowMapper:
             else:
                 outcomes[claimed] = self._judge(claimed, item)
         return [outcomes.get(r) or RowOutcome(r, "missing", _LEFT_OUT) for r in row_ids], anomalies
+
+    def usual_values(self, row_ids: Sequence[str], answer: Answer) -> list[dict[str, Any]] | None:
+        """Each row's values, in the order of ``row_ids``, when the answer is the usual one: every
+        row answered once, in the order sent, with exactly the output fields, all valid (every row
+        ``coded``, no anomaly). None for any other answer, which :meth:`map` judges in full."""
+        if answer.status != "ok":
+            return None
+        exact = self._rules.exact_values
+        if not self.multi:
+            values = exact(answer.data)
+            return None if values is None else [values]
+        items = split_multi_row(answer.data)
+        if items is None or len(items) != len(row_ids):
+            return None
+        usual = []
+        for row_id, item in zip(row_ids, items):
+            if type(item) is not dict or item.get(ROW_ID_KEY) != row_id or (values := exact(item)) is None:
+                return None
+            usual.append(values)
+        return usual
 
     def _judge(self, row_id: str, data: Any) -> RowOutcome:
         values = self._rules.valid_values(data)
