@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, cast
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +26,7 @@ from app.core.errors import SpecError
 from app.core.spec import AUTO, JobSpec, parse_spec
 from app.ui.wizard.data_page import DataPage
 from app.ui.wizard.file_drops import FileDrops
+from app.ui.wizard.lazy_pages import LazyPages
 from app.ui.wizard.navigation import StepBar, StepFooter
 
 if TYPE_CHECKING:
@@ -65,8 +65,6 @@ class NewJobWizard(QWidget):
         FileDrops(self).dropped.connect(self.load_file)
 
         self.data_page = DataPage()
-        #: Each step's page once built (the Data step at once); the stack holds a placeholder before.
-        self._pages: list[QWidget | None] = [self.data_page] + [None] * (len(STEP_NAMES) - 1)
         self._build()
 
         self.data_page.table_loaded.connect(self._table_loaded)
@@ -96,29 +94,16 @@ class NewJobWizard(QWidget):
         return cast("ReviewPage", self.page(REVIEW))
 
     def built(self, index: int) -> bool:
-        """Whether step ``index``'s page exists yet (one never built has nothing to reset or stop)."""
-        return self._pages[index] is not None
+        return self.stack.built(index)
 
     def page(self, index: int) -> QWidget:
-        """Step ``index``'s page, built now if this is the first time it is needed."""
-        page = self._pages[index]
-        if page is None:
-            page = self._pages[index] = self._new_page(index)
-            placeholder = self.stack.widget(index)
-            self.stack.insertWidget(index, page)
-            self.stack.removeWidget(placeholder)
-            placeholder.deleteLater()
-            page.changed.connect(self._page_changed)  # type: ignore[attr-defined]
-        return page
+        return self.stack.page(index)
 
     def build_next_page(self) -> bool:
         """Build the first step not built yet; False when every step is built. Called one step per
         quiet turn of the event loop, so no turn holds the window longer than one page takes
         (15–45 ms) and none is built in a hurry on a click."""
-        index = next((i for i, page in enumerate(self._pages) if page is None), None)
-        if index is not None:
-            self.page(index)
-        return index is not None
+        return self.stack.build_next()
 
     def _new_page(self, index: int) -> QWidget:
         # first: while the app starts, getting the keys waits for the engine's worker to finish
@@ -167,9 +152,9 @@ class NewJobWizard(QWidget):
         line.setFrameShadow(QFrame.Shadow.Sunken)
         layout.addWidget(line)
 
-        self.stack = QStackedWidget()
-        for page in self._pages:
-            self.stack.addWidget(page or QWidget())
+        # only the Data step is built at once
+        self.stack = LazyPages([self.data_page] + [None] * (len(STEP_NAMES) - 1), self._new_page)
+        self.stack.built_page.connect(lambda _index, page: page.changed.connect(self._page_changed))
         layout.addWidget(self.stack, 1)
 
         line = QFrame()
