@@ -225,7 +225,8 @@ def test_main_window_runs_the_sample_project(qtbot, controller: JobsController) 
     spec = wizard.current_spec()
     assert spec is not None and spec.provider == "demo"
     window.submit(spec, wizard.table)
-    wait_for(qtbot, lambda: window.pages.currentWidget() is window.jobs_stack)
+    # the first job list, still loading, may show the Jobs page a moment before the new job is selected
+    wait_for(qtbot, lambda: window.pages.currentWidget() is window.jobs_stack and window.jobs_view.selected_job() is not None)
     job = window.jobs_view.selected_job()
     assert job is not None and job.name == "Review sentiment (sample)"
     wait_for(qtbot, lambda: state_of(controller, job.id) == "done")
