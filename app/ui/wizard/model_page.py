@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QScrollArea, QVBoxLayout, QWidget
@@ -163,6 +165,36 @@ class ModelPage(QWidget):
         self.advanced.show_endpoint(endpoint)
         self.request_settings.set_values(rows_per_request, row_format, max_output_tokens, temperature)
         self._show_model_rules(reasoning_effort)
+
+    def spec_part(self) -> dict[str, Any]:
+        """This step's choices in the spec's JSON form."""
+        return {
+            "provider": self.provider(),
+            "model": self.model(),
+            "endpoint": self.endpoint(),
+            "rows_per_request": self.rows_per_request(),
+            "row_format": self.row_format(),
+            "max_output_tokens": self.max_output_tokens(),
+            "temperature": self.temperature(),
+            "reasoning_effort": self.reasoning_effort(),
+            "base_url": self.base_url(),
+        }
+
+    def fill(self, raw: Mapping[str, Any]) -> None:
+        """Show a spec's choices (a draft's, a job's being duplicated); a spec without a provider
+        leaves the remembered choice."""
+        if raw.get("provider"):
+            self.set_values(
+                raw["provider"],
+                raw.get("model") or "",
+                base_url=raw.get("base_url"),
+                endpoint=raw.get("endpoint") or "chat",
+                rows_per_request=raw.get("rows_per_request") or AUTO,
+                row_format=raw.get("row_format"),
+                max_output_tokens=raw.get("max_output_tokens"),
+                temperature=raw.get("temperature"),
+                reasoning_effort=raw.get("reasoning_effort"),
+            )
 
     def set_provider(self, provider: str) -> None:
         index = self.provider_combo.findData(provider)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.core.drafts import Draft
 from app.core.errors import SpecError
-from app.core.spec import AUTO, JobSpec, parse_spec
+from app.core.spec import JobSpec, parse_spec
 from app.ui.wizard.data_page import DataPage
 from app.ui.wizard.file_drops import FileDrops
 from app.ui.wizard.lazy_pages import LazyPages
@@ -272,7 +272,6 @@ class NewJobWizard(QWidget):
     def spec_dict(self) -> dict[str, Any]:
         """The job's settings in the spec's JSON form, as the pages show them now."""
         table = self.table
-        model = self.model_page
         return {
             "name": self._job_name() or (table.path.stem if table else "New job"),
             "data": str(table.path.absolute()) if table is not None else "",
@@ -281,15 +280,7 @@ class NewJobWizard(QWidget):
             "instructions": self.instructions_page.instructions(),
             "input_template": self.instructions_page.template(),
             "fields": [f.to_dict() for f in self.fields_page.fields()],
-            "provider": model.provider(),
-            "model": model.model(),
-            "endpoint": model.endpoint(),
-            "rows_per_request": model.rows_per_request(),
-            "row_format": model.row_format(),
-            "max_output_tokens": model.max_output_tokens(),
-            "temperature": model.temperature(),
-            "reasoning_effort": model.reasoning_effort(),
-            "base_url": model.base_url(),
+            **self.model_page.spec_part(),
             # how to read the data, where the person chose it (None: detected the same way again)
             "encoding": self.data_page.options.encoding,
             "delimiter": self.data_page.options.delimiter,
@@ -360,18 +351,7 @@ class NewJobWizard(QWidget):
         self.instructions_page.set_texts(str(raw.get("instructions") or ""), str(raw.get("input_template") or ""))
         self.fields_page.set_fields(draft.fields())
         self.fields_page.forget_history()
-        if raw.get("provider"):
-            self.model_page.set_values(
-                raw["provider"],
-                raw.get("model") or "",
-                base_url=raw.get("base_url"),
-                endpoint=raw.get("endpoint") or "chat",
-                rows_per_request=raw.get("rows_per_request") or AUTO,
-                row_format=raw.get("row_format"),
-                max_output_tokens=raw.get("max_output_tokens"),
-                temperature=raw.get("temperature"),
-                reasoning_effort=raw.get("reasoning_effort"),
-            )
+        self.model_page.fill(raw)
         if raw.get("name"):
             self._set_job_name(raw["name"])
         if raw.get("data"):
