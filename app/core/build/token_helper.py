@@ -51,7 +51,10 @@ class TokenHelper:
         if getattr(sys, "frozen", False):  # a PyInstaller bundle: sys.executable runs the app, not Python
             return None
         root = str(Path(__file__).resolve().parents[3])  # the folder holding the app package
-        code = f"import sys; sys.path.insert(0, {root!r}); from app.core.build.token_helper import serve; serve()"
+        code = (
+            f"import os, sys; sys.path.insert(0, {root!r}); from app.core.build.token_helper import serve; "
+            "serve(); os._exit(0)"  # its answers are flushed: no teardown of the tokenizer (0.03-0.05 s)
+        )
         try:
             process = subprocess.Popen(
                 [sys.executable, "-c", code, provider, model],
