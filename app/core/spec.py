@@ -28,6 +28,8 @@ REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 #: Names the request format itself uses inside each answer; a field may not take them.
 RESERVED_FIELD_NAMES = frozenset({"id", "results"})
+#: An OpenAI-compatible server's address as a spec (and the Model step) accepts it.
+SERVER_ADDRESS = re.compile(r"^https?://\S+$")
 #: ``rows_per_request`` value that lets BatchLab choose the number from the model and the prompt.
 AUTO = "auto"
 #: How several rows are written into one request's message (see app.core.build.rowformat).
@@ -307,8 +309,8 @@ def parse_spec(raw: Any, base_dir: Path, source: str = "", *, require_data: bool
     if provider == "compatible" and not get("base_url"):
         problems.append('An OpenAI-compatible provider needs "base_url" (the server address, ending in /v1).')
     base_url = get("base_url")
-    if base_url and not re.match(r"^https?://", base_url):
-        problems.append('"base_url" must start with http:// or https://.')
+    if base_url and not SERVER_ADDRESS.match(base_url):
+        problems.append('"base_url" must start with http:// or https:// and hold no spaces.')
     rows_per_request = get("rows_per_request", AUTO)
     if isinstance(rows_per_request, str) and rows_per_request != AUTO:
         problems.append(f'"rows_per_request" must be a whole number or "{AUTO}", not {json.dumps(rows_per_request)[:40]}.')

@@ -14,7 +14,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QListWidget, QTableView
 
 from app.core.keys import KeyStore
-from app.core.build.schema_import import fields_from_schema
+from app.core.build.schema_files import fields_from_schema
 from app.core.spec import FieldSpec, JobSpec, load_spec
 from app.ui.common import settings
 from app.ui.models.fields_model import FieldsModel
@@ -355,6 +355,10 @@ def test_json_schema_export_and_import(qtbot, wizard: NewJobWizard, tmp_path: Pa
     assert not page.schema_files.import_schema(broken)
     assert "not valid JSON" in page.import_panel.plain_text()
     assert page.model.names() == ["label"]  # unchanged
+
+    nowhere = tmp_path / "missing-folder" / "schema.json"
+    assert not page.schema_files.export_schema(nowhere)  # the folder is gone: said plainly, nothing raised
+    assert "schema.json could not be written" in page.import_panel.plain_text()
 
 
 def test_schema_import_reads_the_several_rows_form() -> None:

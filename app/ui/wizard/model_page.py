@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QScrollArea, QV
 from app.core.build.models import rules_for
 from app.core.build.pricing import default_models
 from app.core.keys import KeyStore
-from app.core.spec import AUTO
+from app.core.spec import AUTO, SERVER_ADDRESS
 from app.ui import preferences
 from app.ui.common import heading, hint, settings
 from app.ui.wizard.advanced_settings import AdvancedSettings
@@ -262,7 +261,7 @@ class ModelPage(QWidget):
             url = self.base_url()
             if not url:
                 found.append("Enter the server address of the OpenAI-compatible server.")
-            elif not re.match(r"^https?://\S+$", url):
+            elif not SERVER_ADDRESS.match(url):
                 found.append("The server address must start with http:// or https://.")
         if not self.model():
             found.append("Choose or type a model.")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.core.build.schema import row_schema
-from app.core.build.schema_import import read_schema_file
+from app.core.build.schema_files import read_schema_file, write_schema_file
 from app.core.errors import BatchLabError
 from app.ui import preferences
 from app.ui.common import MessagePanel, ask_save_path
@@ -80,11 +78,10 @@ class SchemaFilesPanel(QWidget):
         if problems:
             self.report.show_messages("error", problems, "Fix the fields before exporting")
             return False
-        text = json.dumps(row_schema(self.model.fields()), indent=2, ensure_ascii=False)
         try:
-            Path(path).write_text(text + "\n", encoding="utf-8")
-        except OSError as exc:
-            self.report.show_messages("error", [f"{Path(path).name} could not be written: {exc.strerror}."])
+            write_schema_file(path, self.model.fields())
+        except BatchLabError as exc:
+            self.report.show_messages("error", [exc.message, exc.hint])
             return False
         self.report.show_messages("ok", [f"Saved the JSON schema to {path}."])
         return True

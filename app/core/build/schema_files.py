@@ -1,4 +1,4 @@
-"""Read output fields back from a JSON schema (for people who have one already). No Qt here.
+"""Output fields to and from a JSON schema file (for people who have one already, or want one). No Qt here.
 
 Accepted: a plain object schema with simple properties (what "Export JSON schema" writes), the
 several-rows form BatchLab sends (``results`` → items), and the common wrappers around a schema
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import BatchLabError
-from app.core.build.schema import RESULTS_KEY, ROW_ID_KEY
+from app.core.build.schema import RESULTS_KEY, ROW_ID_KEY, row_schema
 from app.core.spec import FIELD_NAME, RESERVED_FIELD_NAMES, FieldSpec
 
 
@@ -147,3 +147,16 @@ def read_schema_file(path: Path) -> SchemaImport:
             "Check the file in a text editor, or export the schema again.",
         ) from None
     return fields_from_schema(raw)
+
+
+def write_schema_file(path: Path, fields: list[FieldSpec]) -> None:
+    """Write the JSON schema one row's answer follows (as sent with one row per request); it reads
+    back into the same fields. A BatchLabError with a plain message when the file cannot be written."""
+    path = Path(path)
+    text = json.dumps(row_schema(fields), indent=2, ensure_ascii=False)
+    try:
+        path.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise BatchLabError(
+            f"{path.name} could not be written: {exc.strerror or exc}.", "Choose another folder or file name."
+        ) from None
