@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -289,12 +289,22 @@ class FieldRules:
     def exact_values(self, data: Any) -> dict[str, Any] | None:
         """The output fields of the usual answer: an object with exactly the expected keys, every
         value valid. None for anything else, valid or not (:meth:`valid_values` judges it fully)."""
-        if type(data) is not dict or data.keys() != self._known:
-            return None
-        for name, check in self._checks:
-            if check(data[name]) is not None:
+        found = self.exact_values_of((data,))
+        return None if found is None else found[0]
+
+    def exact_values_of(self, answers: Iterable[Any]) -> list[dict[str, Any]] | None:
+        """:meth:`exact_values` of each answer (a multi-row answer's items), or None when any has
+        none; one call for them all, as most answers of a job are the usual kind."""
+        known, checks, names = self._known, self._checks, self.names
+        found = []
+        for data in answers:
+            if type(data) is not dict or data.keys() != known:
                 return None
-        return {name: data[name] for name in self.names}
+            for name, check in checks:
+                if check(data[name]) is not None:
+                    return None
+            found.append({name: data[name] for name in names})
+        return found
 
 
 def check_row(fields: list[FieldSpec], data: Any, extra_allowed: tuple[str, ...] = ()) -> list[str]:

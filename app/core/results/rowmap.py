@@ -83,19 +83,15 @@ class RowMapper:
         ``coded``, no anomaly). None for any other answer, which :meth:`map` judges in full."""
         if answer.status != "ok":
             return None
-        exact = self._rules.exact_values
         if not self.multi:
-            values = exact(answer.data)
-            return None if values is None else [values]
+            return self._rules.exact_values_of((answer.data,))
         items = split_multi_row(answer.data)
         if items is None or len(items) != len(row_ids):
             return None
-        usual = []
         for row_id, item in zip(row_ids, items):
-            if type(item) is not dict or item.get(ROW_ID_KEY) != row_id or (values := exact(item)) is None:
+            if type(item) is not dict or item.get(ROW_ID_KEY) != row_id:
                 return None
-            usual.append(values)
-        return usual
+        return self._rules.exact_values_of(items)
 
     def _judge(self, row_id: str, data: Any) -> RowOutcome:
         values = self._rules.valid_values(data)
