@@ -529,6 +529,35 @@ def test_a_million_row_table_opens_at_once_in_the_data_step(qtbot, wizard: NewJo
     qtbot.waitUntil(lambda: wizard.data_page.issues() is not None, timeout=WAIT)  # the check ran in a Task
 
 
+def test_refreshing_models_says_why_the_list_could_not_be_had(
+    qtbot, wizard: NewJobWizard, keys: KeyStore, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    from app.core.simulator import SimulatedService
+
+    service = SimulatedService(api_key="sk-right-key-for-this-test")
+    service.start()
+    try:
+        monkeypatch.setenv("OPENAI_BASE_URL", service.openai_base_url)
+        page, chooser = wizard.model_page, wizard.model_page.model_chooser
+        page.set_provider("openai")
+        built_in = [chooser.combo.itemText(i) for i in range(chooser.combo.count())]
+
+        keys.set("openai", "sk-wrong-key-for-this-test")
+        qtbot.mouseClick(chooser.refresh_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: chooser.refresh_button.isEnabled(), timeout=WAIT)
+        note = chooser.models_note.text()
+        assert "BatchLab's own list" in note and "did not accept the API key" in note, note
+        assert [chooser.combo.itemText(i) for i in range(chooser.combo.count())] == built_in
+
+        keys.set("openai", "sk-right-key-for-this-test")
+        qtbot.mouseClick(chooser.refresh_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: chooser.refresh_button.isEnabled(), timeout=WAIT)
+        assert "available to your account" in chooser.models_note.text()
+        assert chooser.combo.count() > 0
+    finally:
+        service.stop()
+
+
 def test_refreshing_models_without_a_key_keeps_the_built_in_list(qtbot, wizard: NewJobWizard) -> None:
     page = wizard.model_page
     page.set_provider("anthropic")

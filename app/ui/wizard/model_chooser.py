@@ -144,13 +144,9 @@ class ModelChooser(QWidget):
         self.combo.setCurrentText(current)
         self.combo.blockSignals(False)
 
-    def _show_models(self, provider: str, models: list[str]) -> None:
+    def _show_models(self, _provider: str, models: list[str]) -> None:
         self._set_list(models, self.model())
-        label = LABELS.get(provider, provider)
-        if models == default_models(provider):
-            self._note(f"Could not get the list from {label}; showing BatchLab's own list.")
-        else:
-            self._note(f"{len(models)} models that can code texts are available to your account.")
+        self._note(f"{len(models)} models that can code texts are available to your account.")
 
     def _note(self, text: str) -> None:
         self.models_note.setText(text)

@@ -66,14 +66,17 @@ def connect(
 
 
 def list_models(provider: str, keys: KeyStore, base_url: str | None = None) -> list[str]:
-    """Models the account can use, newest first where the provider says; the offline list if unreachable."""
+    """Models the account can use, newest first where the provider says.
+
+    A provider that cannot be asked, or lists none, raises ProviderError (KeyMissingError without
+    a key) with the reason: the caller keeps BatchLab's own list and can say why.
+    """
     if provider == "demo":
         return default_models("demo")
-    try:
-        found = connect(provider, keys, base_url=base_url, timeout=20).models()
-    except ProviderError:
-        return default_models(provider)
-    return found or default_models(provider)
+    found = connect(provider, keys, base_url=base_url, timeout=20).models()
+    if not found:
+        raise ProviderError(f"{LABELS.get(provider, provider)} listed no models for this key.")
+    return found
 
 
 def test_connection(provider: str, keys: KeyStore, base_url: str | None = None) -> str:
