@@ -312,8 +312,9 @@ def counting_helper(provider: str, model: str) -> Iterator[None]:
     instead of in its way. Counters made inside the block are forgotten when it ends.
     """
     global _helper
+    tokenizer = provider == "demo" or (provider != "anthropic" and _openai_encoding_name(model) is not None)
     with _MAKING:
-        _helper = TokenHelper.start(provider, model)
+        _helper = TokenHelper.start(provider, model) if tokenizer else None  # else it counts bytes
         _token_counter.cache_clear()
     try:
         yield
