@@ -48,7 +48,7 @@ class TokenHelper:
     @classmethod
     def start(cls, provider: str, model: str) -> TokenHelper | None:
         """A helper building the tokenizer ``model`` counts with; None where none can be started."""
-        if getattr(sys, "frozen", False):  # a PyInstaller bundle: sys.executable runs the app, not Python
+        if getattr(sys, "frozen", False) or not sys.executable:  # a PyInstaller bundle runs the app, not Python
             return None
         root = str(Path(__file__).resolve().parents[3])  # the folder holding the app package
         code = (
