@@ -8,7 +8,9 @@ import io
 import json
 import os
 import signal
+import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import orjson
@@ -26,6 +28,17 @@ from tests.test_tokens import VARIED_TEXTS, _requests
 MODELS = [("openai", "gpt-4"), ("openai", "gpt-5.4-mini"), ("demo", "demo-model")]
 
 
+@pytest.fixture(params=["forked", "spawned"])
+def started(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> type:
+    """Helpers forked (Linux, no other thread running) or started as new Python processes."""
+    if request.param == "spawned":
+        monkeypatch.setattr(token_helper.threading, "active_count", lambda: 2)  # as if another thread ran
+        return subprocess.Popen
+    if sys.platform != "linux" or threading.active_count() > 1:
+        pytest.skip("a helper is forked only on Linux, with no other thread running")
+    return token_helper._Forked
+
+
 def _remote(counter: tokens.TokenCounter) -> RemoteEncoding:
     encoding = counter._encoding
     assert isinstance(encoding, RemoteEncoding)
@@ -33,12 +46,13 @@ def _remote(counter: tokens.TokenCounter) -> RemoteEncoding:
 
 
 @pytest.mark.parametrize(("provider", "model"), MODELS)
-def test_helper_counts_equal_in_process_counts(provider: str, model: str) -> None:
+def test_helper_counts_equal_in_process_counts(provider: str, model: str, started: type) -> None:
     local = token_counter(provider, model)
     expected = [local.count(text) for text in VARIED_TEXTS]
     with counting_helper(provider, model):
         counter = token_counter(provider, model)
         remote = _remote(counter)
+        assert isinstance(remote.helper._process, started)
         assert counter.count_many(VARIED_TEXTS) == expected
         assert [counter.count(text) for text in VARIED_TEXTS] == expected
         assert (counter.exact, counter.method) == (local.exact, local.method)
@@ -46,14 +60,14 @@ def test_helper_counts_equal_in_process_counts(provider: str, model: str) -> Non
     assert token_counter(provider, model)._encoding is local._encoding  # in-process again after the block
 
 
-def test_the_helper_ends_with_the_block() -> None:
+def test_the_helper_ends_with_the_block(started: type) -> None:
     with counting_helper("openai", "gpt-4"):
         process = _remote(token_counter("openai", "gpt-4")).helper._process
         assert process is not None and token_counter("openai", "gpt-4").count("Hello world") == 2
     assert process.wait(timeout=30) == 0
 
 
-def test_counting_falls_back_in_process_when_the_helper_dies() -> None:
+def test_counting_falls_back_in_process_when_the_helper_dies(started: type) -> None:
     expected = token_counter("openai", "gpt-4").count_many(VARIED_TEXTS)
     with counting_helper("openai", "gpt-4"):
         counter = token_counter("openai", "gpt-4")
@@ -65,7 +79,7 @@ def test_counting_falls_back_in_process_when_the_helper_dies() -> None:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="POSIX signals")
-def test_a_helper_that_stops_answering_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_helper_that_stops_answering_is_stopped(monkeypatch: pytest.MonkeyPatch, started: type) -> None:
     monkeypatch.setattr(token_helper, "PATIENCE", 0.5)
     expected = token_counter("openai", "gpt-4").count_many(VARIED_TEXTS)
     with counting_helper("openai", "gpt-4"):
@@ -101,12 +115,11 @@ def test_no_helper_for_counts_without_a_tokenizer(provider: str, model: str) -> 
         assert not counter.costly and counter.count("Hello world") > 0  # by its bytes
 
 
-def test_serve_answers_each_request_line(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_answers_each_request_line() -> None:
     """The helper's side of the protocol, run here: one JSON line of counts per request line."""
-    monkeypatch.setattr(sys, "argv", ["-c", "openai", "gpt-4"])
     requests = io.BytesIO(orjson.dumps(["cl100k", VARIED_TEXTS]) + b"\n" + orjson.dumps(["cl100k", ["a b"]]) + b"\n")
     answers = io.BytesIO()
-    token_helper.serve(requests, answers)
+    token_helper.serve(requests, answers, "openai", "gpt-4")
     encoding = tokens.cl100k()
     assert answers.getvalue().splitlines() == [
         orjson.dumps([len(encoding.encode_ordinary(t)) for t in VARIED_TEXTS]),

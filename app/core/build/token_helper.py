@@ -16,8 +16,13 @@ The protocol is a JSON line each way: ``[tokenizer, [text, …]]`` in, ``[count,
 
 from __future__ import annotations
 
+import math
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -41,28 +46,33 @@ class TokenHelper:
     for counts ahead (:meth:`RemoteEncoding.count_ahead`) and go on reading rows meanwhile.
     """
 
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self._process: subprocess.Popen[bytes] | None = process
+    def __init__(self, process: subprocess.Popen[bytes] | _Forked) -> None:
+        self._process: subprocess.Popen[bytes] | _Forked | None = process
         self._pipe = ThreadPoolExecutor(1, thread_name_prefix="token-helper")
 
     @classmethod
     def start(cls, provider: str, model: str) -> TokenHelper | None:
-        """A helper building the tokenizer ``model`` counts with; None where none can be started."""
+        """A helper building the tokenizer ``model`` counts with; None where none can be started.
+
+        On Linux, in a process running no other thread (the command line), it is forked: that
+        skips starting Python and importing BatchLab again. Elsewhere it is a new Python process.
+        """
         if getattr(sys, "frozen", False) or not sys.executable:  # a PyInstaller bundle runs the app, not Python
             return None
-        root = str(Path(__file__).resolve().parents[3])  # the folder holding the app package
-        code = (
-            f"import os, sys; sys.path.insert(0, {root!r}); from app.core.build.token_helper import serve; "
-            "serve(); os._exit(0)"  # its answers are flushed: no teardown of the tokenizer (0.03-0.05 s)
-        )
         try:
-            process = subprocess.Popen(
+            if sys.platform == "linux" and threading.active_count() == 1:
+                return cls(_Forked(provider, model))
+            root = str(Path(__file__).resolve().parents[3])  # the folder holding the app package
+            code = (
+                f"import os, sys; sys.path.insert(0, {root!r}); from app.core.build.token_helper import serve; "
+                "serve(sys.stdin.buffer, sys.stdout.buffer, *sys.argv[1:3]); os._exit(0)"  # no teardown
+            )
+            return cls(subprocess.Popen(
                 [sys.executable, "-c", code, provider, model],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+            ))  # fmt: skip
         except OSError:
             return None
-        return cls(process)
 
     @property
     def alive(self) -> bool:
@@ -160,15 +170,52 @@ class RemoteEncoding:
         return [len(encode(text)) for text in texts]
 
 
-def serve(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> None:
-    """The helper's side: build the tokenizer ``argv[1:3]`` (provider, model) counts with, then
-    answer requests until the input closes."""
+class _Forked:
+    """A helper forked from this process, with what :class:`TokenHelper` uses of ``subprocess.Popen``.
+
+    Only forked while no other thread runs (a lock another thread held would stay held in the
+    helper); the helper serves its pipes, then ends without returning into this process's code.
+    """
+
+    def __init__(self, provider: str, model: str) -> None:
+        requests, self_requests = os.pipe()
+        self_answers, answers = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            status = 1
+            try:
+                os.close(self_requests)
+                os.close(self_answers)
+                serve(os.fdopen(requests, "rb"), os.fdopen(answers, "wb"), provider, model)
+                status = 0
+            finally:
+                os._exit(status)  # no teardown, no parent's code, no flushing the parent's buffers
+        os.close(requests)
+        os.close(answers)
+        self.stdin: IO[bytes] | None = os.fdopen(self_requests, "wb")
+        self.stdout: IO[bytes] | None = os.fdopen(self_answers, "rb")
+
+    def kill(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Its exit status (negative: the signal that ended it), within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout if timeout is not None else math.inf
+        while not (ended := os.waitpid(self.pid, os.WNOHANG))[0]:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"token helper {self.pid}", timeout)
+            time.sleep(0.01)
+        return os.waitstatus_to_exitcode(ended[1])
+
+
+def serve(requests: IO[bytes], answers: IO[bytes], provider: str | None = None, model: str | None = None) -> None:
+    """The helper's side: build the tokenizer ``model`` at ``provider`` counts with (when given),
+    then answer requests until the input closes."""
     from app.core.build import tokens
 
     builders = {CL100K: tokens.cl100k, O200K: tokens.cached_o200k}
-    requests, answers = stdin or sys.stdin.buffer, stdout or sys.stdout.buffer
-    if len(sys.argv) >= 3:
-        tokens.token_counter(sys.argv[1], sys.argv[2])  # built before the first request comes
+    if provider and model:
+        tokens.token_counter(provider, model)  # built before the first request comes
     for line in requests:
         name, texts = orjson.loads(line)
         encoding = builders[name]()

@@ -313,8 +313,9 @@ def counting_helper(provider: str, model: str) -> Iterator[None]:
     """
     global _helper
     tokenizer = provider == "demo" or (provider != "anthropic" and _openai_encoding_name(model) is not None)
-    with _MAKING:
-        _helper = TokenHelper.start(provider, model) if tokenizer else None  # else it counts bytes
+    helper = TokenHelper.start(provider, model) if tokenizer else None  # else it counts bytes
+    with _MAKING:  # taken after the start: a forked helper must not begin with it held
+        _helper = helper
         _token_counter.cache_clear()
     try:
         yield
