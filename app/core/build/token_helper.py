@@ -2,10 +2,10 @@
 
 Building tiktoken's tokenizer (unmarshalling its ranks, then ``CoreBPE``) takes ~0.15 s that hold
 Python's lock: a third of a 100k-row ``prepare``, and a thread cannot overlap it. The command line's
-``prepare`` therefore starts this helper first (:func:`app.core.build.tokens.counting_helper`): it
-builds the job's tokenizer while the parent imports Arrow and reads the rows, then counts the texts
-the parent sends (the shared prompt, the token sample), with the same tiktoken, so the counts are
-the same as in-process.
+``prepare`` therefore starts this helper first (:func:`app.core.build.tokens.counting_helper`;
+forked on Linux, a new Python process elsewhere): it builds the job's tokenizer while the parent
+imports Arrow and reads the rows, then counts the texts the parent sends (the shared prompt, the
+token sample, as it is drawn), with the same tiktoken, so the counts are the same as in-process.
 
 The window keeps its tokenizer in-process (built once, for many previews). Where no helper can be
 started (a frozen bundle, whose ``sys.executable`` is the app itself) or it stops answering, the
