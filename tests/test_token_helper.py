@@ -34,6 +34,9 @@ def started(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     if request.param == "spawned":
         monkeypatch.setattr(token_helper.threading, "active_count", lambda: 2)  # as if another thread ran
         return subprocess.Popen
+    for thread in threading.enumerate():  # earlier helpers' pipe threads end once let go
+        if thread.name.startswith("token-helper"):
+            thread.join(timeout=10)
     if sys.platform != "linux" or threading.active_count() > 1:
         pytest.skip("a helper is forked only on Linux, with no other thread running")
     return token_helper._Forked
@@ -99,9 +102,11 @@ def test_text_the_pipe_cannot_carry_is_counted_in_process() -> None:
         assert token_counter("openai", "gpt-4").count(text) == expected
 
 
-def test_no_helper_in_a_frozen_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A PyInstaller bundle's executable is the app, not Python: counting stays in-process."""
+def test_no_helper_process_in_a_frozen_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PyInstaller bundle's executable is the app, not Python: where the helper cannot be forked
+    (another thread runs, or not Linux), counting stays in-process."""
     monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(token_helper.threading, "active_count", lambda: 2)
     assert TokenHelper.start("openai", "gpt-4") is None
     with counting_helper("openai", "gpt-4"):
         assert not isinstance(token_counter("openai", "gpt-4")._encoding, RemoteEncoding)

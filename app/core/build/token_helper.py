@@ -55,13 +55,14 @@ class TokenHelper:
         """A helper building the tokenizer ``model`` counts with; None where none can be started.
 
         On Linux, in a process running no other thread (the command line), it is forked: that
-        skips starting Python and importing BatchLab again. Elsewhere it is a new Python process.
+        skips starting Python and importing BatchLab again. Elsewhere it is a new Python process,
+        except in a frozen bundle (PyInstaller), whose executable runs the app, not Python.
         """
-        if getattr(sys, "frozen", False) or not sys.executable:  # a PyInstaller bundle runs the app, not Python
-            return None
         try:
             if sys.platform == "linux" and threading.active_count() == 1:
                 return cls(_Forked(provider, model))
+            if getattr(sys, "frozen", False) or not sys.executable:
+                return None
             root = str(Path(__file__).resolve().parents[3])  # the folder holding the app package
             code = (
                 f"import os, sys; sys.path.insert(0, {root!r}); from app.core.build.token_helper import serve; "
