@@ -303,7 +303,10 @@ class FieldRules:
             for name, check in checks:
                 if check(data[name]) is not None:
                     return None
-            found.append({name: data[name] for name in names})
+            values = {}  # a loop: a comprehension is a function call on Python 3.11, twice the time here
+            for name in names:
+                values[name] = data[name]
+            found.append(values)
         return found
 
 
