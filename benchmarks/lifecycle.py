@@ -126,13 +126,17 @@ def parse_and_merge(rows: int, folder: Path) -> None:
     # Which of the two threads (parsing, and writing to SQLite) costs what; the one that takes
     # longer sets the wall time when both have a core.
     threads: dict[str, float] = defaultdict(float)
-    merge.parse_batch = thread_cpu(threads, "parse", merge.parse_batch)  # type: ignore[assignment]
-    Store.merge_rows = thread_cpu(threads, "write", Store.merge_rows)  # type: ignore[method-assign]
+    parse_batch, merge_rows = merge.parse_batch, Store.merge_rows
+    merge.parse_batch = thread_cpu(threads, "parse", parse_batch)  # type: ignore[assignment]
+    Store.merge_rows = thread_cpu(threads, "write", merge_rows)  # type: ignore[method-assign]
     gc.collect()  # what setting up left behind is not the parse's to collect
     start, cpu_start = time.perf_counter(), cpu_seconds()
-    with StallMeter() as meter:
-        for batch in engine.store.batches(job_id):
-            engine.merger.merge(job_id, spec, job_folder, batch)
+    try:
+        with StallMeter() as meter:
+            for batch in engine.store.batches(job_id):
+                engine.merger.merge(job_id, spec, job_folder, batch)
+    finally:
+        merge.parse_batch, Store.merge_rows = parse_batch, merge_rows  # type: ignore[method-assign]
     seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
     coded = engine.store.status_counts(job_id).get("coded", 0)
     target = 1.0 * rows / 100_000
