@@ -118,8 +118,9 @@ ROW_COLUMNS = (
     "values_json", "raw_ref", "input_tokens", "output_tokens", "cost",
 )
 RowRecord = tuple[Any, ...]
-#: Rows merged by one statement: a multi-row VALUES list of a few thousand rows, well within
-#: SQLite's bound-parameter limit (32,766 since 3.32).
+#: Rows merged by one statement: a multi-row VALUES list of a few thousand rows, within SQLite's
+#: default bound-parameter limit since 3.32 (32,766); fewer where the library allows fewer (999
+#: before 3.32, or a build's own limit).
 MERGE_ROWS_PER_STATEMENT = 2_000
 #: Rows a merge commits at a time (about a tenth less SQLite time than a commit per 10,000 rows),
 #: holding the history's write lock for well under a second.
@@ -156,8 +157,9 @@ def _update_rows(db: sqlite3.Connection, job_id: str, records: Iterable[RowRecor
     fifth more of SQLite's time. The rows it inserts for unknown IDs go before the commit.
     """
     width = len(ROW_COLUMNS)
+    per_statement = min(MERGE_ROWS_PER_STATEMENT, (db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 1) // width)
     pending = iter(records)
-    while part := list(islice(pending, MERGE_ROWS_PER_STATEMENT)):
+    while part := list(islice(pending, per_statement)):
         values = (job_id, *chain.from_iterable(part))
         if len(values) != len(part) * width + 1:
             raise ValueError(f"every row record has {width} values (see row_record)")
