@@ -458,8 +458,10 @@ class TokenTally:
         if self._finished or not self._deferred or not self.counter.beside or share <= 0:
             return
         requests, chars = self.requests / min(share, 1.0), self.chars / min(share, 1.0)
-        below = 1.0 if requests <= self.exact_requests and chars <= EXACT_CHARS else AHEAD_MARGIN * self.sample / requests
-        self.counter.count_ahead([self._longest[1]] + [text for negative, _, _, text in self._drawn if -negative < below])
+        exact = requests <= self.exact_requests and chars <= EXACT_CHARS
+        below = 1.0 if exact else AHEAD_MARGIN * self.sample / requests
+        drawn = [text for negative, _, _, text in self._drawn if -negative < below]
+        self.counter.count_ahead([self._longest[1], *drawn])
 
     def finish(self) -> None:
         """Count the sample and the longest request, and estimate the total (once; later calls do nothing)."""
