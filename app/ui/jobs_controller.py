@@ -13,6 +13,7 @@ that the window should not wait for.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +41,7 @@ class JobsController(QObject):
     job_created = Signal(str)  # a job submitted through submit() exists and is on its way
     exported = Signal(str, str)  # job id, path written
     error = Signal(str, object)  # job id ("" when none), BatchLabError to show
+    providers_loaded = Signal()  # the batch SDK is imported (see preload_providers)
 
     _touched = Signal(str)  # from the engine's listener, on any thread
 
@@ -145,6 +147,19 @@ class JobsController(QObject):
                     self._schedule(job.id, 0)
 
         self._task(lambda ctx: self.engine.jobs(), loaded)
+
+    def preload_providers(self) -> None:
+        """Import the OpenAI SDK (the Demo's too) now, in the background, while the window is idle.
+
+        Otherwise the first job imports it on its way out: a second or more, in stretches that hold
+        Python's lock while the window follows the job. Should it fail, the job says why later.
+        """
+
+        def work(_ctx: TaskContext) -> None:
+            with HEAVY_IMPORTS:
+                importlib.import_module("app.core.run.providers.openai_batches")
+
+        self._run(work, lambda _: self.providers_loaded.emit(), lambda _error: None)
 
     def shutdown(self) -> None:
         """Stop scheduling; work already running finishes on its own (the engine resumes safely)."""
