@@ -347,10 +347,15 @@ class MainWindow(QMainWindow):
         else:
             # Start-up is over: what was imported and built lives as long as the app. Kept out of
             # Python's cycle collection, a full pass while a job's results are read takes a few ms
-            # instead of ~60 ms of the whole process. The batch SDK is imported next, and kept out too.
+            # instead of ~60 ms of the whole process. The batch SDK is imported next and kept out
+            # too; then the wizard's tokenizer is made.
             gc.freeze()
-            self.controller.providers_loaded.connect(gc.freeze)
+            self.controller.providers_loaded.connect(self._providers_loaded)
             self.controller.preload_providers()
+
+    def _providers_loaded(self) -> None:
+        gc.freeze()
+        self.wizard.warm_up()
 
     def _job_created(self, job_id: str) -> None:
         self.show_page("jobs")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.core.drafts import Draft
 from app.core.errors import SpecError
 from app.core.spec import JobSpec, parse_spec
+from app.ui.tasks import Task
 from app.ui.wizard.data_page import DataPage
 from app.ui.wizard.file_drops import FileDrops
 from app.ui.wizard.lazy_pages import LazyPages
@@ -411,6 +412,14 @@ class NewJobWizard(QWidget):
             self.model_page.cancel_work()
         if self.built(REVIEW):
             self.review_page.cancel_work()
+
+    def warm_up(self) -> None:
+        """Make the chosen model's token counter in the background while the window is idle:
+        building a tokenizer holds Python's lock ~0.1 s, which the first Review would wait through."""
+        from app.core.build.tokens import token_counter
+
+        provider, model = self.model_page.provider(), self.model_page.model()
+        Task(self, lambda _context: token_counter(provider, model)).start()
 
     def is_busy(self) -> bool:
         """True while any background work of the wizard is running."""
