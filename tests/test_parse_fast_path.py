@@ -16,7 +16,7 @@ import pytest
 
 from app.core.build import pricing
 from app.core.results.answers import Answer, FieldRules, item_id
-from app.core.results.parse import parse_batch
+from app.core.results.parse import BatchParse, parse_batch
 from app.core.results.rowmap import RowMapper
 from app.core.spec import FieldSpec, JobSpec
 from tests.test_answers import FIELDS, GOOD
@@ -166,3 +166,15 @@ def test_a_single_row_answer_takes_the_short_path_only_with_exactly_the_fields()
     assert mapper.usual_values(("r1",), Answer("ok", data={"tone": "a"})) == [{"tone": "a"}]
     for data in ({"tone": "c"}, {"tone": "a", "id": "r1"}, {}, ["a"], None):
         assert mapper.usual_values(("r1",), Answer("ok", data=data)) is None
+
+
+def test_rows_are_handed_over_in_order_in_chunks_growing_from_the_first_ones_size() -> None:
+    chunks: list[list[tuple[int]]] = []
+    parsed = BatchParse(chunks.append, chunk=800, first_chunk=100)
+    for n in range(0, 3000, 3):  # requests of three rows
+        parsed.add([(n,), (n + 1,), (n + 2,)])
+    parsed.flush()
+    sizes = [len(c) for c in chunks]
+    assert [r for c in chunks for r in c] == [(n,) for n in range(3000)] and parsed.rows == 3000
+    assert sizes[0] < 100 + 3 and max(sizes) < 800 + 3
+    assert sizes[:-1] == sorted(sizes[:-1]) and len(sizes) < 3000 / 400

@@ -55,7 +55,9 @@ class BatchParse:
 
     sink: Callable[[list[RowRecord]], None]
     chunk: int = 10_000
-    #: The first chunk is smaller, so that writing starts soon after parsing does.
+    #: The first chunk is smaller, so that writing starts soon after parsing does; the next ones
+    #: grow (each as large as all before it, up to ``chunk``), so the writer, done with a small
+    #: chunk, does not wait long for a large one.
     first_chunk: int = 1_000
     rows: int = 0
     anomalies: list[tuple[str, str, str]] = field(default_factory=list)  # (custom_id, kind, detail)
@@ -66,8 +68,8 @@ class BatchParse:
     def add(self, records: list[RowRecord]) -> None:
         self._buffer += records
         self.rows += len(records)
-        first = self.rows == len(self._buffer)  # nothing handed over yet
-        if len(self._buffer) >= (self.first_chunk if first else self.chunk):
+        handed = self.rows - len(self._buffer)
+        if len(self._buffer) >= min(self.chunk, max(self.first_chunk, handed)):
             self.flush()
 
     def count(self, usage: Usage, model: Any) -> None:
