@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -39,6 +38,7 @@ from app.ui.resources import SAMPLE_SPEC, app_icon
 from app.ui.spec_files import SpecFiles
 from app.ui.tasks import is_cancellation
 from app.ui.wizard.wizard import NewJobWizard
+from app.ui.work_ahead import WorkAhead
 
 if TYPE_CHECKING:
     from app.core.data import Table
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
 
 PAGES = ("new", "jobs", "settings")
 _NAV_LABELS = {"new": "New job", "jobs": "Jobs", "settings": "Settings"}
-#: How often to look again whether the wizard's background work is done before building a screen ahead.
-_QUIET_RETRY_MS = 250
 
 
 class MainWindow(QMainWindow):
@@ -100,6 +98,7 @@ class MainWindow(QMainWindow):
         controller.job_created.connect(self._job_created)
         controller.jobs_changed.connect(self._jobs_loaded)
         self._jobs_seen = False
+        self.work_ahead = WorkAhead(controller, self.wizard, lambda: self.jobs_view)
         controller.job_finished.connect(self._job_finished)
         controller.exported.connect(lambda _, path: self.statusBar().showMessage(f"Exported to {path}", 15000))
 
@@ -322,40 +321,15 @@ class MainWindow(QMainWindow):
         progress.canceled.connect(task.cancel)
 
     def _jobs_loaded(self) -> None:
-        """The first job list after starting: land on Jobs when a job is still running."""
+        """The first job list after starting: land on Jobs when a job is still running; then do
+        the rest of start-up's work ahead (see app.ui.work_ahead)."""
         if self._jobs_seen:
             return
         self._jobs_seen = True
-        if any(not job.finished for job in self.controller.jobs()):
+        running = any(not job.finished for job in self.controller.jobs())
+        if running:
             self.show_page("jobs")
-        else:  # built while nothing is happening, rather than on the click that submits a job
-            self._when_quiet(lambda: self.jobs_view)
-        self._when_quiet(self._build_next_step)
-
-    def _when_quiet(self, work: Callable[[], object]) -> None:
-        """Do ``work`` (building a screen ahead) once the wizard has no background work: building
-        one while a file loads or is checked holds the window three times as long."""
-        if self.wizard.is_busy():
-            QTimer.singleShot(_QUIET_RETRY_MS, self, lambda: self._when_quiet(work))
-        else:
-            QTimer.singleShot(0, self, work)
-
-    def _build_next_step(self) -> None:
-        """Build the wizard's next unbuilt step, then (when quiet again) the one after."""
-        if self.wizard.build_next_page():
-            self._when_quiet(self._build_next_step)
-        else:
-            # Start-up is over: what was imported and built lives as long as the app. Kept out of
-            # Python's cycle collection, a full pass while a job's results are read takes a few ms
-            # instead of ~60 ms of the whole process. The batch SDK is imported next and kept out
-            # too; then the wizard's tokenizer is made.
-            gc.freeze()
-            self.controller.providers_loaded.connect(self._providers_loaded)
-            self.controller.preload_providers()
-
-    def _providers_loaded(self) -> None:
-        gc.freeze()
-        self.wizard.warm_up()
+        self.work_ahead.start(jobs_view_too=not running)
 
     def _job_created(self, job_id: str) -> None:
         self.show_page("jobs")
