@@ -32,14 +32,35 @@ MODELS = [("openai", "gpt-4"), ("openai", "gpt-5.4-mini"), ("demo", "demo-model"
 def started(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> type:
     """Helpers forked (Linux, no other thread running) or started as new Python processes."""
     if request.param == "spawned":
-        monkeypatch.setattr(token_helper.threading, "active_count", lambda: 2)  # as if another thread ran
+        monkeypatch.setattr(token_helper, "single_threaded", lambda: False)  # as if another thread ran
         return subprocess.Popen
     for thread in threading.enumerate():  # earlier helpers' pipe threads end once let go
         if thread.name.startswith("token-helper"):
             thread.join(timeout=10)
-    if sys.platform != "linux" or threading.active_count() > 1:
-        pytest.skip("a helper is forked only on Linux, with no other thread running")
+    if sys.platform != "linux" or not token_helper.single_threaded():
+        pytest.skip("forked only on Linux, in a process running one thread (see test_a_forked_helper_counts_as_in_process)")
     return token_helper._Forked
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forked on Linux only")
+def test_a_forked_helper_counts_as_in_process() -> None:
+    """The command line's case: a process with one thread forks its helper (this test process runs
+    other threads, so a fresh one does it)."""
+    code = (
+        "import json, sys; from app.core.build import token_helper, tokens; "
+        "texts = json.loads(sys.argv[1]); "
+        "alone = token_helper.single_threaded(); "
+        "cm = tokens.counting_helper('openai', 'gpt-4'); cm.__enter__(); "
+        "counter = tokens.token_counter('openai', 'gpt-4'); "
+        "forked = isinstance(counter._encoding.helper._process, token_helper._Forked); "
+        "counts = counter.count_many(texts); helped = counter._encoding._local is None; cm.__exit__(None, None, None); "
+        "print(json.dumps([alone, forked, helped, counts]))"
+    )
+    ran = subprocess.run([sys.executable, "-c", code, json.dumps(VARIED_TEXTS)], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], timeout=120, check=True)
+    alone, forked, helped, counts = json.loads(ran.stdout)
+    assert alone and forked and helped
+    assert counts == token_counter("openai", "gpt-4").count_many(VARIED_TEXTS)
 
 
 def _remote(counter: tokens.TokenCounter) -> RemoteEncoding:
@@ -106,7 +127,7 @@ def test_no_helper_process_in_a_frozen_bundle(monkeypatch: pytest.MonkeyPatch) -
     """A PyInstaller bundle's executable is the app, not Python: where the helper cannot be forked
     (another thread runs, or not Linux), counting stays in-process."""
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    monkeypatch.setattr(token_helper.threading, "active_count", lambda: 2)
+    monkeypatch.setattr(token_helper, "single_threaded", lambda: False)
     assert TokenHelper.start("openai", "gpt-4") is None
     with counting_helper("openai", "gpt-4"):
         assert not isinstance(token_counter("openai", "gpt-4")._encoding, RemoteEncoding)

@@ -21,7 +21,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -59,7 +58,7 @@ class TokenHelper:
         except in a frozen bundle (PyInstaller), whose executable runs the app, not Python.
         """
         try:
-            if sys.platform == "linux" and threading.active_count() == 1:
+            if sys.platform == "linux" and single_threaded():
                 return cls(_Forked(provider, model))
             if getattr(sys, "frozen", False) or not sys.executable:
                 return None
@@ -171,11 +170,21 @@ class RemoteEncoding:
         return [len(encode(text)) for text in texts]
 
 
+def single_threaded() -> bool:
+    """Whether this process runs one thread, native ones included (Qt's, OpenBLAS's): only then
+    is forking it safe. Linux lists a process's threads in /proc."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
 class _Forked:
     """A helper forked from this process, with what :class:`TokenHelper` uses of ``subprocess.Popen``.
 
-    Only forked while no other thread runs (a lock another thread held would stay held in the
-    helper); the helper serves its pipes, then ends without returning into this process's code.
+    Only forked while no other thread runs (a lock another thread held, Python's or a library's,
+    would stay held in the helper); it serves its pipes, then ends without returning into this
+    process's code.
     """
 
     def __init__(self, provider: str, model: str) -> None:
