@@ -64,17 +64,18 @@ class DataPage(QWidget):
         super().__init__(parent)
         self.table: Table | None = None
         self.path: Path | None = None
-        self.loader = TableLoad(self)
-        self.loader.progressed.connect(lambda done, total: self.load_row.advance(done, total))
-        self.loader.loaded.connect(self._loaded)
-        self.loader.failed.connect(self._load_failed)
         self._template_columns: list[str] = []
         self._pending_id: Any = _UNSET
         self._loading_sheet: str | None = None
         self._options: LoadOptions | None = None
+        self._build()
+        self.loader = TableLoad(self)
+        self.loader.progressed.connect(self.load_row.advance)
+        self.loader.loaded.connect(self._loaded)
+        self.loader.failed.connect(self._load_failed)
         self.check = DataCheck(self)
         self.check.done.connect(self._checked)
-        self._build()
+        self._show_state()
 
     @property
     def options(self) -> LoadOptions:
@@ -153,7 +154,6 @@ class DataPage(QWidget):
         self.preview.sample_requested.connect(self.sample_requested)
         self.model, self.view, self.drop_zone = self.preview.model, self.preview.view, self.preview.drop_zone
         layout.addWidget(self.preview, 1)
-        self._show_state()
 
     def choose_layout(self, **changes: object) -> None:
         """Read the file again with these settings instead of the detected ones (header_row, encoding …)."""
