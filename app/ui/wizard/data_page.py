@@ -122,6 +122,7 @@ class DataPage(QWidget):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.facts_label = QLabel()
         self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts_label.setWordWrap(True)  # a long list of facts wraps at the smallest window size
         form.addRow("File:", self.facts_label)
         self.read_as = ReadAsControls()
         self.read_as.chosen.connect(lambda changes: self.choose_layout(**changes))

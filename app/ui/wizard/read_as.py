@@ -46,11 +46,13 @@ class ReadAsControls(QWidget):
         self.encoding_label = QLabel("Encoding:")
         self.encoding_combo = QComboBox()
         self.encoding_combo.setObjectName("encoding")
+        self._may_shrink(self.encoding_combo, 14)
         self.encoding_combo.setToolTip("Letters look wrong (Ã©, �)? Choose the encoding the file was saved in.")
         self.encoding_combo.activated.connect(lambda _i: self.chosen.emit({"encoding": self.encoding_combo.currentData()}))
         self.delimiter_label = QLabel("Separator:")
         self.delimiter_combo = QComboBox()
         self.delimiter_combo.setObjectName("delimiter")
+        self._may_shrink(self.delimiter_combo, 10)
         self.delimiter_combo.activated.connect(
             lambda _i: self.chosen.emit({"delimiter": self.delimiter_combo.currentData()})
         )
@@ -64,6 +66,14 @@ class ReadAsControls(QWidget):
         self.layout_notes = hint("")
         self.layout_notes.setObjectName("layoutNotes")
         column.addWidget(self.layout_notes)
+
+    @staticmethod
+    def _may_shrink(combo: QComboBox, letters: int) -> None:
+        """As wide as its choice where there is room, down to ``letters`` letters where there is not
+        (the smallest window): a combo as wide as its longest encoding's name pushed the Data step's
+        details off the window's right edge."""
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(letters)
 
     def stop_pending(self) -> None:
         """Forget a header row still being typed (another reading was asked for)."""
