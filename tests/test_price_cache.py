@@ -100,6 +100,24 @@ def test_a_new_genai_prices_version_starts_a_new_cache(
     assert after != before  # the older version's cache is gone, not piling up
 
 
+def test_a_packaged_app_without_source_files_still_keeps_prices(
+    lookups: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # as in the PyInstaller bundle: no .py file of genai-prices or of BatchLab's price code on disk
+    monkeypatch.setattr(pricing, "__file__", str(tmp_path / "bundle" / "pricing.py"))
+    monkeypatch.setattr(pricing.importlib.util, "find_spec", lambda name: None)
+    executable = tmp_path / "BatchLab"
+    executable.write_bytes(b"bundle")
+    monkeypatch.setattr(pricing.sys, "executable", str(executable))
+    assert pricing._price_sources() == [executable]
+    priced = batch_price("openai", "gpt-5.4-mini")
+    _forget()
+    assert batch_price("openai", "gpt-5.4-mini") == priced and len(lookups) == 1  # the second from the cache
+    name = pricing._price_cache_name()
+    executable.write_bytes(b"a newer bundle")  # installing another build starts a new cache
+    assert pricing._price_cache_name() != name
+
+
 def test_a_damaged_price_cache_is_read_again_from_genai_prices(lookups: list[tuple[str, str]]) -> None:
     expected = batch_price("anthropic", "claude-haiku-4-5")
     [path] = _cache_files()

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import importlib.util
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,9 +142,15 @@ def _price_cache_name() -> str:
 
 
 def _price_sources() -> list[Path]:
+    """The files whose change makes kept prices stale: genai-prices' modules and this price code.
+
+    A packaged BatchLab (PyInstaller) holds no source files, only compiled ones inside its
+    executable: there the executable itself stands for them (a new bundle is a new file).
+    """
     spec = importlib.util.find_spec("genai_prices")
     package = sorted(Path(spec.origin).parent.glob("*.py")) if spec and spec.origin else []
-    return [*package, Path(__file__), Path(__file__).with_name("price_list.py")]
+    sources = [*package, Path(__file__), Path(__file__).with_name("price_list.py")]
+    return [path for path in sources if path.is_file()] or [Path(sys.executable)]
 
 
 def _kept_listings(name: str) -> dict[str, Any]:
