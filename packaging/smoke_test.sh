@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke-test the built bundle (dist/BatchLab by default) as a user would meet it, without a display:
-# it starts, runs the Demo job headless and exports it, renders the screens to PNG, and the window
-# stays up offscreen. Exits non-zero at the first thing that fails.
+# it starts, runs the Demo job headless and exports it, prepares and prices an OpenAI job offline,
+# renders the screens to PNG, and the window stays up offscreen. Exits non-zero at the first thing
+# that fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bundle=${1:-dist/BatchLab}
@@ -19,6 +20,10 @@ job=$(awk '/^Job .* created/ {print $2; exit}' "$work/run.txt")
 coded=$(grep -cE ',"?coded"?,' "$work/coded.csv" || true)
 [ "$coded" -eq 40 ] || { echo "expected 40 coded rows in the export, found $coded"; exit 1; }
 
+# a real model's request files offline: its tokenizer and its published prices, as the Review step needs them
+"$exe" prepare examples/reviews-openai.json --out "$work/prepared" | tee "$work/prepare.txt"
+grep -qF 'Estimated cost at batch prices: $' "$work/prepare.txt" || { echo "prepare gave no cost estimate"; exit 1; }
+
 "$exe" screenshots --out "$work/shots" >/dev/null
 shots=$(find "$work/shots" -name '*.png' -size +5k | wc -l)
 [ "$shots" -ge 3 ] || { echo "expected rendered screenshots, found $shots"; exit 1; }
@@ -30,4 +35,4 @@ sleep 8
 kill -0 "$pid" 2>/dev/null || { echo "the window did not stay up:"; cat "$work/window.log"; exit 1; }
 kill "$pid"
 wait "$pid" 2>/dev/null || true
-echo "Smoke test passed: started, ran the Demo job ($coded rows coded), rendered $shots screens, window stayed up."
+echo "Smoke test passed: started, ran the Demo job ($coded rows coded), priced an OpenAI job offline, rendered $shots screens, window stayed up."
