@@ -28,7 +28,7 @@ def test_refreshed_model_list_leaves_out_models_that_cannot_code(qtbot, keys: Ke
     qtbot.addWidget(page)
     page.set_values("openai", "gpt-5.4-mini")
     loader = page.model_chooser.loader
-    loader._arrived(loader._generation, "openai", ["gpt-5.4-mini", "text-embedding-3-large", "whisper-1", "gpt-4.1"])
+    loader._arrived(loader._generation, ["gpt-5.4-mini", "text-embedding-3-large", "whisper-1", "gpt-4.1"])
     combo = page.model_chooser.combo
     assert [combo.itemText(i) for i in range(combo.count())] == ["gpt-5.4-mini", "gpt-4.1"]
 

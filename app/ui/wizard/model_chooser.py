@@ -144,7 +144,7 @@ class ModelChooser(QWidget):
         self.combo.setCurrentText(current)
         self.combo.blockSignals(False)
 
-    def _show_models(self, _provider: str, models: list[str]) -> None:
+    def _show_models(self, models: list[str]) -> None:
         self._set_list(models, self.model())
         self._note(f"{len(models)} models that can code texts are available to your account.")
 

@@ -20,7 +20,7 @@ class ModelListLoader(QObject):
     A person may switch provider while a list is on its way: that answer no longer fits the page.
     """
 
-    loaded = Signal(str, list)  # the provider, its models that can code texts
+    loaded = Signal(list)  # the models that can code texts, of the provider last asked
     failed = Signal(str)  # why the list could not be had, on one line
     finished = Signal()  # either way, the request is over
 
@@ -35,7 +35,7 @@ class ModelListLoader(QObject):
         generation, keys = self._generation, self.keys
         self._task = (
             Task(self, lambda _context: list_models(provider, keys, base_url))
-            .on_done(while_alive(self, lambda models: self._arrived(generation, provider, models)))
+            .on_done(while_alive(self, lambda models: self._arrived(generation, models)))
             .on_error(while_alive(self, lambda error: self._failed(generation, error)))
             .on_finished(while_alive(self, self.finished.emit))
             .start()
@@ -50,10 +50,10 @@ class ModelListLoader(QObject):
         if self._task is not None:
             self._task.cancel()
 
-    def _arrived(self, generation: int, provider: str, models: list[str]) -> None:
+    def _arrived(self, generation: int, models: list[str]) -> None:
         if generation == self._generation:
             # no embedding, speech, image or moderation models
-            self.loaded.emit(provider, [m for m in models if can_code(m)])
+            self.loaded.emit([m for m in models if can_code(m)])
 
     def _failed(self, generation: int, error: BatchLabError) -> None:
         if generation == self._generation:
