@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -22,16 +22,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.drafts import Draft
-from app.core.errors import SpecError
-from app.core.spec import JobSpec, parse_spec
+from app.core.spec import JobSpec
 from app.ui.tasks import Task
 from app.ui.wizard.data_page import DataPage
 from app.ui.wizard.file_drops import FileDrops
-from app.ui.wizard.lazy_pages import LazyPages
+from app.ui.wizard.job_settings import JobSettings
 from app.ui.wizard.navigation import StepBar, StepFooter
+from app.ui.wizard.step_pages import StepPages
+from app.ui.wizard.steps import INSTRUCTIONS, MODEL, REVIEW, STEP_NAMES
 
 if TYPE_CHECKING:
-    from app.core.build.starters import Starter
     from app.core.data import Table
     from app.core.keys import KeyStore
     from app.ui.wizard.fields_page import FieldsPage
@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from app.ui.wizard.model_page import ModelPage
     from app.ui.wizard.review_page import ReviewPage
 
-STEP_NAMES = ("Data", "Instructions", "Output fields", "Model", "Review")
-DATA, INSTRUCTIONS, FIELDS, MODEL, REVIEW = range(len(STEP_NAMES))
+__all__ = ["STEP_NAMES", "NewJobWizard"]
+
 
 class NewJobWizard(QWidget):
     """A guided stepper: Data · Instructions · Output fields · Model · Review, then Submit."""
@@ -56,17 +56,11 @@ class NewJobWizard(QWidget):
         """``keys``: the key store, or where to get it when a step after Data is first built."""
         super().__init__(parent)
         self.setObjectName("newJobWizard")
-        self._keys = keys if callable(keys) else lambda: keys
-        self._starter: Starter | None = None
-        self._default_name = ""  # the job's name while the person has not typed one
-        self._typed_name = ""  # a name given before the Review step was built (a draft's, say)
-        #: The work as last opened from or saved to a spec file (None: never saved).
-        self._baseline: dict[str, Any] | None = None
-        self.saved_to: Path | None = None
         FileDrops(self).dropped.connect(self.load_file)
 
         self.data_page = DataPage()
-        self._build()
+        self._build(keys if callable(keys) else lambda: keys)
+        self.settings = JobSettings(self.stack)
 
         self.data_page.table_loaded.connect(self._table_loaded)
         self.data_page.sample_requested.connect(self.sample_requested)
@@ -75,24 +69,20 @@ class NewJobWizard(QWidget):
 
     # ---- the steps' pages, built when first needed -------------------------------------------
     @property
-    def keys(self) -> KeyStore:
-        return self._keys()
-
-    @property
     def instructions_page(self) -> InstructionsPage:
-        return cast("InstructionsPage", self.page(INSTRUCTIONS))
+        return self.stack.instructions
 
     @property
     def fields_page(self) -> FieldsPage:
-        return cast("FieldsPage", self.page(FIELDS))
+        return self.stack.fields
 
     @property
     def model_page(self) -> ModelPage:
-        return cast("ModelPage", self.page(MODEL))
+        return self.stack.model
 
     @property
     def review_page(self) -> ReviewPage:
-        return cast("ReviewPage", self.page(REVIEW))
+        return self.stack.review
 
     def built(self, index: int) -> bool:
         return self.stack.built(index)
@@ -106,40 +96,21 @@ class NewJobWizard(QWidget):
         (15–45 ms) and none is built in a hurry on a click."""
         return self.stack.build_next()
 
-    def _new_page(self, index: int) -> QWidget:
-        # first: while the app starts, getting the keys waits for the engine's worker to finish
-        # importing the modules these pages import too
-        keys = self.keys
+    def _page_built(self, index: int, page: Any) -> None:
         if index == INSTRUCTIONS:
-            from app.ui.wizard.instructions_page import InstructionsPage
-
-            instructions = InstructionsPage()
-            instructions.template_changed.connect(self.data_page.set_template_columns)
-            instructions.starter_applied.connect(self._starter_applied)
-            return instructions
-        if index == FIELDS:
-            from app.ui.wizard.fields_page import FieldsPage
-
-            return FieldsPage()
-        if index == MODEL:
-            from app.ui.wizard.model_page import ModelPage
-
-            return ModelPage(keys)
-        from app.ui.wizard.review_page import ReviewPage
-
-        review = ReviewPage(keys)
-        review.submit_clicked.connect(self.submit)
-        review.set_default_name(self._default_name)
-        review.set_job_name(self._typed_name)
-        # shown in the footer, so Submit is in view at any window size; _update_nav shows them on Review
-        for widget in (review.submit_reason, review.submit_button):
-            widget.hide()
-        self.footer.row.insertWidget(1, review.submit_reason, 1)
-        self.footer.row.addWidget(review.submit_button)
-        return review
+            page.starter_applied.connect(self.settings.apply_starter)
+        elif index == REVIEW:
+            page.submit_clicked.connect(self.submit)
+            self.settings.show_name_on(page)
+            # shown in the footer, so Submit is in view at any window size; _update_nav shows them on Review
+            for widget in (page.submit_reason, page.submit_button):
+                widget.hide()
+            self.footer.row.insertWidget(1, page.submit_reason, 1)
+            self.footer.row.addWidget(page.submit_button)
+        page.changed.connect(self._page_changed)
 
     # ---- layout ----------------------------------------------------------------------------
-    def _build(self) -> None:
+    def _build(self, keys: Callable[[], KeyStore]) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 10, 16, 12)
         layout.setSpacing(8)
@@ -148,20 +119,13 @@ class NewJobWizard(QWidget):
         self.step_bar.chosen.connect(self.go_to)
         self.step_buttons = self.step_bar.buttons
         layout.addWidget(self.step_bar)
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.HLine)
-        line.setFrameShadow(QFrame.Shadow.Sunken)
-        layout.addWidget(line)
+        layout.addWidget(_line())
 
-        # only the Data step is built at once
-        self.stack = LazyPages([self.data_page] + [None] * (len(STEP_NAMES) - 1), self._new_page)
-        self.stack.built_page.connect(lambda _index, page: page.changed.connect(self._page_changed))
+        self.stack = StepPages(self.data_page, keys)
+        self.stack.built_page.connect(self._page_built)
         layout.addWidget(self.stack, 1)
 
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.HLine)
-        line.setFrameShadow(QFrame.Shadow.Sunken)
-        layout.addWidget(line)
+        layout.addWidget(_line())
         self.footer = StepFooter()
         self.back_button, self.next_button = self.footer.back_button, self.footer.next_button
         self.back_button.clicked.connect(self.back)
@@ -186,43 +150,25 @@ class NewJobWizard(QWidget):
         self.draft_changed.emit()
 
     def next(self) -> None:
-        if self.current_index() < REVIEW and not self.page_problems(self.current_index()):
+        if self.current_index() < REVIEW and not self.stack.step_problems(self.current_index()):
             self.go_to(self.current_index() + 1)
 
     def back(self) -> None:
         if self.current_index() > 0:
             self.go_to(self.current_index() - 1)
 
-    def page_problems(self, index: int) -> list[str]:
-        """Why step ``index`` is not complete yet (empty when it is)."""
-        return self.page(index).problems()  # type: ignore[attr-defined]
-
-    def problems(self) -> list[str]:
-        """Everything still missing, step by step, prefixed with the step's name."""
-        found = []
-        for index, name in enumerate(STEP_NAMES[:-1]):
-            found += [f"{name}: {p}" for p in self.page_problems(index)]
-        return found
-
-    def _reachable(self) -> int:
-        """The furthest step that can be opened: every step before it is complete."""
-        for index in range(REVIEW):
-            if self.page_problems(index):
-                return index
-        return REVIEW
-
     def _page_changed(self) -> None:
         self._update_nav()
         self.draft_changed.emit()
         if self.current_index() == REVIEW:
             # e.g. the data check finished after Review opened: show the job once it is complete
-            spec, problems = self._build_spec()
+            spec, problems = self.settings.build_spec()
             if not self.review_page.shows(spec, problems):
                 self.review_page.refresh(spec, self.table, problems)
 
     def _update_nav(self) -> None:
         current = self.current_index()
-        reachable = self._reachable()
+        reachable = self.stack.reachable()
         self.step_bar.show_steps(current, reachable)
         last = current == REVIEW
         self.back_button.setEnabled(current > 0)
@@ -233,7 +179,7 @@ class NewJobWizard(QWidget):
             self.review_page.submit_reason.setVisible(last)
         if not last:
             self.next_button.setText(f"Next: {STEP_NAMES[current + 1]} ›")
-        problems = self.page_problems(current) if not last else []
+        problems = self.stack.step_problems(current) if not last else []
         self.next_button.setEnabled(not problems)
         self.footer.show_problems(problems)
 
@@ -254,67 +200,22 @@ class NewJobWizard(QWidget):
     def _table_loaded(self, table: Table) -> None:
         self.instructions_page.set_table(table)
         self.data_page.set_template_columns(self.instructions_page.used_columns())
-        self._update_default_name()
+        self.settings.update_default_name()
         self._update_nav()
 
-    def _starter_applied(self, starter: Starter) -> None:
-        self._starter = starter
-        self.fields_page.set_fields(starter.suggested_fields())
-        self._update_default_name()
+    # ---- the job's settings (see JobSettings) ------------------------------------------------
+    @property
+    def saved_to(self) -> Path | None:
+        """The job spec file the work was last opened from or saved to, if any."""
+        return self.settings.saved_to
 
-    def _update_default_name(self) -> None:
-        table = self.table
-        stem = table.path.stem if table is not None else "New job"
-        self._default_name = f"{stem} – {self._starter.title.lower()}" if self._starter else stem
-        if self.built(REVIEW):
-            self.review_page.set_default_name(self._default_name)
-
-    # ---- the spec --------------------------------------------------------------------------
     def spec_dict(self) -> dict[str, Any]:
         """The job's settings in the spec's JSON form, as the pages show them now."""
-        table = self.table
-        return {
-            "name": self._job_name() or (table.path.stem if table else "New job"),
-            "data": str(table.path.absolute()) if table is not None else "",
-            "sheet": table.sheet if table is not None else None,
-            "id_column": self.data_page.id_column(),
-            "instructions": self.instructions_page.instructions(),
-            "input_template": self.instructions_page.template(),
-            "fields": [f.to_dict() for f in self.fields_page.fields()],
-            **self.model_page.spec_part(),
-            # how to read the data, where the person chose it (None: detected the same way again)
-            "encoding": self.data_page.options.encoding,
-            "delimiter": self.data_page.options.delimiter,
-            "header_row": self.data_page.options.header_row,
-        }
-
-    def _job_name(self) -> str:
-        """The name typed on the Review step, or the default one."""
-        if self.built(REVIEW):
-            return self.review_page.job_name()
-        return self._typed_name.strip() or self._default_name
-
-    def _set_job_name(self, name: str) -> None:
-        if self.built(REVIEW):
-            self.review_page.set_job_name(name)
-        else:
-            self._typed_name = name
-
-    def _build_spec(self) -> tuple[JobSpec | None, list[str]]:
-        problems = self.problems()
-        if problems:
-            return None, problems
-        table = self.table
-        assert table is not None
-        try:
-            spec = parse_spec(self.spec_dict(), table.path.absolute().parent)
-        except SpecError as exc:
-            return None, exc.problems
-        return spec, []
+        return self.settings.spec_dict()
 
     def current_spec(self) -> JobSpec | None:
         """The job as a spec, or None with the problems shown when something is missing."""
-        spec, problems = self._build_spec()
+        spec, problems = self.settings.build_spec()
         if spec is None:
             self.footer.show_problems(problems)
             if self.current_index() == REVIEW:
@@ -322,7 +223,7 @@ class NewJobWizard(QWidget):
         return spec
 
     def _refresh_review(self) -> None:
-        spec, problems = self._build_spec()
+        spec, problems = self.settings.build_spec()
         self.review_page.refresh(spec, self.table, problems)
 
     def submit(self) -> None:
@@ -343,66 +244,31 @@ class NewJobWizard(QWidget):
         """Fill every step from a spec's JSON form; the data loads in the background. The settings
         count as saved: leaving them unchanged loses nothing."""
         self.restore_draft(Draft(raw, 0, str(saved_to) if saved_to else None))
-        self._baseline = _work(raw)
+        self.settings.mark_saved(saved_to, raw)
 
     def restore_draft(self, draft: Draft) -> None:
         """Fill every step from a draft, which may be incomplete, and go back to its step."""
         self.reset()
-        raw = draft.spec
-        self.instructions_page.set_texts(str(raw.get("instructions") or ""), str(raw.get("input_template") or ""))
-        self.fields_page.set_fields(draft.fields())
-        self.fields_page.forget_history()
-        self.model_page.fill(raw)
-        if raw.get("name"):
-            self._set_job_name(raw["name"])
-        if raw.get("data"):
-            from app.core.data import LoadOptions
-
-            options = LoadOptions(raw.get("encoding"), raw.get("delimiter"), raw.get("header_row"))
-            self.data_page.load_file(Path(raw["data"]), raw.get("sheet"), raw.get("id_column"), options)
-        self.saved_to = Path(draft.saved_to) if draft.saved_to else None
-        self._baseline = None
+        self.settings.fill(draft)
         self.go_to(draft.step)
 
     def draft(self) -> Draft:
-        """The work as it stands, for the draft file (the data file counts from the moment it is chosen)."""
-        spec = self.spec_dict()
-        path, sheet, id_column = self.data_page.chosen()
-        spec.update(data=str(path) if path else "", sheet=sheet, id_column=id_column)
-        return Draft(spec, self.current_index(), str(self.saved_to) if self.saved_to else None)
+        """The work as it stands, for the draft file."""
+        return self.settings.draft(self.current_index())
 
     def has_unsaved_work(self) -> bool:
-        """Whether leaving now would lose something: there is work, and it differs from the saved spec."""
-        if not (self.built(INSTRUCTIONS) or self.built(FIELDS) or self.data_page.chosen()[0]):
-            return False  # no data chosen, and the steps that hold typed work were never opened
-        draft = self.draft()
-        return draft.has_work() and _work(draft.spec) != self._baseline
+        """Whether leaving now would lose something (see JobSettings.has_unsaved_work)."""
+        return self.settings.has_unsaved_work(self.current_index())
 
     def mark_saved(self, path: Path) -> None:
         """The work as it stands was written to the spec file ``path``."""
-        self.saved_to = Path(path)
-        self._baseline = _work(self.draft().spec)
+        self.settings.mark_saved(path, self.draft().spec)
         self.draft_changed.emit()
 
     def reset(self) -> None:
         """Back to an empty first step; background work stops."""
         self.cancel_work()
-        self._starter = None
-        self.data_page.clear()
-        if self.built(INSTRUCTIONS):
-            self.instructions_page.set_table(None)
-            self.instructions_page.set_texts("", "")
-        if self.built(FIELDS):
-            self.fields_page.set_fields([])
-            self.fields_page.forget_history()
-            self.fields_page.import_panel.clear()
-        if self.built(MODEL):
-            self.model_page.reset()
-        if self.built(REVIEW):
-            self.review_page.clear()
-        self._default_name = self._typed_name = ""
-        self.saved_to = None
-        self._baseline = None
+        self.settings.clear()
         self.go_to(0)
 
     def cancel_work(self) -> None:
@@ -431,14 +297,9 @@ class NewJobWizard(QWidget):
         super().closeEvent(event)
 
 
-def _work(spec: dict[str, Any]) -> dict[str, Any]:
-    """The parts of a spec that are the person's work, in a form that compares equal when unchanged."""
-    data = spec.get("data")
-    return {
-        "data": str(Path(data).expanduser().absolute()) if data else "",
-        "instructions": spec.get("instructions") or "",
-        "input_template": spec.get("input_template") or "",
-        "fields": spec.get("fields") or [],
-        "provider": spec.get("provider"),
-        "model": spec.get("model"),
-    }
+def _line() -> QFrame:
+    """A sunken rule between the steps and the page, and the page and the footer."""
+    line = QFrame()
+    line.setFrameShape(QFrame.Shape.HLine)
+    line.setFrameShadow(QFrame.Shadow.Sunken)
+    return line
