@@ -1,9 +1,8 @@
 """The one place that runs jobs: owns the Engine and schedules its blocking calls off the UI thread.
 
 Every engine call that touches the network or the disk runs as a :class:`~app.ui.tasks.Task`;
-each job has one single-shot timer honouring the seconds ``Engine.advance`` asks to wait, and at
-most one ``advance`` per job is in flight. The engine's listener fires on worker threads; it only
-posts the job id to the UI thread, where a coalesced background refresh reads the job's summary.
+when each job is advanced is :class:`~app.ui.job_schedule.JobSchedule`'s part, and the summaries
+screens read (kept fresh from the engine's listener) :class:`~app.ui.job_summaries.JobSummaries`'.
 Screens read the cached summaries and react to the signals; they never wait on the engine.
 
 Without an engine given, the controller makes one on first use: :meth:`start` does that in a
@@ -19,9 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
-from app.core.errors import BatchLabError, JobError
+from app.core.errors import BatchLabError
+from app.ui.job_schedule import JobSchedule
+from app.ui.job_summaries import JobSummaries
+from app.ui.task_group import TaskGroup
 from app.ui.tasks import HEAVY_IMPORTS, Task, TaskContext, is_cancellation
 
 if TYPE_CHECKING:
@@ -43,8 +45,6 @@ class JobsController(QObject):
     error = Signal(str, object)  # job id ("" when none), BatchLabError to show
     providers_loaded = Signal()  # the batch SDK is imported (see preload_providers)
 
-    _touched = Signal(str)  # from the engine's listener, on any thread
-
     def __init__(
         self, engine: Engine | None = None, *, poll_interval: float | None = None, parent: QObject | None = None
     ) -> None:
@@ -54,24 +54,20 @@ class JobsController(QObject):
         self._keys: KeyStore | None = None
         self._started = False
         self._poll_interval = poll_interval or 30.0
+        self._tasks = TaskGroup(self)
+        self._summaries = JobSummaries(lambda: self.engine, self._tasks, self)
+        self._schedule = JobSchedule(lambda: self.engine, self._tasks, self._summaries, self)
+        self._summaries.job_changed.connect(self.job_changed)
+        self._summaries.jobs_changed.connect(self.jobs_changed)
+        self._summaries.job_finished.connect(self.job_finished)
+        self._schedule.stopped.connect(self.error)
         if engine is not None:
             self._attach(engine, poll_interval)
-        self._loaded = False
-        self._touched.connect(self._refresh, Qt.ConnectionType.QueuedConnection)
-        self._summaries: dict[str, JobSummary] = {}
-        self._problems: dict[str, BatchLabError] = {}
-        self._timers: dict[str, QTimer] = {}
-        self._advancing: set[str] = set()
-        self._advance_again: set[str] = set()
-        self._refreshing: set[str] = set()
-        self._stale: set[str] = set()
-        self._tasks: set[Task] = set()
-        self._closing = False
 
     def _attach(self, engine: Engine, poll_interval: float | None) -> None:
         if poll_interval is not None:
             engine.poll_interval = poll_interval
-        engine.listener = self._on_engine_change
+        engine.listener = self._summaries.listen
         self._keys = engine.keys
         self._engine = engine
 
@@ -116,22 +112,22 @@ class JobsController(QObject):
 
     def loaded(self) -> bool:
         """Whether the job history has been read (until then an empty job list means "not known yet")."""
-        return self._loaded
+        return self._summaries.loaded()
 
     def jobs(self) -> list[JobSummary]:
         """Every known job, newest first."""
-        return sorted(self._summaries.values(), key=lambda j: (j.created_at, j.id), reverse=True)
+        return self._summaries.jobs()
 
     def job(self, job_id: str) -> JobSummary | None:
-        return self._summaries.get(job_id)
+        return self._summaries.job(job_id)
 
     def problem(self, job_id: str) -> BatchLabError | None:
         """Why a job stopped moving (a rejected key, say) until it is resumed; None when it is fine."""
-        return self._problems.get(job_id)
+        return self._summaries.problem(job_id)
 
     def is_busy(self) -> bool:
         """Whether any background work is still running (tests and shutdown wait on this)."""
-        return bool(self._tasks)
+        return self._tasks.busy()
 
     # ---- starting and stopping -----------------------------------------------------------------
     def start(self) -> None:
@@ -139,12 +135,10 @@ class JobsController(QObject):
         self._started = True
 
         def loaded(jobs: list[JobSummary]) -> None:
-            self._summaries = {j.id: j for j in jobs}
-            self._loaded = True
-            self.jobs_changed.emit()
+            self._summaries.load(jobs)
             for job in jobs:
                 if not job.finished:
-                    self._schedule(job.id, 0)
+                    self._schedule.schedule(job.id, 0)
 
         self._task(lambda ctx: self.engine.jobs(), loaded)
 
@@ -159,14 +153,12 @@ class JobsController(QObject):
             with HEAVY_IMPORTS:
                 importlib.import_module("app.core.run.providers.openai_batches")
 
-        self._run(work, lambda _: self.providers_loaded.emit(), lambda _error: None)
+        self._tasks.run(work, lambda _: self.providers_loaded.emit(), lambda _error: None)
 
     def shutdown(self) -> None:
         """Stop scheduling; work already running finishes on its own (the engine resumes safely)."""
-        self._closing = True
-        for timer in self._timers.values():
-            timer.stop()
-        self._timers.clear()
+        self._schedule.stop()
+        self._summaries.close()
 
     def set_poll_interval(self, seconds: float) -> None:
         self._poll_interval = seconds
@@ -193,9 +185,9 @@ class JobsController(QObject):
             return self.engine.job(job_id)
 
         def created(summary: JobSummary) -> None:
-            self._store(summary)
+            self._summaries.store(summary)
             self.job_created.emit(summary.id)
-            self._schedule(summary.id, 0)
+            self._schedule.schedule(summary.id, 0)
 
         return self._task(work, created, progress=progress, finished=finished)
 
@@ -205,26 +197,21 @@ class JobsController(QObject):
 
     def retry(self, job_id: str) -> Task:
         """Send the rows that were not coded again, as a new attempt of the same job."""
-        return self._task(lambda ctx: self.engine.retry(job_id), lambda _: self._schedule(job_id, 0), job_id)
+        return self._task(lambda ctx: self.engine.retry(job_id), lambda _: self._schedule.schedule(job_id, 0), job_id)
 
     def resume(self, job_id: str) -> None:
         """Try a stopped job again (after fixing its key, say)."""
-        if self._problems.pop(job_id, None) is not None:
-            self.job_changed.emit(job_id)
-        self._schedule(job_id, 0)
+        self._summaries.release(job_id)
+        self._schedule.schedule(job_id, 0)
 
     def resume_stalled(self) -> None:
         """Try every job that stopped on a problem again."""
-        for job_id in list(self._problems):
+        for job_id in self._summaries.stalled():
             self.resume(job_id)
 
     def delete(self, job_id: str) -> Task:
         """Remove a finished job and its folder."""
-
-        def deleted(_: object) -> None:
-            self._forget(job_id)
-
-        return self._task(lambda ctx: self.engine.delete(job_id), deleted, job_id)
+        return self._task(lambda ctx: self.engine.delete(job_id), lambda _: self._summaries.forget(job_id), job_id)
 
     def export(
         self,
@@ -252,136 +239,9 @@ class JobsController(QObject):
 
         if failed is None:
             return self._task(work, written, job_id, progress, finished)
-        return self._run(work, written, failed, progress, finished)
-
-    # ---- scheduling ----------------------------------------------------------------------------
-    def _schedule(self, job_id: str, seconds: float) -> None:
-        if self._closing:
-            return
-        if job_id in self._advancing:
-            if seconds == 0:
-                self._advance_again.add(job_id)
-            return
-        timer = self._timers.get(job_id)
-        if timer is None:
-            timer = QTimer(self)
-            timer.setSingleShot(True)
-            timer.timeout.connect(lambda: self._advance(job_id))
-            self._timers[job_id] = timer
-        timer.start(max(0, round(seconds * 1000)))
-
-    def _advance(self, job_id: str) -> None:
-        if self._closing or job_id in self._advancing or job_id in self._problems:
-            return
-        self._advancing.add(job_id)
-
-        def advanced(delay: float | None) -> None:
-            self._advancing.discard(job_id)
-            again = job_id in self._advance_again
-            self._advance_again.discard(job_id)
-            self._refresh(job_id)
-            if delay is not None or again:
-                self._schedule(job_id, 0 if again else delay or 0)
-            else:
-                self._drop_timer(job_id)
-
-        def stopped(error: BatchLabError) -> None:
-            self._advancing.discard(job_id)
-            self._advance_again.discard(job_id)
-            self._drop_timer(job_id)
-            if isinstance(error, JobError) and job_id not in self._summaries:
-                return  # deleted meanwhile
-            self._problems[job_id] = error
-            self._refresh(job_id)
-            self.job_changed.emit(job_id)
-            self.error.emit(job_id, error)
-
-        self._run(lambda ctx: self.engine.advance(job_id), advanced, stopped)
-
-    def _drop_timer(self, job_id: str) -> None:
-        timer = self._timers.pop(job_id, None)
-        if timer is not None:
-            timer.stop()
-            timer.deleteLater()
-
-    # ---- keeping summaries fresh ---------------------------------------------------------------
-    def _on_engine_change(self, job_id: str) -> None:
-        """The engine's listener: runs on whichever thread changed the job, so only post the id."""
-        if not self._closing:
-            self._touched.emit(job_id)
-
-    @Slot(str)
-    def _refresh(self, job_id: str) -> None:
-        """Read the job's summary in the background; several requests while one runs become one more."""
-        if self._closing:
-            return
-        if job_id in self._refreshing:
-            self._stale.add(job_id)
-            return
-        self._refreshing.add(job_id)
-
-        def work(ctx: TaskContext) -> JobSummary | None:
-            try:
-                return self.engine.job(job_id)
-            except JobError:
-                return None  # deleted
-
-        def read(summary: JobSummary | None) -> None:
-            self._refreshing.discard(job_id)
-            if summary is None:
-                self._forget(job_id)
-            else:
-                self._store(summary)
-            if job_id in self._stale:
-                self._stale.discard(job_id)
-                self._refresh(job_id)
-
-        def failed(_: BatchLabError) -> None:
-            self._refreshing.discard(job_id)
-            self._stale.discard(job_id)
-
-        self._run(work, read, failed)
-
-    def _store(self, summary: JobSummary) -> None:
-        before = self._summaries.get(summary.id)
-        self._summaries[summary.id] = summary
-        if before is None:
-            self.jobs_changed.emit()
-            return
-        self.job_changed.emit(summary.id)
-        if summary.finished and not before.finished:
-            self.job_finished.emit(summary.id)
-
-    def _forget(self, job_id: str) -> None:
-        self._drop_timer(job_id)
-        self._problems.pop(job_id, None)
-        if self._summaries.pop(job_id, None) is not None:
-            self.jobs_changed.emit()
+        return self._tasks.run(work, written, failed, progress, finished)
 
     # ---- running background work ---------------------------------------------------------------
-    def _run(
-        self,
-        work: Callable[[TaskContext], Any],
-        done: Callable[[Any], None],
-        failed: Callable[[BatchLabError], None],
-        progress: Callable[[int, int], None] | None = None,
-        finished: Callable[[], None] | None = None,
-    ) -> Task:
-        """Start ``work`` in the thread pool; the task is dropped once it has reported."""
-        task = Task(self, work).on_done(done).on_error(failed)
-        if progress is not None:
-            task.with_progress(progress)
-        if finished is not None:
-            task.on_finished(finished)
-        self._tasks.add(task)
-
-        def drop() -> None:
-            self._tasks.discard(task)
-            task.deleteLater()
-
-        task.on_finished(drop)
-        return task.start()
-
     def _task(
         self,
         work: Callable[[TaskContext], Any],
@@ -396,4 +256,4 @@ class JobsController(QObject):
             if not is_cancellation(error):
                 self.error.emit(job_id, error)
 
-        return self._run(work, done, failed, progress, finished)
+        return self._tasks.run(work, done, failed, progress, finished)
