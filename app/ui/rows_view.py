@@ -1,27 +1,22 @@
 """A job's rows beside their texts: status chips, search, a filter by any field's value, a sortable
-table of every row, and the selected row's answer as a form beside its raw response."""
+table of every row, and below it the selected row in full (app.ui.row_detail)."""
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -35,11 +30,10 @@ from app.core.run.engine import JobSummary
 from app.core.spec import JobSpec
 from app.ui.common import while_alive
 from app.ui.jobs_controller import JobsController
-from app.ui.models.jobs_model import money
-from app.ui.models.rows_model import ROW_ROLE, STATUS_LABELS, RowsModel, show_value, status_label
+from app.ui.models.rows_model import ROW_ROLE, STATUS_LABELS, RowsModel, show_value
+from app.ui.row_detail import RowDetail
 from app.ui.tasks import Task
 
-_NO_RAW = "No answer from the provider is stored for this row (it was not sent, or nothing came back)."
 _ANY_FIELD = "Any field value"
 _SEARCH_PAUSE_MS = 300
 #: Up to this many rows, the texts are rendered at once when the job opens (a blink); above, in the background.
@@ -62,7 +56,8 @@ class RowsView(QWidget):
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self._table())
-        splitter.addWidget(self._row_panel())
+        self.row_detail = RowDetail(controller)
+        splitter.addWidget(self.row_detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
@@ -140,52 +135,8 @@ class RowsView(QWidget):
         header.setSortIndicatorShown(True)
         self.rows.setSortingEnabled(True)
         self.rows.selectionModel().selectionChanged.connect(self._row_selected)
-        self.rows.doubleClicked.connect(lambda _: self.show_raw_response())
+        self.rows.doubleClicked.connect(lambda _: self.row_detail.show_raw_response())
         return self.rows
-
-    def _row_panel(self) -> QWidget:
-        self.row_title = QLabel("Select a row to see its text and answer.")
-        self.row_title.setObjectName("sectionTitle")
-        self.answer = QLabel()
-        self.answer.setObjectName("rowAnswer")
-        self.answer.setWordWrap(True)
-        self.answer.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.answer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        answer_scroll = QScrollArea()
-        answer_scroll.setWidgetResizable(True)
-        answer_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        answer_scroll.setWidget(self.answer)
-        answer_scroll.setMinimumWidth(260)
-
-        self.raw_button = QPushButton("Show raw response")
-        self.raw_button.setEnabled(False)
-        self.raw_button.clicked.connect(self.show_raw_response)
-        self.raw = QPlainTextEdit()
-        self.raw.setObjectName("rawResponse")
-        self.raw.setReadOnly(True)
-        self.raw.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.raw.setPlaceholderText("The provider's answer for the selected row, exactly as received, indented.")
-        raw_box = QWidget()
-        raw_layout = QVBoxLayout(raw_box)
-        raw_layout.setContentsMargins(0, 0, 0, 0)
-        raw_head = QHBoxLayout()
-        raw_head.addWidget(QLabel("Raw response"), 1)
-        raw_head.addWidget(self.raw_button)
-        raw_layout.addLayout(raw_head)
-        raw_layout.addWidget(self.raw, 1)
-
-        self.panel_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.panel_splitter.addWidget(answer_scroll)
-        self.panel_splitter.addWidget(raw_box)
-        self.panel_splitter.setStretchFactor(0, 1)
-        self.panel_splitter.setStretchFactor(1, 1)
-        self.panel_splitter.setSizes([1, 1])  # half and half to start with; the handle moves
-        panel = QFrame()
-        panel.setObjectName("rowPanel")
-        layout = QVBoxLayout(panel)
-        layout.addWidget(self.row_title)
-        layout.addWidget(self.panel_splitter, 1)
-        return panel
 
     # ---- showing a job ---------------------------------------------------------------------------
     def show_job(self, job_id: str, spec: JobSpec) -> None:
@@ -215,7 +166,7 @@ class RowsView(QWidget):
         self.rows_model.show_job(rows)
         self.rows.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self._fit_columns()
-        self._clear_row()
+        self.row_detail.clear()
         if not rows.texts_ready():
             self._render_texts(job_id, spec)
 
@@ -252,7 +203,7 @@ class RowsView(QWidget):
     def reload(self) -> None:
         """The job's rows changed: read the current query again."""
         self.rows_model.reload()
-        self._clear_row()
+        self.row_detail.clear()
 
     # ---- filters ---------------------------------------------------------------------------------
     def set_filter(self, status: str | None) -> None:
@@ -312,7 +263,7 @@ class RowsView(QWidget):
 
     def _set_query(self, query: RowQuery) -> None:
         self.rows_model.set_query(query)
-        self._clear_row()
+        self.row_detail.clear()
 
     def _fit_columns(self) -> None:
         """Columns as wide as the first rows need, within reason (the text gets the most room)."""
@@ -327,46 +278,15 @@ class RowsView(QWidget):
         return rows[0].data(ROW_ROLE) if rows else None
 
     def _row_selected(self, *_: QItemSelection) -> None:
-        row = self.selected_row()
-        if row is None:
-            self._clear_row()
-            return
-        where = f"Row {row.sheet_row}" if row.sheet_row is not None else f"Row ID {row.row_id}"
-        self.row_title.setText(f"{where} — {status_label(row)}")
-        self.answer.setText(_answer_html(row, [f.name for f in self.rows_model.rows.spec.fields]
-                                         if self.rows_model.rows else []))
-        self.raw.clear()
-        self.raw_button.setEnabled(row.status != "pending")
-
-    def _clear_row(self) -> None:
-        self.row_title.setText("Select a row to see its text and answer.")
-        self.answer.clear()
-        self.raw.clear()
-        self.raw_button.setEnabled(False)
+        row, rows = self.selected_row(), self.rows_model.rows
+        if row is None or self._job_id is None:
+            self.row_detail.clear()
+        else:
+            self.row_detail.show_row(self._job_id, row, [f.name for f in rows.spec.fields] if rows else [])
 
     def show_raw_response(self) -> None:
         """Read the selected row's raw answer from the job folder, in the background."""
-        row = self.selected_row()
-        if row is None or self._job_id is None:
-            return
-        job_id, row_id = self._job_id, row.row_id
-        self.raw.setPlainText("Reading…")
-        self.raw_button.setEnabled(False)
-
-        def shown(text: str | None) -> None:
-            selected = self.selected_row()
-            if selected is None or selected.row_id != row_id or self._job_id != job_id:
-                return  # the person moved on meanwhile
-            self.raw.setPlainText(pretty_json(text) if text else _NO_RAW)
-            self.raw_button.setEnabled(True)
-
-        def failed(error: BatchLabError) -> None:
-            self.raw.setPlainText(error.message)
-            self.raw_button.setEnabled(True)
-
-        task = Task(self, lambda ctx: self._controller.engine.raw_response(job_id, row_id))
-        task.on_done(while_alive(self, shown)).on_error(while_alive(self, failed)).on_finished(task.deleteLater)
-        task.start()
+        self.row_detail.show_raw_response()
 
 
 def _stored(value: Any) -> Any:
@@ -378,48 +298,3 @@ def _stored(value: Any) -> Any:
             return value
     return value
 
-
-def _answer_html(row: RowView, fields: list[str]) -> str:
-    """The row as a small readable form: its text, then each field's answer, then the facts."""
-    parts = []
-    if row.text is not None:
-        text = html.escape(row.text).replace("\n", "<br>")
-        parts.append(f"<p style='color:#374151'>{text}</p>")
-    lines = [f"<tr><td style='padding-right:12px'><b>{html.escape(name)}</b></td>"
-             f"<td>{html.escape(show_value(row.values.get(name))) or '—'}</td></tr>" for name in fields]
-    if row.values:
-        parts.append("<table>" + "".join(lines) + "</table>")
-    facts = []
-    if row.reason:
-        facts.append(html.escape(row.reason[0].upper() + row.reason[1:]))
-    facts.append(f"ID {html.escape(row.row_id)}")
-    if row.input_tokens is not None:
-        facts.append(f"{row.input_tokens:,} tokens in, {row.output_tokens or 0:,} out")
-    if row.cost is not None:
-        facts.append(f"cost {money(row.cost)}")
-    if row.attempt > 1:
-        facts.append(f"attempt {row.attempt}")
-    parts.append(f"<p style='color:#5b6474'>{' · '.join(facts)}</p>")
-    return "".join(parts)
-
-
-def pretty_json(text: str) -> str:
-    """A raw result line as indented JSON; a model's answer inside it that is JSON is unfolded too."""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return text
-    return json.dumps(_unfold(value), indent=2, ensure_ascii=False)
-
-
-def _unfold(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _unfold(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unfold(v) for v in value]
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return _unfold(json.loads(value))
-        except ValueError:
-            return value
-    return value

@@ -154,7 +154,7 @@ def render_screenshots(out_dir: Path) -> list[Path]:
             detail = window.job_detail
             detail.rows_view.rows.selectRow(1)
             detail.rows_view.show_raw_response()
-            _wait(lambda: detail.rows_view.raw_button.isEnabled())
+            _wait(lambda: detail.rows_view.row_detail.raw_button.isEnabled())
             shoot(window, "7-job-rows")
             detail.tabs.setCurrentIndex(1)
             shoot(window, "8-job-settings")

@@ -111,8 +111,8 @@ def test_demo_job_runs_to_the_end_and_exports(  # noqa: ANN001 - pytest-qt fixtu
 
     detail.rows_view.rows.selectRow(0)
     detail.rows_view.show_raw_response()
-    wait_for(qtbot, lambda: detail.rows_view.raw_button.isEnabled())
-    assert '"custom_id"' in detail.rows_view.raw.toPlainText()
+    wait_for(qtbot, lambda: detail.rows_view.row_detail.raw_button.isEnabled())
+    assert '"custom_id"' in detail.rows_view.row_detail.raw.toPlainText()
 
     out = tmp_path / "coded.csv"
     with qtbot.waitSignal(controller.exported, timeout=WAIT_MS) as exported:

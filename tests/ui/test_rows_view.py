@@ -16,7 +16,8 @@ from app.core.run.engine import Engine
 from app.core.run.store import Store
 from app.core.spec import FieldSpec, JobSpec
 from app.ui.jobs_controller import JobsController
-from app.ui.rows_view import RowsView, pretty_json
+from app.ui.row_detail import pretty_json
+from app.ui.rows_view import RowsView
 
 TONES = ("good", "bad", "mixed")
 
@@ -144,8 +145,9 @@ def test_the_row_panel_shows_the_text_and_answer_as_a_form(qtbot, rows_view: Row
     rows_view.show_job(job_id, spec)
     qtbot.waitUntil(lambda: rows_view.rows_model.index(0, 3).data() == "Review: Review number 0 is fine", timeout=10_000)
     rows_view.rows.selectRow(7)
-    assert rows_view.row_title.text() == "Row 9 — Coded"
-    assert "loves the price" in rows_view.answer.text() and "<b>tone</b>" in rows_view.answer.text()
+    assert rows_view.row_detail.row_title.text() == "Row 9 — Coded"
+    answer = rows_view.row_detail.answer.text()
+    assert "loves the price" in answer and "<b>tone</b>" in answer
     rows_view.inputs_check.setChecked(True)
     assert rows_view.rows_model.column_titles()[-2:] == ["rid", "body"]
 
