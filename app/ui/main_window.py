@@ -1,4 +1,4 @@
-"""The main window: a sidebar with New job, Jobs and Settings, the menus, and notifications."""
+"""The main window: the sidebar (app.ui.sidebar), the menus, and the three screens; notices in app.ui.job_notices."""
 
 from __future__ import annotations
 
@@ -11,18 +11,12 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMenu,
     QMessageBox,
     QProgressDialog,
     QStackedWidget,
-    QSystemTrayIcon,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -32,11 +26,12 @@ from app.core.errors import BatchLabError
 from app.core.spec import JobSpec, load_spec
 from app.ui import preferences
 from app.ui.dialogs import show_error
+from app.ui.job_notices import JobNotices
 from app.ui.jobs_controller import JobsController
 from app.ui.research.job_import import JobImporter
 from app.ui.resources import SAMPLE_SPEC, app_icon
+from app.ui.sidebar import Sidebar
 from app.ui.spec_files import SpecFiles
-from app.ui.tasks import is_cancellation
 from app.ui.wizard.wizard import NewJobWizard
 from app.ui.work_ahead import WorkAhead
 
@@ -45,9 +40,6 @@ if TYPE_CHECKING:
     from app.ui.job_detail import JobDetail
     from app.ui.jobs_view import JobsView
     from app.ui.settings_page import SettingsPage
-
-PAGES = ("new", "jobs", "settings")
-_NAV_LABELS = {"new": "New job", "jobs": "Jobs", "settings": "Settings"}
 
 
 class MainWindow(QMainWindow):
@@ -82,25 +74,24 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self._sidebar())
+        self.sidebar = Sidebar()
+        self.sidebar.page_chosen.connect(self._page_chosen)
+        layout.addWidget(self.sidebar)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self._menus()
         self.statusBar().showMessage(
             "New to BatchLab? File → Open sample project runs a whole job offline, without an API key.", 30000
         )
-        self.tray = self._tray()
+        self.notices = JobNotices(self, controller)
         self.spec_files.status.connect(lambda text: self.statusBar().showMessage(text, 15000))
 
         self.wizard.submit_requested.connect(self.submit)
         self.wizard.sample_requested.connect(self.open_sample_project)
-        controller.error.connect(self._error)
         controller.job_created.connect(self._job_created)
         controller.jobs_changed.connect(self._jobs_loaded)
         self._jobs_seen = False
         self.work_ahead = WorkAhead(controller, self.wizard, lambda: self.jobs_view)
-        controller.job_finished.connect(self._job_finished)
-        controller.exported.connect(lambda _, path: self.statusBar().showMessage(f"Exported to {path}", 15000))
 
         geometry = preferences.WINDOW_GEOMETRY.get()
         if geometry.isEmpty() or not self.restoreGeometry(geometry):
@@ -145,37 +136,6 @@ class MainWindow(QMainWindow):
         return self._settings_page
 
     # ---- building --------------------------------------------------------------------------------
-    def _sidebar(self) -> QWidget:
-        bar = QFrame()
-        bar.setObjectName("sidebar")
-        bar.setFixedWidth(200)
-        brand_row = QHBoxLayout()
-        icon = QLabel()
-        icon.setPixmap(app_icon().pixmap(28, 28))
-        brand = QLabel("BatchLab")
-        brand.setObjectName("brand")
-        brand_row.addWidget(icon)
-        brand_row.addWidget(brand, 1)
-        self.nav = QListWidget()
-        self.nav.setObjectName("nav")
-        self.nav.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        for name in PAGES:
-            item = QListWidgetItem(_NAV_LABELS[name])
-            item.setData(Qt.ItemDataRole.UserRole, name)
-            item.setSizeHint(QSize(0, 40))
-            self.nav.addItem(item)
-        self.nav.currentRowChanged.connect(self._nav_changed)
-        note = QLabel("Jobs go on at the provider while BatchLab is closed.")
-        note.setObjectName("sidebarNote")
-        note.setWordWrap(True)
-        layout = QVBoxLayout(bar)
-        layout.setContentsMargins(14, 16, 14, 14)
-        layout.setSpacing(14)
-        layout.addLayout(brand_row)
-        layout.addWidget(self.nav, 1)
-        layout.addWidget(note)
-        return bar
-
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         standard = QKeySequence.StandardKey
@@ -227,22 +187,12 @@ class MainWindow(QMainWindow):
         elif command in ("undo", "redo") and self.pages.currentWidget() is self.wizard:
             getattr(self.wizard.fields_page.undo_stack, command)()
 
-    def _tray(self) -> QSystemTrayIcon | None:
-        """A tray icon for "job finished" notices, where the desktop has a tray."""
-        if not QSystemTrayIcon.isSystemTrayAvailable():
-            return None
-        tray = QSystemTrayIcon(app_icon(), self)
-        tray.setToolTip("BatchLab")
-        tray.show()
-        return tray
-
     # ---- navigation ------------------------------------------------------------------------------
     def show_page(self, name: str) -> None:
         """Switch to "new", "jobs" or "settings"."""
-        self.nav.setCurrentRow(PAGES.index(name))
+        self.sidebar.choose(name)
 
-    def _nav_changed(self, row: int) -> None:
-        name = PAGES[row]
+    def _page_chosen(self, name: str) -> None:
         if name == "jobs":
             self.jobs_stack.setCurrentWidget(self.jobs_view)
         page = self.wizard if name == "new" else self.jobs_stack if name == "jobs" else self.settings_page
@@ -338,21 +288,6 @@ class MainWindow(QMainWindow):
         job = self.controller.job(job_id)
         if job:
             self.statusBar().showMessage(f"“{job.name}” was created and is being sent.", 10000)
-
-    # ---- news from the controller ----------------------------------------------------------------
-    def _error(self, job_id: str, error: BatchLabError) -> None:
-        if not is_cancellation(error):
-            show_error(self, error)
-
-    def _job_finished(self, job_id: str) -> None:
-        job = self.controller.job(job_id)
-        if job is None:
-            return
-        title = f"{job.name}: {'finished' if job.state == 'done' else job.state}"
-        if self.tray is not None and preferences.NOTIFY_WHEN_DONE.get() and not self.isActiveWindow():
-            self.tray.showMessage(title, job.message, app_icon(), 10000)
-        else:
-            self.statusBar().showMessage(f"{title}. {job.message}", 15000)
 
     def _preference_changed(self, key: str) -> None:
         if key == preferences.POLL_SECONDS.key:

@@ -114,7 +114,7 @@ def tick(qtbot, box: QAbstractButton) -> None:  # noqa: ANN001
 
 def go_to(qtbot, window: MainWindow, page: str) -> None:  # noqa: ANN001
     """Click "New job", "Jobs" or "Settings" in the sidebar."""
-    click_item(qtbot, window.nav, {"new": "New job", "jobs": "Jobs", "settings": "Settings"}[page])
+    click_item(qtbot, window.sidebar.nav, {"new": "New job", "jobs": "Jobs", "settings": "Settings"}[page])
 
 
 def menu_action(window: MainWindow, text: str) -> QAction:
@@ -319,7 +319,7 @@ def test_a_person_codes_the_sample_reviews_and_exports_them(qtbot, window: MainW
     wait_for(qtbot, lambda: state(window, job_id) == "Done")
     assert row_cell(jobs, job_id, PROGRESS) == "40 of 40 rows coded"
     assert "Finished: 40 rows coded." in jobs.message.text()
-    if window.tray is None:  # with a system tray, the notice goes there instead
+    if window.notices.tray is None:  # with a system tray, the notice goes there instead
         assert "reviews: finished" in window.statusBar().currentMessage()
     assert wizard.table is None  # the wizard is ready for the next job
 
@@ -452,7 +452,7 @@ def test_a_job_left_running_is_finished_by_the_next_start(  # noqa: ANN001
         wait_for(qtbot, lambda: second.jobs_view.model.rowCount() == 1)
         wait_for(qtbot, lambda: state(second, job_id) == "Done")
         assert row_cell(second.jobs_view, job_id, PROGRESS) == "40 of 40 rows coded"
-        if second.tray is None:
+        if second.notices.tray is None:
             assert "Review sentiment (sample): finished" in second.statusBar().currentMessage()
         open_job(qtbot, second, job_id)
         rows = shown_rows(second)
