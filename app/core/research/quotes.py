@@ -17,9 +17,6 @@ from app.core.spec import FieldSpec, JobSpec
 if TYPE_CHECKING:
     from app.core.run.engine import Engine
 
-_PAGE = 10_000
-
-
 def _flat(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -69,15 +66,12 @@ def quote_flags(engine: Engine, job_id: str) -> dict[str, dict[str, bool]]:
         return {}
     texts = job_texts(spec)
     flags: dict[str, dict[str, bool]] = {f.name: {} for f in fields}
-    offset = 0
-    while page := engine.rows(job_id, "coded", offset, _PAGE):
-        offset += len(page)
-        for row in page:
-            if row.row_id not in texts:
-                continue
-            text = texts.text(row.row_id)
-            for f in fields:
-                answer: Any = row.values.get(f.name)
-                if isinstance(answer, str):
-                    flags[f.name][row.row_id] = quote_in_text(answer, text)
+    for row in engine.each_row(job_id, "coded"):
+        if row.row_id not in texts:
+            continue
+        text = texts.text(row.row_id)
+        for f in fields:
+            answer: Any = row.values.get(f.name)
+            if isinstance(answer, str):
+                flags[f.name][row.row_id] = quote_in_text(answer, text)
     return flags

@@ -20,6 +20,7 @@ import orjson
 
 from app.core.build.template import parse_template, placeholders
 from app.core.data import load_job_table
+from app.core.run.store import status_is
 from app.core.spec import JobSpec
 
 #: Sort keys besides the output fields' names.
@@ -150,7 +151,7 @@ class JobRows:
         """The WHERE clause, its arguments, and whether it needs the texts joined."""
         clauses, args, needs_texts = ["r.job_id = ?"], [self.job_id], False
         if query.status:
-            clauses.append("r.status = ?")
+            clauses.append(status_is(query.status, "r."))
             args.append(query.status)
         for name, value in query.values.items():
             if name not in self._field_names:

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,14 @@ _FIRST_POLL = 5.0
 _RETRY_DELAY = 15.0
 #: Seconds until another try when a different process holds the job's lock.
 _BUSY_DELAY = 1.0
+
+
+def _row_result(r: Any) -> RowResult:
+    return RowResult(
+        row_id=r["row_id"], status=r["status"], reason=r["reason"],
+        values=json.loads(r["values_json"]) if r["values_json"] else {},
+        input_tokens=r["input_tokens"], output_tokens=r["output_tokens"], cost=r["cost"], attempt=r["attempt"],
+    )
 
 
 class Engine:
@@ -103,7 +111,8 @@ class Engine:
 
     def job(self, job_id: str) -> JobSummary:
         row = self._row(job_id)
-        counts = {status: 0 for status in ROW_STATUSES} | self.store.status_counts(job_id)
+        found, cost = self.store.row_totals(job_id)
+        counts = {status: 0 for status in ROW_STATUSES} | found
         done = failed = total = 0
         for batch in self.store.batches(job_id):
             c = json.loads(batch["counts"])
@@ -114,7 +123,7 @@ class Engine:
             provider_done=done, provider_failed=failed, provider_total=total,
             created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
             finished_at=parse_time(row["finished_at"]),
-            estimated_cost=row["estimated_cost"], actual_cost=self.store.total_cost(job_id),
+            estimated_cost=row["estimated_cost"], actual_cost=cost,
             folder=Path(row["folder"]), message=row["message"], error=row["error"],
         )
 
@@ -125,14 +134,15 @@ class Engine:
         return [row["id"] for row in self.store.jobs() if row["state"] not in FINAL_STATES]
 
     def rows(self, job_id: str, status: str | None = None, offset: int = 0, limit: int = 1000) -> list[RowResult]:
-        return [
-            RowResult(
-                row_id=r["row_id"], status=r["status"], reason=r["reason"],
-                values=json.loads(r["values_json"]) if r["values_json"] else {},
-                input_tokens=r["input_tokens"], output_tokens=r["output_tokens"], cost=r["cost"], attempt=r["attempt"],
-            )
-            for r in self.store.rows(job_id, status, offset, limit)
-        ]
+        return list(map(_row_result, self.store.rows(job_id, status, offset, limit)))
+
+    def each_row(self, job_id: str, status: str | None = None, page: int = 10_000) -> Iterator[RowResult]:
+        """Every row (of one status), in input order, read a page at a time: each page starts
+        after the last row read, where an offset would pass every earlier row again."""
+        after = -1
+        while found := self.store.rows(job_id, status, 0, page, after=after):
+            yield from map(_row_result, found)
+            after = found[-1]["position"]
 
     def row_page(self, job_id: str, offset: int, limit: int) -> RowPage:
         """A page of rows in input order, read in bulk (the :class:`~app.core.run.summary.StoredRows` read exports use)."""
