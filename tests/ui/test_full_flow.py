@@ -238,7 +238,7 @@ def test_a_person_codes_the_sample_reviews_and_exports_them(qtbot, window: MainW
     assert "40 rows · 4 columns" in data.facts_label.text()
     assert data.view.isVisible() and data.model.rowCount() == 40
     assert data.model.index(0, 1).data() == "Great value for the money"
-    choose(qtbot, data.id_combo, "review_id")
+    choose(qtbot, data.id_chooser.combo, "review_id")
     wait_for(qtbot, lambda: "No problems found" in data.issues_panel.text())
     next_step(qtbot, window)
 

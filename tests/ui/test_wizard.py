@@ -149,7 +149,7 @@ def test_a_person_builds_and_submits_a_job(qtbot, wizard: NewJobWizard, tmp_path
     data = wizard.data_page
     assert "40 rows" in data.facts_label.text() and "UTF-8" in data.facts_label.text()
     assert data.model.rowCount() == 40
-    data.id_combo.setCurrentIndex(data.id_combo.findData("review_id"))
+    data.id_chooser.combo.setCurrentIndex(data.id_chooser.combo.findData("review_id"))
     qtbot.waitUntil(lambda: wizard.next_button.isEnabled(), timeout=WAIT)
     assert "No problems found" in data.issues_panel.text()
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
@@ -258,7 +258,7 @@ def test_duplicate_ids_are_shown_with_row_numbers_and_block(qtbot, wizard: NewJo
     assert data.id_column() == "id"  # guessed from its name
     assert "rows 2 and 4" in data.issues_panel.plain_text()
     assert not wizard.next_button.isEnabled()
-    data.id_combo.setCurrentIndex(0)  # row numbers instead
+    data.id_chooser.combo.setCurrentIndex(0)  # row numbers instead
     qtbot.waitUntil(lambda: wizard.next_button.isEnabled(), timeout=WAIT)
 
 

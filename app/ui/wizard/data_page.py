@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QLabel,
     QVBoxLayout,
@@ -20,18 +19,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import BatchLabError
-from app.ui.common import MessagePanel, ProgressRow, heading, hint, plural
+from app.ui.common import MessagePanel, ProgressRow, heading, plural
 from app.ui.tasks import is_cancellation
 from app.ui.wizard.data_check import DataCheck
+from app.ui.wizard.data_findings import DataFindings
 from app.ui.wizard.data_load import TableLoad
 from app.ui.wizard.data_preview import DataPreview
 from app.ui.wizard.file_row import FileRow
+from app.ui.wizard.id_column import IdColumnChooser
 from app.ui.wizard.read_as import ReadAsControls
 
 if TYPE_CHECKING:
     from app.core.data import DataIssue, LoadOptions, Table
 
-ROW_NUMBERS = "Row numbers (no ID column: BatchLab numbers the rows 1, 2, 3 …)"
 _DELIMITERS = {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated", "|": "separated by |"}
 _UNSET: Any = object()
 
@@ -127,27 +127,15 @@ class DataPage(QWidget):
         self.read_as = ReadAsControls()
         self.read_as.chosen.connect(lambda changes: self.choose_layout(**changes))
         form.addRow("Read as:", self.read_as)
-        id_box = QWidget()
-        id_layout = QVBoxLayout(id_box)
-        id_layout.setContentsMargins(0, 0, 0, 0)
-        id_layout.setSpacing(2)
-        self.id_combo = QComboBox()
-        self.id_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.id_combo.currentIndexChanged.connect(self._id_changed)
-        id_layout.addWidget(self.id_combo, 0, Qt.AlignmentFlag.AlignLeft)
-        id_layout.addWidget(
-            hint(
-                "Each answer is matched back to its row by this ID, so every value must be different. "
-                "Without an ID column, BatchLab numbers the rows itself."
-            )
-        )
-        form.addRow("ID column:", id_box)
+        self.id_chooser = IdColumnChooser()
+        self.id_chooser.changed.connect(self._id_changed)
+        form.addRow("ID column:", self.id_chooser)
         self.used_label = QLabel()
         self.used_label.setWordWrap(True)
         form.addRow("Texts sent:", self.used_label)
         layout.addWidget(self.details)
 
-        self.issues_panel = MessagePanel()
+        self.issues_panel = DataFindings()
         self.issues_panel.setObjectName("dataIssues")
         layout.addWidget(self.issues_panel)
 
@@ -229,15 +217,7 @@ class DataPage(QWidget):
         explicit = self._pending_id is not _UNSET
         wanted = self._pending_id if explicit else find_id_column(table) if id_guess is _UNSET else id_guess
         self._pending_id = _UNSET
-        if wanted is not None and wanted not in table.columns:
-            wanted = None
-        self.id_combo.blockSignals(True)
-        self.id_combo.clear()
-        self.id_combo.addItem(ROW_NUMBERS, None)
-        for name in table.columns:
-            self.id_combo.addItem(name, name)
-        self.id_combo.setCurrentIndex(0 if wanted is None else table.columns.index(wanted) + 1)
-        self.id_combo.blockSignals(False)
+        self.id_chooser.show_columns(table.columns, wanted if wanted in table.columns else None)
         self.check.ask(table, self.id_column(), self._template_columns)
         self._show_state()
         self._update_used()
@@ -255,9 +235,7 @@ class DataPage(QWidget):
         self.table, self.path = None, None
         self._pending_id = _UNSET
         self.preview.show_table(None)
-        self.id_combo.blockSignals(True)
-        self.id_combo.clear()
-        self.id_combo.blockSignals(False)
+        self.id_chooser.clear()
         self.file_row.show_sheets([], None)
         self.error_panel.clear()
         self.load_row.hide()
@@ -268,9 +246,7 @@ class DataPage(QWidget):
     # ---- ID column and checks --------------------------------------------------------------
     def id_column(self) -> str | None:
         """The chosen ID column, or None for row numbers."""
-        if self.id_combo.count() == 0:
-            return None
-        return self.id_combo.currentData()
+        return self.id_chooser.column()
 
     def chosen(self) -> tuple[Path | None, str | None, str | None]:
         """(file, sheet, ID column) as chosen, also while the file is still loading (drafts keep these)."""
@@ -285,8 +261,7 @@ class DataPage(QWidget):
         if self.table is None or self.is_loading():
             self._pending_id = name
             return
-        index = self.id_combo.findData(name) if name is not None else 0
-        self.id_combo.setCurrentIndex(max(index, 0))
+        self.id_chooser.choose(name)
 
     def set_template_columns(self, columns: list[str]) -> None:
         """The columns the row template uses: highlighted, and checked for blank texts."""
@@ -298,7 +273,7 @@ class DataPage(QWidget):
         if self.table is not None:
             self._start_check()
 
-    def _id_changed(self, _index: int) -> None:
+    def _id_changed(self) -> None:
         if self.table is not None:
             self._start_check()
 
@@ -340,25 +315,10 @@ class DataPage(QWidget):
             return
         issues = self.check.issues
         if issues is None:
-            self.issues_panel.show_messages("info", ["Checking the data…"])
-            return
-        blocking = [i.message for i in issues if i.blocking]
-        others = [i.message for i in issues if not i.blocking]
-        assert self.table is not None
-        doubts = self.table.layout.reasons
-        if doubts and not blocking:
-            self.issues_panel.show_messages(
-                "warning", doubts + others, "Please check the table below: the file may have been read wrongly"
-            )
-        elif blocking:
-            self.issues_panel.show_messages("error", blocking + others, "Fix these problems in the data to go on")
-        elif others:
-            self.issues_panel.show_messages("warning", others, "Please check (you can still go on)")
+            self.issues_panel.show_checking()
         else:
-            what = "every row has its own ID"
-            if self._template_columns:
-                what += " and a text to code"
-            self.issues_panel.show_messages("ok", [f"No problems found: {what}."])
+            assert self.table is not None
+            self.issues_panel.show_findings(issues, self.table.layout.reasons, bool(self._template_columns))
 
     # ---- completeness ----------------------------------------------------------------------
     def problems(self) -> list[str]:
