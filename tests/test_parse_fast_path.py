@@ -8,6 +8,8 @@ rules alone, as a slow reference that knows nothing of the short path.
 
 from __future__ import annotations
 
+import copy
+
 import json
 from pathlib import Path
 from typing import Any
@@ -152,8 +154,10 @@ def test_the_short_path_is_taken_only_when_every_row_is_coded_as_the_general_pat
 ) -> None:
     mapper = RowMapper(FIELDS, multi=True)
     answer = Answer("ok", data={"results": items})
+    sent = copy.deepcopy(answer.data)
     values = mapper.usual_values(("a", "b"), answer)
     assert (values is not None) == usual
+    assert answer.data == sent  # the answer as it came: its items keep their row IDs
     if values is not None:
         rules = FieldRules(FIELDS, ("id",))
         assert values == [rules.valid_values(i) for i in items]
