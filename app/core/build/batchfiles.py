@@ -109,26 +109,28 @@ class SplitWriter:
             current.first_custom_id = custom_id
         return len(self.files)
 
-    def write_many(self, custom_ids: Sequence[str], lines: Sequence[bytes], rows: Sequence[int]) -> list[int]:
-        """:meth:`write` for consecutive requests: the file each went to. When the current file takes
-        them all (the usual case), they are written and counted at once."""
-        limits, current = self.limits, self.files[-1] if self._handle else None
-        size = sum(map(len, lines))
-        wire = size + len(lines) * (limits.separator_bytes - 1)
-        if (
-            current is None
-            or current.requests + len(lines) > limits.max_requests
-            or self._wire + wire > limits.max_bytes
-        ):
+    def write_block(self, custom_ids: Sequence[str], block: Sequence[bytes | memoryview], rows: Sequence[int]) -> list[int]:
+        """:meth:`write` for consecutive requests, their lines given one after another in parts
+        (``LineMaker.block``): the file each went to. When the current file takes them all (the
+        usual case), they are written and counted at once; else line by line (each line ends with
+        its only newline: a JSON line holds none inside)."""
+        limits, current, count = self.limits, self.files[-1] if self._handle else None, len(custom_ids)
+        size = sum(map(len, block))
+        wire = size + count * (limits.separator_bytes - 1)
+        if current is None and count and count <= limits.max_requests and limits.overhead + wire <= limits.max_bytes:
+            current = self._next_file()  # the first file, which takes them all
+        if current is None or current.requests + count > limits.max_requests or self._wire + wire > limits.max_bytes:
+            lines = [line + b"\n" for line in b"".join(block).split(b"\n")[:-1]]
             return list(map(self.write, custom_ids, lines, rows))
-        if lines:
-            self._handle.writelines(lines)  # type: ignore[union-attr]
+        if count:
+            self._handle.writelines(block)  # type: ignore[union-attr]
             self._wire += wire
-            current.requests += len(lines)
+            current.requests += count
             current.rows += sum(rows)
             current.bytes += size
+            current.first_custom_id = current.first_custom_id or custom_ids[0]
             current.last_custom_id = custom_ids[-1]
-        return [len(self.files)] * len(lines)
+        return [len(self.files)] * count
 
     def _next_file(self) -> WrittenFile:
         self.close()

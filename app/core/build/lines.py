@@ -6,18 +6,25 @@ line is serialised once with stand-ins for both; each request is then its ``cust
 message (serialised as a JSON string) put between the pieces. The result is byte for byte what
 serialising the whole request gives (``tests/test_request_bytes.py``). When the stand-ins cannot
 be found exactly once (instructions that happen to contain them), each line is serialised whole
-from the parsed template instead.
+from the parsed template instead. A chunk's lines are made at once (:meth:`LineMaker.block`): its
+messages are escaped in one call and the pieces between them put in where stand-in characters
+mark their places (:mod:`app.core.build.standins`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 
 from app.core.build.batchfiles import dumps_line
+from app.core.build.messages import Messages
 from app.core.build.requests import RequestBuilder, RowInput
+from app.core.build.standins import CANDIDATES, without
+
+#: Request lines one after another, in parts (written as they are; joined they are the lines).
+Block: TypeAlias = list[bytes | memoryview]
 
 _CUSTOM_ID = "batchlab-splice-custom-id"
 _ROW = RowInput("\x00batchlab-splice-row\x00", "\x00batchlab-splice-text\x00")
@@ -32,10 +39,13 @@ class LineMaker:
         content = builder.user_content([_ROW])
         encoded, marker = orjson.dumps(content), _CUSTOM_ID.encode()
         self._parts: tuple[bytes, bytes, bytes] | None = None
+        #: The stand-ins a chunk's joined messages may use (none of the line's parts holds one).
+        self.stand_ins = ""
         if line.count(encoded) == 1 and line.count(marker) == 1 and line.index(marker) < line.index(encoded):
             before, _, after = line.partition(encoded)
             head, _, middle = before.partition(marker)
             self._parts = (head, middle, after)
+            self.stand_ins = without(CANDIDATES, *(part.decode() for part in self._parts))
         self._template, self._slot = template, _slot(template, content)
 
     def line(self, custom_id: str, content: str) -> bytes:
@@ -58,6 +68,24 @@ class LineMaker:
             join((head, custom_id.encode(), middle, dumps(content), after))
             for custom_id, content in zip(custom_ids, contents)
         ]
+
+    def block(self, messages: Messages) -> Block:
+        """The lines of these requests, one after another (:meth:`lines` joined), made in a few calls.
+
+        The joined messages are escaped at once; their stand-ins then become the JSON between a
+        ``custom_id`` and its message, and between the message and the next ``custom_id`` (a
+        custom_id is letters, digits, ``-`` and ``_``: escaping leaves it as it is). When they
+        could not be joined (or the line has no parts to splice) the lines are made one by one.
+        """
+        if messages.text is None or self._parts is None or not messages.custom_ids:
+            contents = messages.contents or list(map(messages.content, range(len(messages.custom_ids))))
+            return list(self.lines(messages.custom_ids, contents))
+        head, middle, after = self._parts
+        opening = middle + orjson.dumps(messages.before)[:-1]  # up to the message's middle
+        closing = orjson.dumps(messages.after)[1:] + after + head  # from its middle to the next custom_id
+        escaped = orjson.dumps(messages.text)  # "cid(opening)middle(closing)cid(opening)…(closing)"
+        body = escaped.replace(messages.opening.encode(), opening).replace(messages.closing.encode(), closing)
+        return [head, memoryview(body)[1 : -len(head) - 1]]
 
 
 def _slot(node: Any, value: str) -> tuple[Any, Any]:

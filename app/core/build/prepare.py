@@ -228,10 +228,9 @@ class _Writer:
         groups = [ids[start : start + size] for start in range(0, len(ids), size)]
         prefix, first = self.prefix, self.requests + 1
         custom_ids = [f"{prefix}-{seq:06d}" for seq in range(first, first + len(groups))]
-        contents = self.builder.user_contents(ids, texts)
-        counts = list(map(len, groups))
-        files = self.files.write_many(custom_ids, self.lines.lines(custom_ids, contents), counts)
-        self.tally.add_many(custom_ids, contents)
+        messages = self.builder.user_messages(custom_ids, ids, texts, self.lines.stand_ins)
+        files = self.files.write_block(custom_ids, self.lines.block(messages), list(map(len, groups)))
+        self.tally.add_measured(custom_ids, messages.lengths(), messages.content)
         self.index.write(_index_lines(custom_ids, files, groups))
         self.sent += len(ids)
         self.requests += len(groups)
