@@ -58,6 +58,20 @@ class Draft:
         return found
 
 
+def work_of(spec: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a spec that are the person's work, in a form that compares equal when unchanged
+    (the wizard asks before leaving work that differs from the spec file it was saved to)."""
+    data = spec.get("data")
+    return {
+        "data": str(Path(data).expanduser().absolute()) if data else "",
+        "instructions": spec.get("instructions") or "",
+        "input_template": spec.get("input_template") or "",
+        "fields": spec.get("fields") or [],
+        "provider": spec.get("provider"),
+        "model": spec.get("model"),
+    }
+
+
 def _number(value: Any) -> float | None:
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core.drafts import Draft
+from app.core.drafts import Draft, work_of
 from app.core.errors import SpecError
 from app.core.spec import JobSpec, parse_spec
 from app.ui.wizard.steps import FIELDS, INSTRUCTIONS, MODEL, REVIEW
@@ -146,28 +146,16 @@ class JobSettings:
         self._baseline = None
 
     # ---- saved or not ----------------------------------------------------------------------
-    def has_unsaved_work(self, step: int) -> bool:
+    def has_unsavedwork_of(self, step: int) -> bool:
         """Whether leaving now would lose something: there is work, and it differs from the saved spec."""
         pages = self._pages
         if not (pages.built(INSTRUCTIONS) or pages.built(FIELDS) or pages.data_page.chosen()[0]):
             return False  # no data chosen, and the steps that hold typed work were never opened
         draft = self.draft(step)
-        return draft.has_work() and _work(draft.spec) != self._baseline
+        return draft.haswork_of() and work_of(draft.spec) != self._baseline
 
     def mark_saved(self, path: Path | None, raw: dict[str, Any]) -> None:
         """The settings ``raw`` are what the spec file ``path`` holds: leaving them unchanged loses nothing."""
         self.saved_to = Path(path) if path else None
-        self._baseline = _work(raw)
+        self._baseline = work_of(raw)
 
-
-def _work(spec: dict[str, Any]) -> dict[str, Any]:
-    """The parts of a spec that are the person's work, in a form that compares equal when unchanged."""
-    data = spec.get("data")
-    return {
-        "data": str(Path(data).expanduser().absolute()) if data else "",
-        "instructions": spec.get("instructions") or "",
-        "input_template": spec.get("input_template") or "",
-        "fields": spec.get("fields") or [],
-        "provider": spec.get("provider"),
-        "model": spec.get("model"),
-    }
