@@ -146,13 +146,13 @@ class JobSettings:
         self._baseline = None
 
     # ---- saved or not ----------------------------------------------------------------------
-    def has_unsavedwork_of(self, step: int) -> bool:
+    def has_unsaved_work(self, step: int) -> bool:
         """Whether leaving now would lose something: there is work, and it differs from the saved spec."""
         pages = self._pages
         if not (pages.built(INSTRUCTIONS) or pages.built(FIELDS) or pages.data_page.chosen()[0]):
             return False  # no data chosen, and the steps that hold typed work were never opened
         draft = self.draft(step)
-        return draft.haswork_of() and work_of(draft.spec) != self._baseline
+        return draft.has_work() and work_of(draft.spec) != self._baseline
 
     def mark_saved(self, path: Path | None, raw: dict[str, Any]) -> None:
         """The settings ``raw`` are what the spec file ``path`` holds: leaving them unchanged loses nothing."""
