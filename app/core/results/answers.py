@@ -11,7 +11,6 @@ import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any
 
 import orjson
@@ -264,7 +263,6 @@ class FieldRules:
         self.names = tuple(f.name for f in fields)
         self._checks = tuple((f.name, _CHECKS.get(f.type, _text_check)(f)) for f in fields)
         self._known = frozenset(self.names) | frozenset(extra_allowed)
-        self._extra = extra_allowed
 
     def problems(self, data: Any) -> list[str]:
         """What in one row's answer breaks the output fields (empty when it is valid)."""
@@ -294,22 +292,21 @@ class FieldRules:
         found = self.exact_values_of((data,))
         return None if found is None else found[0]
 
-    def exact_values_of(self, answers: Iterable[Any], row_ids: Iterable[str] | None = None) -> list[dict[str, Any]] | None:
-        """:meth:`exact_values` of each answer (a multi-row answer's items, each claiming the row
-        ID of ``row_ids`` in turn), or None when any has none; one call for them all, as most
-        answers of a job are the usual kind."""
-        known, checks, names, extra = self._known, self._checks, self.names, self._extra
+    def exact_values_of(self, answers: Iterable[Any]) -> list[dict[str, Any]] | None:
+        """:meth:`exact_values` of each answer (a multi-row answer's items), or None when any has
+        none; one call for them all, as most answers of a job are the usual kind."""
+        known, checks, names = self._known, self._checks, self.names
         found = []
-        for data, row_id in zip(answers, repeat(None) if row_ids is None else row_ids):
-            if type(data) is not dict or data.keys() != known or (row_id is not None and data[ROW_ID_KEY] != row_id):
+        for data in answers:
+            if type(data) is not dict or data.keys() != known:
                 return None
             for name, check in checks:
                 if check(data[name]) is not None:
                     return None
-            values = data.copy()  # a copy in C, then the row ID out: a third of the time of a new dict
-            for key in extra:
-                del values[key]
-            found.append(values if tuple(values) == names else {name: values[name] for name in names})
+            values = {}  # a loop: a comprehension is a function call on Python 3.11, twice the time here
+            for name in names:
+                values[name] = data[name]
+            found.append(values)
         return found
 
 

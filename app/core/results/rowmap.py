@@ -88,7 +88,10 @@ class RowMapper:
         items = split_multi_row(answer.data)
         if items is None or len(items) != len(row_ids):
             return None
-        return self._rules.exact_values_of(items, row_ids)
+        for row_id, item in zip(row_ids, items):
+            if type(item) is not dict or item.get(ROW_ID_KEY) != row_id:
+                return None
+        return self._rules.exact_values_of(items)
 
     def _judge(self, row_id: str, data: Any) -> RowOutcome:
         values = self._rules.valid_values(data)
