@@ -1,20 +1,19 @@
-"""A chunk's request lines made in a few calls (stand-ins, joined messages) are byte for byte the
-lines serialised one request at a time, whatever the texts and IDs hold."""
+"""A block of request lines made in a few calls (messages joined with stand-in characters, escaped
+at once) is byte for byte the lines serialised one request at a time, whatever the texts and IDs
+hold; and prepare, which writes its chunks that way, writes the requests one at a time would."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from app.core.build.batchfiles import BatchLimits, SplitWriter, dumps_line
 from app.core.build.lines import LineMaker
-from app.core.build.messages import Messages
 from app.core.build.prepare import iter_requests, plan_rows, prepare
 from app.core.build.requests import RequestBuilder, RowInput
-from app.core.build.rowformat import json_joined, json_messages
 from app.core.build.standins import CANDIDATES, stand_ins
-from app.core.build.tokens import TokenTally, token_counter
 from app.core.data.table import Table
 from app.core.spec import parse_spec
 
@@ -61,23 +60,6 @@ def test_stand_ins_are_characters_no_text_holds() -> None:
     assert stand_ins(1, ["".join(CANDIDATES)]) is None
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 4, 15, 20])
-def test_json_messages_joined_are_the_messages(size: int) -> None:
-    """Every message of the joined chunk (the last partly filled) is json_rows' message, and its length."""
-    ids, texts = IDS, HOSTILE
-    custom_ids = _custom_ids(len(ids), size)
-    joined = json_joined(custom_ids, ids, texts, size, CANDIDATES.replace("\x7f", "").replace("^", ""))
-    assert joined is not None
-    expected = json_messages(ids, texts, size)
-    assert [joined.content(at) for at in range(len(custom_ids))] == expected
-    assert joined.lengths() == list(map(len, expected))
-
-
-def test_json_messages_are_not_joined_when_too_few_stand_ins_are_free() -> None:
-    assert json_joined(["req-000001"], ["a"], [CANDIDATES], 1) is None
-    assert Messages.of(["req-000001"], [CANDIDATES]).text is None
-
-
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))
 @pytest.mark.parametrize(("row_format", "size"), [(None, 1), ("json", 1), ("json", 4), ("compact", 3), ("json", 15)])
 def test_a_chunks_lines_are_each_requests_line(provider: str, row_format: str | None, size: int) -> None:
@@ -86,10 +68,9 @@ def test_a_chunks_lines_are_each_requests_line(provider: str, row_format: str | 
     for ids, texts in [(IDS, HOSTILE), (IDS[:7], HOSTILE[:7]), (IDS[:1], HOSTILE[:1]), (["x"] * 9, ["plain text"] * 9)]:
         ids, texts = [i.replace("\x7f", "") or "e" for i in ids], list(texts)
         custom_ids = _custom_ids(len(ids), size)
-        messages = builder.user_messages(custom_ids, ids, texts, maker.stand_ins)
-        assert messages.text is not None  # joined: the stand-ins are characters none of these texts holds
-        assert b"".join(maker.block(messages)) == _one_by_one(builder, custom_ids, ids, texts)
-        assert [messages.content(at) for at in range(len(custom_ids))] == builder.user_contents(ids, texts)
+        block = maker.block(custom_ids, builder.user_contents(ids, texts))
+        assert len(block) == 2  # joined: two stand-ins are characters none of these texts holds
+        assert b"".join(block) == _one_by_one(builder, custom_ids, ids, texts)
 
 
 @pytest.mark.parametrize(("row_format", "size"), [("json", 3), (None, 1)])
@@ -100,9 +81,9 @@ def test_lines_are_made_one_by_one_without_stand_ins(row_format: str | None, siz
         maker = LineMaker(builder)
         ids, texts = ["a", "b", "c", "d"], [CANDIDATES, "x", "y" + CANDIDATES, "z"]
         custom_ids = _custom_ids(len(ids), size)
-        messages = builder.user_messages(custom_ids, ids, texts, maker.stand_ins)
-        assert messages.text is None
-        assert b"".join(maker.block(messages)) == _one_by_one(builder, custom_ids, ids, texts)
+        block = maker.block(custom_ids, builder.user_contents(ids, texts))
+        assert len(block) == len(custom_ids)  # made line by line
+        assert b"".join(block) == _one_by_one(builder, custom_ids, ids, texts)
 
 
 def test_a_block_split_across_files_is_written_line_by_line(tmp_path: Path) -> None:
@@ -110,7 +91,7 @@ def test_a_block_split_across_files_is_written_line_by_line(tmp_path: Path) -> N
     maker = LineMaker(builder)
     ids, texts = [f"r{n}" for n in range(40)], [f"text {n} " * n for n in range(40)]
     custom_ids = _custom_ids(len(ids), 2)
-    block = maker.block(builder.user_messages(custom_ids, ids, texts, maker.stand_ins))
+    block = maker.block(custom_ids, builder.user_contents(ids, texts))
     limits = BatchLimits(max_requests=7, max_bytes=20_000, overhead=16, separator_bytes=1)
     lines = _one_by_one(builder, custom_ids, ids, texts).splitlines(keepends=True)
     with SplitWriter(tmp_path / "block", limits) as writer:
@@ -122,30 +103,14 @@ def test_a_block_split_across_files_is_written_line_by_line(tmp_path: Path) -> N
         assert made.path.read_bytes() == wanted.path.read_bytes()
 
 
-@pytest.mark.parametrize("provider", ["openai-chat", "anthropic"])  # a tokenizer (sampled) / bytes per token (all)
-def test_token_figures_from_lengths_and_lazy_texts_match_whole_texts(provider: str) -> None:
-    builder = _builder(provider, 3, "json")
-    counter = token_counter(builder.spec.provider, builder.spec.model)
-    made, whole = TokenTally(counter, sample=5, exact_requests=8), TokenTally(counter, sample=5, exact_requests=8)
-    asked: list[int] = []
-    for chunk in range(6):
-        ids = [f"r{chunk}-{n}" for n in range(12)]
-        texts = [HOSTILE[(n + chunk) % len(HOSTILE)] * (n + 1) for n in range(12)]
-        custom_ids = [f"req-{chunk}{n}" for n in range(4)]
-        messages = builder.user_messages(custom_ids, ids, texts, CANDIDATES[2:])
-        made.add_measured(custom_ids, messages.lengths(), lambda at, m=messages: asked.append(at) or m.content(at))
-        whole.add_many(custom_ids, builder.user_contents(ids, texts))
-    made.finish(), whole.finish()
-    figures = ("requests", "chars", "total", "margin", "max_tokens", "max_custom_id", "counted")
-    assert [getattr(made, f) for f in figures] == [getattr(whole, f) for f in figures]
-    if counter.costly:
-        assert len(asked) < 24  # only the texts kept for the sample (and the longest) were made
-
-
-def test_prepare_writes_hostile_rows_as_one_request_at_a_time(tmp_path: Path) -> None:
-    """End to end, from a table in memory: a last partial request, every row format."""
+@pytest.mark.parametrize("block_chars", [64_000, 40])  # a chunk's requests in one block, or one or two a block
+def test_prepare_writes_hostile_rows_as_one_request_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_chars: int
+) -> None:
+    """End to end, from a table in memory: a last partial request, every row format, both providers."""
     import pandas as pd
 
+    monkeypatch.setattr("app.core.build.prepare.BLOCK_CHARS", block_chars)
     frame = pd.DataFrame({"id": [f"{i}-{n}" for n in range(3) for i in IDS[:-1]], "text": HOSTILE[:-1] * 3})
     frame = frame[frame["text"].str.strip() != ""]  # blank texts are not sent
     table = Table(frame.reset_index(drop=True), tmp_path / "data.csv")
@@ -155,3 +120,5 @@ def test_prepare_writes_hostile_rows_as_one_request_at_a_time(tmp_path: Path) ->
         prepare(builder.spec, out, table=table)
         expected = b"".join(dumps_line(line) for *_, line in iter_requests(builder, plan_rows(builder.spec, table), "req"))
         assert (out / "batch-001.jsonl").read_bytes() == expected
+        index = [orjson.loads(line) for line in (out / "index.jsonl").read_bytes().splitlines()]
+        assert [entry["file"] for entry in index] == [1] * len(expected.splitlines())

@@ -19,12 +19,17 @@ from typing import Any, TypeAlias
 import orjson
 
 from app.core.build.batchfiles import dumps_line
-from app.core.build.messages import Messages
 from app.core.build.requests import RequestBuilder, RowInput
-from app.core.build.standins import CANDIDATES, without
+from app.core.build.standins import CANDIDATES, stand_ins, without
 
 #: Request lines one after another, in parts (written as they are; joined they are the lines).
 Block: TypeAlias = list[bytes | memoryview]
+#: About how many characters of messages :meth:`LineMaker.block` should be given at a time: its
+#: few passes then run in the processor's cache, on memory reused from one block to the next.
+#: Measured at 100k rows (2 cores): making and writing the lines took ~40% less time than one call
+#: per request at 1 row per request, about the same at 5 rows of ~400 characters; a whole chunk of
+#: 1-2 MB at once took ~10% longer than one call per request.
+BLOCK_CHARS = 64_000
 
 _CUSTOM_ID = "batchlab-splice-custom-id"
 _ROW = RowInput("\x00batchlab-splice-row\x00", "\x00batchlab-splice-text\x00")
@@ -39,13 +44,12 @@ class LineMaker:
         content = builder.user_content([_ROW])
         encoded, marker = orjson.dumps(content), _CUSTOM_ID.encode()
         self._parts: tuple[bytes, bytes, bytes] | None = None
-        #: The stand-ins a chunk's joined messages may use (none of the line's parts holds one).
-        self.stand_ins = ""
+        self._stand_ins = ""  # the stand-ins :meth:`block` may use: none of the line's parts holds one
         if line.count(encoded) == 1 and line.count(marker) == 1 and line.index(marker) < line.index(encoded):
             before, _, after = line.partition(encoded)
             head, _, middle = before.partition(marker)
             self._parts = (head, middle, after)
-            self.stand_ins = without(CANDIDATES, *(part.decode() for part in self._parts))
+            self._stand_ins = without(CANDIDATES, *(part.decode() for part in self._parts))
         self._template, self._slot = template, _slot(template, content)
 
     def line(self, custom_id: str, content: str) -> bytes:
@@ -69,22 +73,24 @@ class LineMaker:
             for custom_id, content in zip(custom_ids, contents)
         ]
 
-    def block(self, messages: Messages) -> Block:
-        """The lines of these requests, one after another (:meth:`lines` joined), made in a few calls.
-
-        The joined messages are escaped at once; their stand-ins then become the JSON between a
+    def block(self, custom_ids: Sequence[str], contents: Sequence[str]) -> Block:
+        """:meth:`lines` one after another, made in a few calls: every ``custom_id`` and message,
+        with a stand-in character after each (:mod:`app.core.build.standins`), is joined into one
+        text and escaped at once, and the stand-ins are then replaced by the JSON between a
         ``custom_id`` and its message, and between the message and the next ``custom_id`` (a
-        custom_id is letters, digits, ``-`` and ``_``: escaping leaves it as it is). When they
-        could not be joined (or the line has no parts to splice) the lines are made one by one.
+        custom_id is letters, digits, ``-`` and ``_``, which escaping leaves as they are). When
+        too few stand-ins are free, or the line has no parts to splice, the lines are made one by
+        one. Give it about :data:`BLOCK_CHARS` of messages at a time.
         """
-        if messages.text is None or self._parts is None or not messages.custom_ids:
-            contents = messages.contents or list(map(messages.content, range(len(messages.custom_ids))))
-            return list(self.lines(messages.custom_ids, contents))
+        marks = stand_ins(2, ("".join(contents), "".join(custom_ids)), self._stand_ins)
+        if marks is None or self._parts is None or not custom_ids:
+            return list(self.lines(custom_ids, contents))
         head, middle, after = self._parts
-        opening = middle + orjson.dumps(messages.before)[:-1]  # up to the message's middle
-        closing = orjson.dumps(messages.after)[1:] + after + head  # from its middle to the next custom_id
-        escaped = orjson.dumps(messages.text)  # "cid(opening)middle(closing)cid(opening)…(closing)"
-        body = escaped.replace(messages.opening.encode(), opening).replace(messages.closing.encode(), closing)
+        opening, closing = marks
+        pieces = [opening] * (4 * len(custom_ids))
+        pieces[0::4], pieces[2::4], pieces[3::4] = custom_ids, contents, [closing] * len(custom_ids)
+        escaped = orjson.dumps("".join(pieces))  # "cid(opening)message(closing)cid(opening)…(closing)"
+        body = escaped.replace(opening.encode(), middle + b'"').replace(closing.encode(), b'"' + after + head)
         return [head, memoryview(body)[1 : -len(head) - 1]]
 
 

@@ -33,7 +33,7 @@ from app.core.build.batchfiles import (
     dumps_line,
     limits_for,
 )
-from app.core.build.lines import LineMaker
+from app.core.build.lines import BLOCK_CHARS, LineMaker
 from app.core.data.checks import RowFindings, TableCheck, check_table, findings_text
 from app.core.data.table import Chunk, DataIssue, Table
 from app.core.data.provenance import data_record, sha256_meanwhile
@@ -228,9 +228,15 @@ class _Writer:
         groups = [ids[start : start + size] for start in range(0, len(ids), size)]
         prefix, first = self.prefix, self.requests + 1
         custom_ids = [f"{prefix}-{seq:06d}" for seq in range(first, first + len(groups))]
-        messages = self.builder.user_messages(custom_ids, ids, texts, self.lines.stand_ins)
-        files = self.files.write_block(custom_ids, self.lines.block(messages), list(map(len, groups)))
-        self.tally.add_measured(custom_ids, messages.lengths(), messages.content)
+        contents = self.builder.user_contents(ids, texts)
+        counts = list(map(len, groups))
+        step = max(1, BLOCK_CHARS * len(contents) // (sum(map(len, contents)) or 1))  # requests per block
+        files: list[int] = []
+        for start in range(0, len(contents), step):
+            part = slice(start, start + step)
+            block = self.lines.block(custom_ids[part], contents[part])
+            files += self.files.write_block(custom_ids[part], block, counts[part])
+        self.tally.add_many(custom_ids, contents)
         self.index.write(_index_lines(custom_ids, files, groups))
         self.sent += len(ids)
         self.requests += len(groups)

@@ -19,8 +19,7 @@ from typing import Any
 import orjson
 
 from app.core.build.models import FORCED_TOOL, JSON_OUTPUTS, REASONING_HEADROOM, ModelRules, rules_for
-from app.core.build.messages import Messages
-from app.core.build.rowformat import ROW_FORMATS, RowInput, json_joined
+from app.core.build.rowformat import ROW_FORMATS, RowInput
 from app.core.build.schema import SCHEMA_NAME, limit_problems, output_schema, portable_schema
 from app.core.build.tokens import MESSAGE_OVERHEAD, REPLY_PRIMING, token_counter
 from app.core.errors import SpecError
@@ -213,17 +212,6 @@ class RequestBuilder:
         if not self.multi:
             return list(texts)
         return self._format.write_many(ids, texts, self.rows_per_request)
-
-    def user_messages(
-        self, custom_ids: Sequence[str], ids: Sequence[str], texts: Sequence[str], stand_ins: str
-    ) -> Messages:
-        """:meth:`user_contents` as joined :class:`Messages` of these requests, for
-        :meth:`LineMaker.block <app.core.build.lines.LineMaker.block>` (``stand_ins``: its own)."""
-        if self.multi and self.row_format == "json":
-            joined = json_joined(custom_ids, ids, texts, self.rows_per_request, stand_ins)
-            if joined is not None:
-                return joined
-        return Messages.of(custom_ids, self.user_contents(ids, texts), stand_ins)
 
     # ---- bodies ------------------------------------------------------------------------------
     def _static_body(self) -> dict[str, Any]:

@@ -28,9 +28,7 @@ from typing import NamedTuple
 
 import orjson
 
-from app.core.build.messages import Messages
 from app.core.build.schema import RESULTS_KEY, ROW_ID_KEY
-from app.core.build.standins import CANDIDATES, stand_ins
 
 _ANSWER = f'Answer every row once in "{RESULTS_KEY}", copying its "{ROW_ID_KEY}" exactly.'
 #: The JSON format's note; requests of specs written before the compact format keep it byte for byte.
@@ -47,12 +45,6 @@ _SEPARATOR = "\n\n"
 _MARKER = re.compile(r"^\[(.*)\]$", re.MULTILINE)
 _MARKER_LIKE = re.compile(r"^( *\[.*\])$", re.MULTILINE)
 _ESCAPED = re.compile(r"^ ( *\[.*\])$", re.MULTILINE)
-
-
-#: The JSON format's text around a row's ID and text (:func:`json_rows`), for :func:`json_joined`.
-_BEFORE_ID = '{"%s":"' % ROW_ID_KEY
-_AFTER_ID = '","text":"'
-_BETWEEN = '"},' + _BEFORE_ID
 
 
 class RowInput(NamedTuple):
@@ -75,27 +67,6 @@ def json_messages(ids: Sequence[str], texts: Sequence[str], size: int) -> list[s
     rows = [{ROW_ID_KEY: row_id, "text": text} for row_id, text in zip(ids, texts)]
     dumps = orjson.dumps
     return [dumps(rows[start : start + size]).decode() for start in range(0, len(rows), size)]
-
-
-def json_joined(
-    custom_ids: Sequence[str], ids: Sequence[str], texts: Sequence[str], size: int, candidates: str = CANDIDATES
-) -> Messages | None:
-    """:func:`json_messages` as joined :class:`Messages`, every row escaped in one call (None when
-    fewer than four stand-ins are free): a stand-in after each ID and between rows becomes the
-    JSON there (``","text":"``, ``"},{"id":"``) once escaped; each message's middle stands between
-    its custom_id's ``opening`` and ``closing``."""
-    marks = stand_ins(4, ("".join(ids), "".join(texts), "".join(custom_ids)), candidates)
-    if marks is None or not ids:
-        return None
-    after_id, between, opening, closing = marks
-    leads = [between] * len(ids)  # what comes before each row: the one before, or the custom_id
-    leads[0::size] = [closing + custom_id + opening for custom_id in custom_ids]
-    leads[0] = leads[0][1:]
-    pieces = [closing] * (4 * len(ids) + 1)
-    pieces[0:-1:4], pieces[1::4], pieces[2::4], pieces[3::4] = leads, ids, [after_id] * len(ids), texts
-    escaped = orjson.dumps("".join(pieces))[1:-1]
-    escaped = escaped.replace(after_id.encode(), _AFTER_ID.encode()).replace(between.encode(), _BETWEEN.encode())
-    return Messages(custom_ids, escaped.decode(), opening, closing, "[" + _BEFORE_ID, '"}]')
 
 
 def compact_rows(rows: Sequence[tuple[str, str]]) -> str:

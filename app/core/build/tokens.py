@@ -26,7 +26,7 @@ import random
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -414,18 +414,12 @@ class TokenTally:
         self.add_many([custom_id], [text])
 
     def add_many(self, custom_ids: Sequence[str], texts: Sequence[str]) -> None:
-        """:meth:`add` for consecutive requests (a chunk's worth: the per-request work is a few C loops)."""
-        self.add_measured(custom_ids, list(map(len, texts)), texts.__getitem__)
-
-    def add_measured(self, custom_ids: Sequence[str], lengths: list[int], text: Callable[[int], str]) -> None:
-        """:meth:`add_many` for requests whose texts are made only when asked for, by ``text(index)``;
-        ``lengths`` are their lengths. A large job keeps the texts of a sample only (those of the
-        first :attr:`exact_requests` requests, then a few more as their keys come up), so most are
-        never made.
+        """:meth:`add` for consecutive requests (a chunk's worth: the per-request work is a few C loops).
 
         The sample does not depend on how requests are grouped into calls: each request draws its
         key in order, and what is kept in the end is the smallest keys of all (or every request).
         """
+        lengths = list(map(len, texts))
         if not lengths:
             return
         first = self.requests + 1
@@ -434,20 +428,19 @@ class TokenTally:
         longest = max(lengths)
         if longest > self._max_chars:
             at = lengths.index(longest)
-            self._max_chars, self._longest = longest, (custom_ids[at], text(at))
+            self._max_chars, self._longest = longest, (custom_ids[at], texts[at])
         if not self._deferred:
-            counts = (self._note(custom_id, self.counter.count(text(at))) for at, custom_id in enumerate(custom_ids))
-            self._text_tokens += sum(counts)
+            self._text_tokens += sum(self._note(c, self.counter.count(t)) for c, t in zip(custom_ids, texts))
             self.counted += len(lengths)
             return
         # a max-heap of the smallest keys, as a min-heap of their negatives
         keys = [-self._rng.random() for _ in lengths]
         drawn, push, replace = self._drawn, heapq.heappush, heapq.heapreplace
-        for at, (key, number, custom_id) in enumerate(zip(keys, range(first, self.requests + 1), custom_ids)):
+        for key, number, custom_id, text in zip(keys, range(first, self.requests + 1), custom_ids, texts):
             if len(drawn) < self._keep:
-                push(drawn, (key, number, custom_id, text(at)))
+                push(drawn, (key, number, custom_id, text))
             elif key > drawn[0][0]:
-                replace(drawn, (key, number, custom_id, text(at)))
+                replace(drawn, (key, number, custom_id, text))
         if self._keep > self.sample and (self.requests > self.exact_requests or self.chars > EXACT_CHARS):
             self._keep = self.sample  # too large to count whole: keep the smallest keys seen so far
             while len(drawn) > self.sample:
