@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.core.run.engine import Engine
+from app.core.errors import JobHistoryError
 from app.core.run.store import SCHEMA_VERSION, Store, row_record
 
 STATUSES = ["coded", "coded", "failed", "coded", "invalid", "pending", "coded", "missing"]
@@ -83,3 +84,24 @@ def test_quote_checks_read_every_coded_row_page_by_page(tmp_path: Path) -> None:
     engine.store.set_rows("j", [row_record(f"r{i}", "coded" if i % 3 else "failed") for i in range(25)])
     read = [r.row_id for r in engine.each_row("j", "coded", page=4)]
     assert read == [f"r{i}" for i in range(25) if i % 3]
+
+
+def test_a_schema_2_history_that_cannot_be_written_is_still_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a read-only disk the old index stays and serves every query (tests run as root, where a
+    read-only file is still writable: the refusal is SQLite's own error, raised where it would be)."""
+    path = tmp_path / "history.db"
+    _history(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 2")
+
+    def refused(self: Store) -> None:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(Store, "_upgrade", refused)
+    store = Store(path)
+    assert store.status_counts("j")["coded"] == 4
+    assert [r["row_id"] for r in store.rows("j", "failed", 0, 10)] == ["r2"]
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 1")  # older than today's tables: refused plainly
+    with pytest.raises(JobHistoryError, match="read-only"):
+        Store(path)

@@ -35,6 +35,8 @@ COMMON_STATUSES = ("pending", "coded")
 #: The condition of that index; a query uses the index only if its WHERE repeats it
 #: (https://sqlite.org/partialindex.html, "Queries Using Partial Indexes"): see :func:`status_is`.
 RARE_STATUS = "status NOT IN ('pending', 'coded')"
+#: The first schema with today's tables and columns (schema 3 changed only an index).
+_SAME_TABLES_SINCE = 2
 #: Seconds a call waits for another process's write to finish before giving up with JobHistoryError.
 BUSY_TIMEOUT = 30.0
 _SCHEMA = """
@@ -239,15 +241,22 @@ class Store:
         self.path = Path(path)
         self._local = threading.local()
         with plain_sqlite_errors(self.path):
-            if self.path.exists() and self.db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+            found = self.db.execute("PRAGMA user_version").fetchone()[0] if self.path.exists() else 0
+            if found >= SCHEMA_VERSION:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._upgrade()
+            try:
+                self._upgrade()
+            except sqlite3.OperationalError as exc:
+                if found < _SAME_TABLES_SINCE or "readonly" not in str(exc).lower():
+                    raise
+                # A schema-2 history on a disk BatchLab may not write: its tables are today's and
+                # its index over every status serves reading as well, so it is read as it is.
 
     def _upgrade(self) -> None:
         """Create or bring the schema up to date (the only write opening the history may do)."""
         self.db.executescript(_SCHEMA)  # idempotent; executescript commits on its own
-        with self.transaction() as db:
+        with self._atomic() as db:
             db.execute("DROP INDEX IF EXISTS rows_by_status")  # schema 2's index over every status
             present = {r[1] for r in db.execute("PRAGMA table_info(batches)")}
             for column, kind in _BATCH_COLUMNS_V2.items():
