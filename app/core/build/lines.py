@@ -6,7 +6,7 @@ line is serialised once with stand-ins for both; each request is then its ``cust
 message (serialised as a JSON string) put between the pieces. The result is byte for byte what
 serialising the whole request gives (``tests/test_request_bytes.py``). When the stand-ins cannot
 be found exactly once (instructions that happen to contain them), each line is serialised whole
-from the parsed template instead. A chunk's lines are made at once (:meth:`LineMaker.block`): its
+from the parsed template instead. A block of lines is made at once (:meth:`LineMaker.block`): its
 messages are escaped in one call and the pieces between them put in where stand-in characters
 mark their places (:mod:`app.core.build.standins`).
 """
