@@ -295,3 +295,19 @@ def test_automatic_rows_per_request_code_every_row(sim: SimulatedService, engine
     manifest = json.loads((job.folder / "attempt-1" / "requests" / "manifest.json").read_text())
     assert 2 <= manifest["rows_per_request"] <= 20
     assert manifest["requests"] == -(-40 // manifest["rows_per_request"]) and not engine.anomalies(job_id)
+
+
+def test_each_batch_reads_its_request_index_once_to_parse(
+    sim: SimulatedService, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check that the results are this batch's and the parse share one read of its index (a
+    million-row batch's index takes a noticeable time to read)."""
+    from app.core.run import merge
+
+    reads: list[int] = []
+    read_index = merge.read_index
+    monkeypatch.setattr(merge, "read_index", lambda folder, file=None: reads.append(file) or read_index(folder, file))
+    job_id = engine.create_job(make_spec(tmp_path, rows=12, rows_per_request=3))
+    reads.clear()
+    assert engine.run(job_id).status_counts["coded"] == 12
+    assert reads == [1]

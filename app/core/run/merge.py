@@ -128,9 +128,12 @@ class ResultMerger:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def merge(self, job_id: str, spec: JobSpec, job_folder: Path, batch: Any) -> int:
-        """Read one downloaded batch's files into its rows; how many rows were read back."""
-        requests = batch_requests(job_folder, batch)
+    def merge(
+        self, job_id: str, spec: JobSpec, job_folder: Path, batch: Any, requests: dict[str, tuple[str, ...]] | None = None
+    ) -> int:
+        """Read one downloaded batch's files into its rows; how many rows were read back.
+        ``requests`` is the batch's :func:`batch_requests` where the caller has read it already."""
+        requests = batch_requests(job_folder, batch) if requests is None else requests
         folder = batch_folder(job_folder, batch)
         relative = folder.relative_to(job_folder).as_posix()
         files = [(folder / name, f"{relative}/{name}") for name in RESULT_FILES if (folder / name).exists()]

@@ -215,12 +215,13 @@ class BatchSteps:
 
     def _parse(self, work: Work, batch: Any) -> None:
         folder = batch_folder(work.folder, batch)
+        requests = batch_requests(work.folder, batch)
         first = first_custom_id(folder)
-        if first is not None and first not in batch_requests(work.folder, batch):
+        if first is not None and first not in requests:
             self._disown(work, batch, folder)
             return
         self.say(work.id, f"Reading the results of batch {batch['seq']} ({batch['requests']:,} requests)…")
-        self.merger.merge(work.id, work.spec, work.folder, batch)
+        self.merger.merge(work.id, work.spec, work.folder, batch, requests)
 
     def _disown(self, work: Work, batch: Any, folder: Path) -> None:
         """A batch adopted without proof turned out to hold other requests: send this one again."""
