@@ -42,8 +42,9 @@ def fill(folder: Path, rows: int) -> tuple[Path, str, object]:
                    "state": "done", "folder": str(folder / "job1"), "rows_total": rows})
     store.add_rows("job1", ((f"R{i:07d}", i) for i in range(rows)))
     with store.transaction() as db:
-        db.executemany("UPDATE rows SET status = 'coded', values_json = ? WHERE job_id = 'job1' AND position = ?",
-                       ((json.dumps({"tone": TONES[i % 3], "score": i % 101}), i) for i in range(rows)))
+        db.executemany("UPDATE rows SET status = ?, values_json = ? WHERE job_id = 'job1' AND position = ?",
+                       (("invalid" if i % 50 == 7 else "coded", json.dumps({"tone": TONES[i % 3], "score": i % 101}), i)
+                        for i in range(rows)))  # one row in 50 needs attention
     store.close()
     return history, "job1", spec
 
@@ -53,7 +54,7 @@ def timed(label: str, work, target: float | None = TARGET) -> None:  # noqa: ANN
     work()
     took = time.perf_counter() - start
     verdict = "" if target is None else (" ok" if took <= target else f" OVER the {target:.1f} s target")
-    print(f"{label:<44} {took:7.3f} s{verdict}")
+    print(f"{label:<60} {took:7.3f} s{verdict}")
 
 
 def main() -> None:
@@ -72,6 +73,8 @@ def main() -> None:
             "sorted by a field": RowQuery(sort="score", descending=True),
             "filtered by a value": RowQuery(values={"tone": "neutral"}),
             "search in the texts": RowQuery(search="item 976"),
+            "coded rows (status filter)": RowQuery(status="coded"),
+            "rows needing attention (status filter)": RowQuery(status="invalid"),
         }
         for name, query in queries.items():
             found = []
