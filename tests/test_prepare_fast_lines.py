@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 import pytest
 
 from app.core.build.batchfiles import BatchLimits, SplitWriter, dumps_line
 from app.core.build.lines import LineMaker
-from app.core.build.prepare import iter_requests, plan_rows, prepare
+from app.core.build.prepare import _index_block, _index_lines, iter_requests, plan_rows, prepare
 from app.core.build.requests import RequestBuilder, RowInput
 from app.core.build.standins import CANDIDATES, stand_ins
 from app.core.data.table import Table
@@ -118,7 +117,23 @@ def test_prepare_writes_hostile_rows_as_one_request_at_a_time(
         builder = _builder(provider, size, row_format, accept_unreadable_rows=True)
         out = tmp_path / f"{provider}-{size}"
         prepare(builder.spec, out, table=table)
-        expected = b"".join(dumps_line(line) for *_, line in iter_requests(builder, plan_rows(builder.spec, table), "req"))
-        assert (out / "batch-001.jsonl").read_bytes() == expected
-        index = [orjson.loads(line) for line in (out / "index.jsonl").read_bytes().splitlines()]
-        assert [entry["file"] for entry in index] == [1] * len(expected.splitlines())
+        requests = list(iter_requests(builder, plan_rows(builder.spec, table), "req"))
+        assert (out / "batch-001.jsonl").read_bytes() == b"".join(dumps_line(line) for *_, line in requests)
+        index = [dumps_line({"custom_id": c, "file": 1, "rows": [row.row_id for row in rows]}) for c, rows, _ in requests]
+        assert (out / "index.jsonl").read_bytes() == b"".join(index)
+
+
+@pytest.mark.parametrize("size", [1, 3, 4])
+def test_index_lines_made_at_once_are_each_entrys_line(size: int) -> None:
+    """The index of requests in one file, made with stand-ins: each entry's own line, whatever the IDs hold."""
+    ids = [i.replace("\x7f", "") or "e" for i in IDS] + HOSTILE[:7]  # a last request partly filled for 3 and 4
+    custom_ids = _custom_ids(len(ids), size)
+    groups = [ids[at : at + size] for at in range(0, len(ids), size)]
+    files = [2] * len(custom_ids)
+    expected = b"".join(dumps_line({"custom_id": c, "file": 2, "rows": g}) for c, g in zip(custom_ids, groups))
+    assert _index_block(custom_ids, files, ids, size) == expected == _index_lines(custom_ids, files, groups)
+
+
+def test_index_lines_are_not_made_at_once_across_files_or_without_stand_ins() -> None:
+    assert _index_block(["req-000001", "req-000002"], [1, 2], ["a", "b"], 1) is None
+    assert _index_block(["req-000001"], [1], [CANDIDATES], 1) is None

@@ -34,6 +34,7 @@ from app.core.build.batchfiles import (
     limits_for,
 )
 from app.core.build.lines import BLOCK_CHARS, LineMaker
+from app.core.build.standins import stand_ins
 from app.core.data.checks import RowFindings, TableCheck, check_table, findings_text
 from app.core.data.table import Chunk, DataIssue, Table
 from app.core.data.provenance import data_record, sha256_meanwhile
@@ -225,11 +226,11 @@ class _Writer:
         if not ids:
             return
         size = self.builder.rows_per_request
-        groups = [ids[start : start + size] for start in range(0, len(ids), size)]
-        prefix, first = self.prefix, self.requests + 1
-        custom_ids = [f"{prefix}-{seq:06d}" for seq in range(first, first + len(groups))]
+        prefix, first, requests = self.prefix, self.requests + 1, -(-len(ids) // size)
+        custom_ids = [f"{prefix}-{seq:06d}" for seq in range(first, first + requests)]
         contents = self.builder.user_contents(ids, texts)
-        counts = list(map(len, groups))
+        counts = [size] * requests
+        counts[-1] = len(ids) - size * (requests - 1)  # the last request may be partly filled
         step = max(1, BLOCK_CHARS * len(contents) // (sum(map(len, contents)) or 1))  # requests per block
         files: list[int] = []
         for start in range(0, len(contents), step):
@@ -237,9 +238,12 @@ class _Writer:
             block = self.lines.block(custom_ids[part], contents[part])
             files += self.files.write_block(custom_ids[part], block, counts[part])
         self.tally.add_many(custom_ids, contents)
-        self.index.write(_index_lines(custom_ids, files, groups))
+        index = _index_block(custom_ids, files, ids, size)
+        if index is None:
+            index = _index_lines(custom_ids, files, [ids[start : start + size] for start in range(0, len(ids), size)])
+        self.index.write(index)
         self.sent += len(ids)
-        self.requests += len(groups)
+        self.requests += requests
 
     def finish(self) -> None:
         self._write(self.groups.finish())
@@ -261,6 +265,27 @@ def _index_lines(custom_ids: list[str], files: list[int], groups: list[list[str]
     every quotation mark is escaped."""
     entries = [{"custom_id": c, "file": file, "rows": group} for c, file, group in zip(custom_ids, files, groups)]
     return orjson.dumps(entries)[1:-1].replace(b'},{"custom_id":', b'}\n{"custom_id":') + b"\n"
+
+
+def _index_block(custom_ids: list[str], files: list[int], ids: list[str], size: int) -> bytes | None:
+    """:func:`_index_lines` of requests that all went to one file, ``size`` rows each (the last
+    perhaps fewer), made in a few calls: the custom_ids and row IDs are joined with stand-in
+    characters around them (:mod:`app.core.build.standins`), escaped at once, and the stand-ins
+    replaced by the JSON between them. None when the requests went to two files or too few stand-ins
+    are free. (At one row per request it takes a third of the time of serialising an entry each.)"""
+    marks = stand_ins(3, ("".join(ids), "".join(custom_ids)))
+    if marks is None or files[0] != files[-1]:  # the files of consecutive requests never go back
+        return None
+    opening, between, closing = marks
+    leads = [between] * len(ids)  # what goes before each row ID: the custom_id for a request's first
+    leads[::size] = [closing + custom_id + opening for custom_id in custom_ids]
+    leads[0] = leads[0][1:]
+    pieces = [closing] * (2 * len(ids) + 1)
+    pieces[0:-1:2], pieces[1::2] = leads, ids
+    head = b'{"custom_id":"'
+    escaped = orjson.dumps("".join(pieces))[1:-1]
+    escaped = escaped.replace(opening.encode(), b'","file":%d,"rows":["' % files[0]).replace(between.encode(), b'","')
+    return head + escaped.replace(closing.encode(), b'"]}\n' + head)[: -len(head)]
 
 
 @dataclass
