@@ -449,12 +449,13 @@ class Store:
         any row was billed). The pass over the job's rows that adds the cost also counts those
         waiting; the indexes count all rows and those needing attention, and the rest are coded
         (counting every status in that pass took half as long again; grouping by it, twice)."""
-        pending, cost = self.query_one("SELECT SUM(status = 'pending'), SUM(cost) FROM rows WHERE job_id = ?", (job_id,))  # type: ignore[misc]
-        total = self.row_count(job_id)
-        rare = self.query(f"SELECT status, COUNT(*) FROM rows WHERE job_id = ? AND {RARE_STATUS} GROUP BY status", (job_id,))
-        found = {status: count for status, count in rare}
-        found |= {"coded": total - (pending or 0) - sum(found.values()), "pending": pending or 0}
+        waiting = "SELECT SUM(status = 'pending'), SUM(cost) FROM rows WHERE job_id = ?"
+        pending, cost = self.query_one(waiting, (job_id,))  # type: ignore[misc]
+        rare = f"SELECT status, COUNT(*) FROM rows WHERE job_id = ? AND {RARE_STATUS} GROUP BY status"
+        found = {status: count for status, count in self.query(rare, (job_id,))}
+        found |= {"coded": self.row_count(job_id) - (pending or 0) - sum(found.values()), "pending": pending or 0}
         return {status: count for status, count in found.items() if count}, cost
+
     def status_counts(self, job_id: str) -> dict[str, int]:
         return self.row_totals(job_id)[0]
 
