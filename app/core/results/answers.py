@@ -52,6 +52,12 @@ class Answer:
     usage: Usage = field(default_factory=Usage)
 
 
+def has_long_integer(encoded: bytes) -> bool:
+    """Whether JSON text may hold an integer orjson would read as a float (a changed value):
+    such text is read with the standard library, which keeps every digit."""
+    return _LONG_DIGITS in encoded.translate(_DIGITS_AS_ZERO)
+
+
 def _parse_json_text(text: str | None, usage: Usage) -> Answer:
     if text is None or not text.strip():
         return Answer("invalid", "the answer was empty", usage=usage)
@@ -59,7 +65,7 @@ def _parse_json_text(text: str | None, usage: Usage) -> Answer:
     # as before (NaN, Infinity, lone surrogates) or explains in its own words; integers of 19 or
     # more digits, which orjson may turn into floats, go to the standard library too.
     encoded = text.encode("utf-8", "surrogatepass")
-    if _LONG_DIGITS not in encoded.translate(_DIGITS_AS_ZERO):
+    if not has_long_integer(encoded):
         try:
             return Answer("ok", data=orjson.loads(encoded), usage=usage)
         except orjson.JSONDecodeError:

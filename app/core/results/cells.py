@@ -16,6 +16,7 @@ import os
 import re
 import threading
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 #: The same for Arrow's (RE2) regular expressions; Arrow's texts are UTF-8, which holds no lone surrogates.
 _NOT_IN_XML_RE2 = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]"
 _CUT_NOTE = " […cut: {:,} characters in all]"
+#: Past 2**53 a double no longer holds every whole number: such a value may be an integer the
+#: model gave that a reader (Arrow's JSON reader, a float) has rounded.
+_EXACT_WHOLE = 2.0**53
 _locale_lock = threading.Lock()
 
 
@@ -100,10 +104,21 @@ def json_columns(lines: bytes, rows: int, names: Sequence[str]) -> list[pa.Array
             column = pc.binary_join(column.cast(pa.list_(pa.string())), "; ")
         elif pa.types.is_null(kind):
             column = column.cast(pa.string())
+        elif pa.types.is_floating(kind) and _may_be_rounded(column):
+            return None
         elif not (pa.types.is_string(kind) or pa.types.is_integer(kind) or pa.types.is_floating(kind)):
             return None
         columns.append(column)
     return columns
+
+
+def _may_be_rounded(column: pa.Array) -> bool:
+    """Whether a column Arrow's JSON reader made floats holds a whole number past 2**53: an integer
+    beside fractions is read as a float, and past 2**53 a float drops its last digits."""
+    import pyarrow.compute as pc
+
+    big = pc.greater_equal(pc.abs(column), _EXACT_WHOLE)
+    return bool(pc.any(pc.and_(big, pc.equal(pc.floor(column), column))).as_py())
 
 
 def text_array(column: pd.Series | list[str]) -> pa.Array:
@@ -119,9 +134,54 @@ def to_arrow(values: list[Any]) -> pa.Array:
 
     try:
         array = pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed kinds; an int past 64 bits
+        return pa.array([_cell_text(v) for v in values], type=pa.string())
     return array if array.type != pa.null() else array.cast(pa.string())
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return number_text(value) if type(value) is int or type(value) is float else str(value)
+
+
+def number_text(value: int | float) -> str:
+    """A number in plain notation that reads back as the same number: the shortest digits that
+    do (Python's and Arrow's), never an exponent, whole numbers without ".0", -0.0 as 0.
+
+    Spreadsheets, pandas and R read "1000000000000" and "0.0000001" back as the numbers they are;
+    the exponent forms "1e+12" and "1e-07" look like a changed value, and some readers take them as text.
+    """
+    if type(value) is int:
+        return str(value)
+    if not math.isfinite(value):
+        return str(value)
+    if value == 0:
+        return "0"
+    text = format(Decimal(repr(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def number_texts(array: pa.Array) -> pa.Array:
+    """:func:`number_text` for an Arrow array of numbers, vectorised: Arrow writes the same
+    shortest digits, and only its exponent forms (and -0) are rewritten, cell by cell."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = array.cast(pa.string())
+    if not pa.types.is_floating(array.type):
+        return text
+    odd = pc.fill_null(pc.match_substring_regex(text, "e|^-0$"), False)
+    if not pc.any(odd).as_py():
+        return text
+    fixed = [number_text(v) for v in pc.filter(array, odd).to_pylist()]
+    return pc.replace_with_mask(text, odd, pa.array(fixed, pa.string()))
+
+
+def is_number_array(array: Any) -> bool:
+    import pyarrow as pa
+
+    return isinstance(array, pa.Array) and (pa.types.is_integer(array.type) or pa.types.is_floating(array.type))
 
 
 def numeric_column(texts: pa.Array) -> bool:
@@ -154,7 +214,8 @@ def shown(value: Any) -> Any:
     if kind is float:
         if not math.isfinite(value):
             return str(value)  # NaN or inf: no spreadsheet number
-        return int(value) if value.is_integer() else value
+        # Past 2**53 the float stays: int(1e300) would write out the binary value's 301 digits.
+        return int(value) if value.is_integer() and abs(value) < _EXACT_WHOLE else value
     if kind is list:
         return "; ".join(str(shown(v)) for v in value)
     return str(value) if kind is dict else value

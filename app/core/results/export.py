@@ -25,6 +25,7 @@ from app.core.data import Table
 from app.core.data.provenance import changed_since
 from app.core.errors import CancelledError, DataError, StorageError
 from app.core.results import cells
+from app.core.results.answers import has_long_integer
 from app.core.results.xlsx import SheetWriter
 from app.core.spec import JobSpec
 
@@ -233,6 +234,8 @@ class _Rows:
         return [[cells.shown(v.get(name)) for v in values] for name in self.fields]
 
     def _csv_safe(self, column: Any) -> Any:
+        if cells.is_number_array(column):  # written by us: Arrow's writer would put 10^12 as 1e+12
+            return cells.number_texts(column)
         if self.neutralise and cells.is_text_array(column):
             column, changed = cells.neutralise_array(column)
             self.summary.cells_neutralised += changed
@@ -256,10 +259,12 @@ class _Rows:
 def _values(text: bytes) -> dict[str, Any]:
     if text == b"{}":  # a row without values: most rows of a failed job
         return {}
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:  # NaN or Infinity, which Python's json module writes and orjson refuses
-        return json.loads(text)
+    if not has_long_integer(text):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:  # NaN or Infinity, which Python's json module writes and orjson refuses
+            pass
+    return json.loads(text)
 
 
 def _write(kind: str, partial: Path, builder: _Rows, summary: ExportSummary, stop: _Stopper) -> None:

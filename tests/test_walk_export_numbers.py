@@ -1,0 +1,67 @@
+"""Coded numbers keep their value and their plain written form in every export, whatever else
+their chunk of rows holds: 10^12 is written 1000000000000 beside fractions too (never 1e+12),
+an integer past 2^53 keeps its last digit, and pandas reads every cell back as the same number."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import app.core.results.export as export_module
+from app.core.results.cells import number_text
+from tests.test_export import coded, job, read_csv
+
+#: (value the model gave, as stored) → the cell a CSV export must hold.
+NUMBERS: list[tuple[Any, str]] = [
+    (1e12, "1000000000000"),
+    (10**12, "1000000000000"),
+    (0.30000000000000004, "0.30000000000000004"),
+    (-0.0, "0"),
+    (1e-7, "0.0000001"),
+    (9007199254740993, "9007199254740993"),  # 2^53 + 1: a double would drop the last digit
+    (1e20, "100000000000000000000"),
+    (2.5, "2.5"),
+    (-12.75, "-12.75"),
+    (1.2345678901234568e17, "123456789012345680"),
+    (123456789012345678901, "123456789012345678901"),  # past 64 bits
+]
+COLUMNS = {"id": [f"u{i}" for i in range(len(NUMBERS))], "text": ["t"] * len(NUMBERS)}
+
+
+def records(odd_row: bool) -> list[dict[str, Any]]:
+    """Every number as a coded score; ``odd_row`` gives one row a text score (the row-by-row path)."""
+    rows = [coded(f"u{i}", tone="good", count=1, score=value) for i, (value, _) in enumerate(NUMBERS)]
+    if odd_row:
+        rows.append(coded("odd", tone="good", count=1, score="n/a"))
+    return rows
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 50_000])
+@pytest.mark.parametrize("odd_row", [False, True])
+@pytest.mark.parametrize("for_excel", [False, True])
+def test_csv_numbers_are_written_plainly_whatever_their_chunk_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, odd_row: bool, for_excel: bool
+) -> None:
+    columns = {k: v + (["odd"] if k == "id" else ["t"]) * odd_row for k, v in COLUMNS.items()}
+    stored, spec, table = job(tmp_path, columns, records(odd_row))
+    monkeypatch.setattr(export_module, "CHUNK", chunk)
+    path = tmp_path / "out.csv"
+    export_module.export_rows(stored, "j", spec, table, path, csv_for_excel=for_excel, separator=";" if for_excel else None)
+    rows = read_csv(path, ";" if for_excel else ",", "utf-8-sig")
+    score = rows[0].index("score")
+    assert [r[score] for r in rows[1 : len(NUMBERS) + 1]] == [text for _, text in NUMBERS]
+    read_back = pd.read_csv(path, sep=";" if for_excel else ",", encoding="utf-8-sig", dtype={"score": str})
+    for (value, _), cell in zip(NUMBERS, read_back["score"], strict=False):
+        assert json.loads(cell) == value  # the same number, digit for digit
+
+
+def test_number_text_reads_back_as_the_same_number() -> None:
+    for value, text in NUMBERS:
+        assert number_text(value) == text
+        assert float(text) == float(value)
+    assert number_text(1e300) == "1" + "0" * 300
+    assert number_text(5e-324) == "0." + "0" * 323 + "5"
