@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,10 @@ _FALSE = frozenset({"no", "n", "false", "f", "0", "0.0", "off"})
 #: Ways to write "no labels" in a list cell (an empty cell means "not coded").
 _EMPTY_LIST = frozenset({"[]", "-", "none"})
 _ID_NAMES = ("id", "row_id")
+#: "1,000" or "12,500": a thousands separator to some people, a decimal comma to others.
+_THOUSANDS_OR_DECIMAL = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
+#: An ID a spreadsheet made a number of: "7.0" for 7, "2" for "002".
+_NUMERIC_ID = re.compile(r"\d+(\.0+)?")
 
 
 @dataclass
@@ -82,6 +87,12 @@ def _number(field: FieldSpec, raw: Any) -> tuple[Any, str | None]:
         value = float(raw)
     else:
         text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
+        if _THOUSANDS_OR_DECIMAL.fullmatch(text):
+            whole, fraction = text.split(",")
+            return None, (
+                f'"{raw}" could mean {whole}{fraction} or {whole}.{fraction}; write it without a thousands '
+                f"separator ({whole}{fraction}) or with a decimal point ({whole}.{fraction})"
+            )
         if "," in text and "." not in text:
             text = text.replace(",", ".")  # decimal comma
         try:
@@ -170,6 +181,7 @@ def _collect(
     cells = {name: table.frame[column].tolist() for name, column in mapping.items()}
     labels: dict[str, dict[str, Any]] = {}
     first_row: dict[str, int] = {}
+    numeric_ids: dict[str, list[str]] | None = None  # built on the first unknown ID
     for position, raw_id in enumerate(ids):
         row = table.row_number(position)
         row_id = str(raw_id).strip()
@@ -187,11 +199,34 @@ def _collect(
         elif row_id in first_row:
             problems.append(GoldProblem(row, id_column, f'the ID "{row_id}" is also on row {first_row[row_id]}'))
         elif known_ids is not None and row_id not in known_ids:
-            problems.append(GoldProblem(row, id_column, f'the ID "{row_id}" is not a row of this job'))
+            numeric_ids = numeric_ids if numeric_ids is not None else _by_number(known_ids)
+            problems.append(GoldProblem(row, id_column, _unknown_id(row_id, numeric_ids)))
         else:
             first_row[row_id] = row
             labels[row_id] = values
     return labels
+
+
+def _by_number(ids: set[str]) -> dict[str, list[str]]:
+    """The job's IDs made of digits, by the number they spell ("002" under "2")."""
+    found: dict[str, list[str]] = {}
+    for row_id in ids:
+        if row_id.isdigit():
+            found.setdefault(str(int(row_id)), []).append(row_id)
+    return found
+
+
+def _unknown_id(row_id: str, numeric_ids: dict[str, list[str]]) -> str:
+    """Why an ID matches no row, naming the row it most likely means when a spreadsheet turned
+    the IDs into numbers (dropping leading zeros, adding ".0"): the fix is in the file, not a guess."""
+    message = f'the ID "{row_id}" is not a row of this job'
+    if not _NUMERIC_ID.fullmatch(row_id):
+        return message
+    meant = numeric_ids.get(str(int(row_id.split(".")[0])), [])
+    if len(meant) != 1:
+        return message
+    return f'{message}, but "{meant[0]}" is (the IDs may have been stored as numbers: format the ID column as text)'
+
 
 
 def _resolve_mapping(

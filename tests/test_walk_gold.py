@@ -1,0 +1,50 @@
+"""Gold files as people make them: IDs a spreadsheet turned into numbers are named with the row
+they most likely mean, and "1,000" (one thousand, or one?) is asked about rather than guessed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.core.research.gold import normalise_value, read_gold_file
+from app.core.spec import FieldSpec, JobSpec
+
+KNOWN = {"001", "010", "7", "0003", "A 1", "12", "012"}
+
+
+def _spec(tmp_path: Path) -> JobSpec:
+    return JobSpec(name="t", data=tmp_path / "data.csv", instructions="x", input_template="{text}", id_column="case_id",
+                   fields=[FieldSpec("tone", "category", choices=["Positive", "neutral"]), FieldSpec("amount", "number")])  # fmt: skip
+
+
+def test_ids_stored_as_numbers_name_the_row_they_likely_mean(tmp_path: Path) -> None:
+    path = tmp_path / "gold.csv"
+    rows = ["case_id,tone", "1,neutral", "10.0,neutral", "7.0,neutral", "3,neutral", " A 1 ,positive ", "12.0,neutral", "99,neutral", "x7,neutral"]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    imported = read_gold_file(path, _spec(tmp_path), known_ids=KNOWN)
+    assert imported.labels == {"A 1": {"tone": "Positive"}}  # spaces around an ID and a label are not meant
+    assert [str(p) for p in imported.problems] == [
+        'Row 2, column "case_id": the ID "1" is not a row of this job, but "001" is (the IDs may have been stored as numbers: format the ID column as text)',
+        'Row 3, column "case_id": the ID "10.0" is not a row of this job, but "010" is (the IDs may have been stored as numbers: format the ID column as text)',
+        'Row 4, column "case_id": the ID "7.0" is not a row of this job, but "7" is (the IDs may have been stored as numbers: format the ID column as text)',
+        'Row 5, column "case_id": the ID "3" is not a row of this job, but "0003" is (the IDs may have been stored as numbers: format the ID column as text)',
+        'Row 7, column "case_id": the ID "12.0" is not a row of this job',  # "12" and "012": which one is not for us to guess
+        'Row 8, column "case_id": the ID "99" is not a row of this job',
+        'Row 9, column "case_id": the ID "x7" is not a row of this job',
+    ]
+
+
+@pytest.mark.parametrize("raw", ["1,000", "12,500", "-1,250", "999,999"])
+def test_a_comma_before_three_digits_is_asked_about_not_guessed(raw: str) -> None:
+    value, problem = normalise_value(FieldSpec("amount", "number"), raw)
+    whole, fraction = raw.split(",")
+    assert value is None and problem == (
+        f'"{raw}" could mean {whole}{fraction} or {whole}.{fraction}; write it without a thousands separator '
+        f"({whole}{fraction}) or with a decimal point ({whole}.{fraction})"
+    )
+
+
+@pytest.mark.parametrize(("raw", "value"), [("0,750", 0.75), ("1,5", 1.5), ("12,25", 12.25), ("1000", 1000.0), ("1e12", 1e12), ("-0.0", 0.0)])
+def test_decimal_commas_that_cannot_be_thousands_still_read(raw: str, value: float) -> None:
+    assert normalise_value(FieldSpec("amount", "number"), raw) == (value, None)
