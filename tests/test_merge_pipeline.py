@@ -34,7 +34,7 @@ def test_chunks_are_committed_in_groups_and_the_connection_is_left_as_it_was(
     settings = (db.execute("PRAGMA synchronous").fetchone()[0], db.execute("PRAGMA cache_size").fetchone()[0])
     statements: list[str] = []
     db.set_trace_callback(statements.append)
-    history.merge_rows("j", [coded(0, 3), coded(3, 3), coded(6, 3), coded(9, 2)])
+    history.merge_rows("j", [(coded(0, 3), ()), (coded(3, 3), ()), (coded(6, 3), ()), (coded(9, 2), ())])
     assert history.status_counts("j") == {"coded": 11, "pending": 1}
     assert history.row("j", "r9")["values_json"] == '{"n": 9}'
     assert statements.count("COMMIT") == 2  # after 6 rows (two chunks) and at the end, not after every chunk
@@ -50,7 +50,7 @@ def test_a_bad_chunk_undoes_its_open_group_and_keeps_the_groups_committed_before
     monkeypatch.setattr(store, "MERGE_ROWS_PER_TRANSACTION", 4)
     history = make_store(tmp_path, 12)
     with pytest.raises(ValueError, match="11 values"):
-        history.merge_rows("j", [coded(0, 4), coded(4, 2), [("r6", "coded")]])
+        history.merge_rows("j", [(coded(0, 4), ()), (coded(4, 2), ()), ([("r6", "coded")], ())])
     assert history.status_counts("j") == {"coded": 4, "pending": 8}
     assert not history.db.in_transaction
     assert history.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again
@@ -63,9 +63,9 @@ def test_a_write_failure_reaches_the_parser_after_it_handed_over_every_chunk(tmp
     def parse() -> None:
         try:
             with background_writes(history, "j") as chunks:
-                chunks.put([("r0", "coded")])  # refused by the writer
+                chunks.put(([("r0", "coded")], ()))  # refused by the writer
                 for first in range(0, 30, 3):  # more chunks than the queue holds
-                    chunks.put(coded(first, 3))
+                    chunks.put((coded(first, 3), ()))
         except ValueError as exc:
             failure.append(exc)
 
@@ -127,7 +127,7 @@ def test_row_ids_the_job_does_not_have_are_left_out(tmp_path: Path) -> None:
     history = make_store(tmp_path, 3)
     history.add_rows("other", [("only-other", 3)])
     history.set_rows("j", [*coded(0, 2), row_record("invented", "coded"), row_record("only-other", "coded")])
-    history.merge_rows("j", [[row_record("r2", "missing", "no answer"), row_record("invented-too", "coded")]])
+    history.merge_rows("j", [([row_record("r2", "missing", "no answer"), row_record("invented-too", "coded")], ())])
     assert [(r["row_id"], r["position"]) for r in history.rows("j", None, 0, 10)] == [("r0", 0), ("r1", 1), ("r2", 2)]
     assert history.status_counts("j") == {"coded": 2, "missing": 1}
     assert history.row("j", "invented") is None and history.row("j", "only-other") is None

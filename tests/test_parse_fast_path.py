@@ -20,6 +20,7 @@ from app.core.build import pricing
 from app.core.results.answers import Answer, FieldRules, item_id
 from app.core.results.parse import BatchParse, parse_batch
 from app.core.results.rowmap import RowMapper
+from app.core.run.store import coded_rows
 from app.core.spec import FieldSpec, JobSpec
 from tests.test_answers import FIELDS, GOOD
 
@@ -91,9 +92,11 @@ def run(tmp_path: Path, job: JobSpec, requests: dict[str, tuple[str, ...]], answ
             refs[custom_id] = f"b/output.jsonl:{offset}"
             offset += len(raw)
             out.write(raw)
-    chunks: list[list[tuple[Any, ...]]] = []
+    chunks: list[Any] = []
     parsed = parse_batch(job, requests, [(path, "b/output.jsonl")], attempt=1, batch_id=7, sink=chunks.append)
-    records = [r for chunk in chunks for r in chunk]
+    records = [r for rows, coded in chunks for r in [*rows, *(r for c in coded for r in coded_rows(c))]]
+    order = {row_id: n for n, row_id in enumerate(r for rows in requests.values() for r in rows)}
+    records.sort(key=lambda r: order[r[0]])  # a chunk hands over coded requests after the other rows
     assert records == reference_records(job, requests, answered, refs)
     return records, parsed
 
@@ -172,13 +175,20 @@ def test_a_single_row_answer_takes_the_short_path_only_with_exactly_the_fields()
         assert mapper.usual_values(("r1",), Answer("ok", data=data)) is None
 
 
-def test_rows_are_handed_over_in_order_in_chunks_growing_from_the_first_ones_size() -> None:
-    chunks: list[list[tuple[int]]] = []
+def test_every_row_is_handed_over_once_in_chunks_growing_from_the_first_ones_size() -> None:
+    chunks: list[Any] = []
     parsed = BatchParse(chunks.append, chunk=800, first_chunk=100)
-    for n in range(0, 3000, 3):  # requests of three rows
-        parsed.add([(n,), (n + 1,), (n + 2,)])
+    expected: list[tuple[int]] = []
+    for n in range(0, 3000, 3):  # requests of three rows; every other one all coded, a record for the three
+        if n % 2:
+            rows = [(n,), (n + 1,), (n + 2,)]
+            parsed.add(rows)
+            expected += rows
+        else:
+            parsed.add_coded((n,), rows=3)
+            expected.append((n,))
     parsed.flush()
-    sizes = [len(c) for c in chunks]
-    assert [r for c in chunks for r in c] == [(n,) for n in range(3000)] and parsed.rows == 3000
+    sizes = [len(rows) + 3 * len(coded) for rows, coded in chunks]
+    assert sorted(r for rows, coded in chunks for r in [*rows, *coded]) == expected and parsed.rows == 3000
     assert sizes[0] < 100 + 3 and max(sizes) < 800 + 3
     assert sizes[:-1] == sorted(sizes[:-1]) and len(sizes) < 3000 / 400

@@ -112,7 +112,7 @@ def _import(engine: Engine, job_id: str, path: Path) -> int:
             [(saved, saved.relative_to(job.folder).as_posix())],
             attempt=attempt,
             batch_id=batch_ids[(attempt, seq)],
-            sink=lambda records: engine.store.set_rows(job_id, records),
+            sink=lambda chunk: engine.store.set_rows(job_id, *chunk),
         )
         rows += parsed.rows
         batch_id = batch_ids[(attempt, seq)]

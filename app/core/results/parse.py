@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,9 @@ from app.core.build import pricing
 from app.core.build.batchfiles import READ_BUFFER
 from app.core.results.answers import Answer, Usage, error_text, from_anthropic_message, from_body
 from app.core.results.rowmap import RowMapper
+from app.core.run.store import CodedRequest, RowChunk, RowRecord
 from app.core.spec import JobSpec
 
-#: A row outcome in the store's column order (app.core.run.store.ROW_COLUMNS).
-RowRecord = tuple[Any, ...]
 #: Usage totals kept per batch: every input token (cached included), cache reads and writes, output
 #: (reasoning included) and reasoning tokens.
 USAGE_KEYS = ("input_tokens", "cached_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
@@ -51,9 +50,11 @@ class ParsedRequest:
 
 @dataclass
 class BatchParse:
-    """What parsing one batch produced; rows go to the sink in chunks as they are read."""
+    """What parsing one batch produced; rows go to the sink in chunks as they are read: row records
+    (``app.core.run.store.ROW_COLUMNS``), and a record for each request whose every row was coded
+    (``app.core.run.store.CODED_SHARED``)."""
 
-    sink: Callable[[list[RowRecord]], None]
+    sink: Callable[[RowChunk], None]
     chunk: int = 10_000
     #: The first chunk is smaller, so that writing starts soon after parsing does; the next ones
     #: grow (each as large as all before it, up to ``chunk``), so the writer, done with a small
@@ -63,13 +64,23 @@ class BatchParse:
     anomalies: list[tuple[str, str, str]] = field(default_factory=list)  # (custom_id, kind, detail)
     usage: dict[str, int] = field(default_factory=lambda: dict.fromkeys(USAGE_KEYS, 0))
     models: Counter[str] = field(default_factory=Counter)  # model name the provider reported → answers
-    _buffer: list[RowRecord] = field(default_factory=list)
+    _records: list[RowRecord] = field(default_factory=list)
+    _coded: list[CodedRequest] = field(default_factory=list)
+    _buffered: int = 0  # rows in both
 
     def add(self, records: list[RowRecord]) -> None:
-        self._buffer += records
-        self.rows += len(records)
-        handed = self.rows - len(self._buffer)
-        if len(self._buffer) >= min(self.chunk, max(self.first_chunk, handed)):
+        self._records += records
+        self._added(len(records))
+
+    def add_coded(self, request: CodedRequest, rows: int) -> None:
+        """A request whose ``rows`` rows were all coded."""
+        self._coded.append(request)
+        self._added(rows)
+
+    def _added(self, rows: int) -> None:
+        self.rows += rows
+        self._buffered += rows
+        if self._buffered >= min(self.chunk, max(self.first_chunk, self.rows - self._buffered)):
             self.flush()
 
     def count(self, usage: Usage, model: Any) -> None:
@@ -85,9 +96,9 @@ class BatchParse:
 
     def flush(self) -> None:
         """Hand over the buffered rows (few live objects keep memory flat and GC pauses short)."""
-        if self._buffer:
-            self.sink(self._buffer)
-            self._buffer = []
+        if self._buffered:
+            self.sink((self._records, self._coded))
+            self._records, self._coded, self._buffered = [], [], 0
 
 
 def iter_lines(path: Path, relative: str) -> Iterator[tuple[dict[str, Any] | None, str, str]]:
@@ -148,7 +159,7 @@ def parse_batch(
     *,
     attempt: int,
     batch_id: int,
-    sink: Callable[[list[RowRecord]], None],
+    sink: Callable[[RowChunk], None],
     batch_error: str | None = None,
     missing_reason: str | None = None,
 ) -> BatchParse:
@@ -179,11 +190,11 @@ def parse_batch(
             row_ids = requests[custom_id]
             usual = mapper.usual_values(row_ids, answer)
             if usual is not None:  # most answers: every row coded, nothing to judge one by one
-                outcomes = zip(row_ids, repeat("coded"), repeat(""), usual)
-            else:
-                judged, anomalies = mapper.map(row_ids, answer)
-                outcomes = ((o.row_id, o.status, o.reason, o.values) for o in judged)
-                out.anomalies += [(custom_id, a.kind, a.detail) for a in anomalies]
+                out.add_coded(_coded(spec, row_ids, usual, answer.usage, custom_id, ref, attempt, batch_id), len(row_ids))
+                continue
+            judged, anomalies = mapper.map(row_ids, answer)
+            outcomes = ((o.row_id, o.status, o.reason, o.values) for o in judged)
+            out.anomalies += [(custom_id, a.kind, a.detail) for a in anomalies]
             out.add(_records(spec, outcomes, len(row_ids), answer.usage, custom_id, ref, attempt, batch_id))
     for custom_id, row_ids in requests.items():
         if custom_id in seen:
@@ -216,14 +227,8 @@ def _records(
     attempt: int,
     batch_id: int,
 ) -> list[RowRecord]:
-    """Store-ready row records from a request's ``rows`` outcomes (row ID, status, reason, values);
-    the request's tokens and cost are shared equally among its rows."""
-    n = max(rows, 1)
-    billed = usage.input_tokens or usage.output_tokens
-    cost = request_cost(spec, usage) if billed else None
-    input_tokens = round(usage.input_tokens / n) if billed else None
-    output_tokens = round(usage.output_tokens / n) if billed else None
-    share = cost / n if cost is not None else None
+    """Store-ready row records from a request's ``rows`` outcomes (row ID, status, reason, values)."""
+    input_tokens, output_tokens, share = _shares(spec, usage, rows)
     dumps = orjson.dumps
     return [
         (
@@ -241,3 +246,29 @@ def _records(
         )
         for row_id, status, reason, values in outcomes
     ]
+
+
+def _coded(
+    spec: JobSpec,
+    row_ids: Sequence[str],
+    values: list[dict[str, Any]],
+    usage: Usage,
+    custom_id: str,
+    raw_ref: str,
+    attempt: int,
+    batch_id: int,
+) -> CodedRequest:
+    """The store-ready record of a request whose every row was coded, with these ``values``."""
+    dumps = orjson.dumps
+    shared = (custom_id, attempt, batch_id, raw_ref, *_shares(spec, usage, len(row_ids)))
+    return (*shared, *chain.from_iterable(zip(row_ids, [dumps(v).decode() for v in values])))
+
+
+def _shares(spec: JobSpec, usage: Usage, rows: int) -> tuple[int | None, int | None, float | None]:
+    """Each of a request's ``rows`` rows' share of its input and output tokens and its cost (the
+    request's are shared equally); None for a request nobody was billed for."""
+    if not (usage.input_tokens or usage.output_tokens):
+        return None, None, None
+    n = max(rows, 1)
+    cost = request_cost(spec, usage)
+    return round(usage.input_tokens / n), round(usage.output_tokens / n), cost / n if cost is not None else None

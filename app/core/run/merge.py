@@ -20,9 +20,9 @@ from typing import Any
 import orjson
 
 from app.core.build.prepare import read_index
-from app.core.results.parse import RowRecord, parse_batch
+from app.core.results.parse import parse_batch
 from app.core.run.checkpoints import checkpoint
-from app.core.run.store import Store, row_record
+from app.core.run.store import RowChunk, Store, row_record
 from app.core.spec import JobSpec
 
 RESULT_FILES = ("output.jsonl", "errors.jsonl", "results.jsonl")
@@ -92,12 +92,12 @@ quick_switching = _SwitchInterval().lowered
 
 
 @contextmanager
-def background_writes(store: Store, job_id: str) -> Iterator[queue.Queue[list[RowRecord] | None]]:
+def background_writes(store: Store, job_id: str) -> Iterator[queue.Queue[RowChunk | None]]:
     """A queue whose chunks of row records a writer thread merges into the store, in order.
 
     At most two chunks wait, so memory stays bounded; a write error is raised here at the end.
     """
-    chunks: queue.Queue[list[RowRecord] | None] = queue.Queue(maxsize=2)
+    chunks: queue.Queue[RowChunk | None] = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
 
     def write() -> None:

@@ -18,7 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from itertools import chain, islice
+from itertools import chain, groupby, islice
 from pathlib import Path
 from typing import Any
 
@@ -129,10 +129,22 @@ ROW_COLUMNS = (
     "values_json", "raw_ref", "input_tokens", "output_tokens", "cost",
 )
 RowRecord = tuple[Any, ...]
+#: What the rows of a request share when every one was coded (the usual answer). Such a request is
+#: one record: these values, then each row's ID and values (``row_id, values_json, row_id, …``).
+#: Its record binds a third of the parameters of its rows' own records, and binding parameters is
+#: the part of a merge that holds Python's lock, which the parsing thread waits for.
+CODED_SHARED = ("custom_id", "attempt", "batch_id", "raw_ref", "input_tokens", "output_tokens", "cost")
+CodedRequest = tuple[Any, ...]
+#: Rows handed to a merge at once: row records, and coded requests.
+RowChunk = tuple[Sequence[RowRecord], Sequence[CodedRequest]]
 #: Rows merged by one statement: a multi-row VALUES list of a few thousand rows, within SQLite's
 #: default bound-parameter limit since 3.32 (32,766); fewer where the library allows fewer (999
 #: before 3.32, or a build's own limit).
 MERGE_ROWS_PER_STATEMENT = 2_000
+#: Rows of coded requests merged by one statement. Fewer than above: their parameters are numbered
+#: (a request's shared values are used by each of its rows), and SQLite compiles each reuse of a
+#: number by searching the numbers before it, so a long statement compiles in quadratic time.
+MERGE_CODED_ROWS_PER_STATEMENT = 500
 #: Rows a merge commits at a time (about a tenth less SQLite time than a commit per 10,000 rows),
 #: holding the history's write lock for well under a second.
 MERGE_ROWS_PER_TRANSACTION = 50_000
@@ -145,20 +157,68 @@ MERGE_CACHE_KIB = 65_536
 _STRAY = -1
 
 
-@functools.lru_cache(maxsize=4)
-def _merge_sql(rows: int) -> str:
-    """One upsert of ``rows`` row records given inline after the job id (``?1``): an existing row
-    takes the record's values, an unknown row ID is inserted at position :data:`_STRAY`."""
-    record = f"(?1, {', '.join('?' * len(ROW_COLUMNS))}, {_STRAY})"
+def _upsert(records: Sequence[str]) -> str:
+    """One upsert of rows given inline (``records``, each the row's values in :data:`ROW_COLUMNS`
+    order after the job id, ``?1``): an existing row takes the record's values, an unknown row ID is
+    inserted at position :data:`_STRAY`."""
     return (
-        f"INSERT INTO rows (job_id, {', '.join(ROW_COLUMNS)}, position) VALUES {', '.join([record] * rows)} "
-        "ON CONFLICT (job_id, row_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in ROW_COLUMNS[1:])
+        f"INSERT INTO rows (job_id, {', '.join(ROW_COLUMNS)}, position) VALUES "
+        + ", ".join(f"(?1, {record}, {_STRAY})" for record in records)
+        + " ON CONFLICT (job_id, row_id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in ROW_COLUMNS[1:])
     )
 
 
-def _update_rows(db: sqlite3.Connection, job_id: str, records: Iterable[RowRecord]) -> None:
-    """Row outcomes into a job's rows, a few thousand per statement; row IDs the job does not have
-    are left out.
+@functools.lru_cache(maxsize=4)
+def _merge_sql(rows: int) -> str:
+    """The upsert of ``rows`` row records."""
+    return _upsert([", ".join("?" * len(ROW_COLUMNS))] * rows)
+
+
+@functools.lru_cache(maxsize=8)
+def _coded_sql(rows: int, requests: int) -> str:
+    """The upsert of ``requests`` coded requests of ``rows`` rows each (see :data:`CODED_SHARED`)."""
+    width, records = len(CODED_SHARED) + 2 * rows, []
+    for first in range(2, 2 + width * requests, width):
+        values = {column: f"?{first + i}" for i, column in enumerate(CODED_SHARED)} | {"status": "'coded'", "reason": "''"}
+        for row in range(first + len(CODED_SHARED), first + width, 2):
+            values |= {"row_id": f"?{row}", "values_json": f"?{row + 1}"}
+            records.append(", ".join(values[column] for column in ROW_COLUMNS))
+    return _upsert(records)
+
+
+def _update_coded(db: sqlite3.Connection, job_id: str, requests: Iterable[CodedRequest]) -> None:
+    """Coded requests into a job's rows, those of a size (rows per request) together; row IDs the
+    job does not have are left out when :func:`_update_rows` ends the merge."""
+    for width, same in groupby(requests, len):
+        rows = (width - len(CODED_SHARED)) // 2
+        if rows < 1 or width != len(CODED_SHARED) + 2 * rows:
+            raise ValueError("a coded request has its shared values, then a row ID and values per row")
+        allowed = (db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 1) // width
+        per_statement = max(1, min(MERGE_CODED_ROWS_PER_STATEMENT // rows, allowed))
+        while part := list(islice(same, per_statement)):
+            db.execute(_coded_sql(rows, len(part)), (job_id, *chain.from_iterable(part)))
+
+
+def coded_row_count(requests: Sequence[CodedRequest]) -> int:
+    """How many rows these coded requests hold together."""
+    return (sum(map(len, requests)) - len(CODED_SHARED) * len(requests)) // 2
+
+
+def coded_rows(request: CodedRequest) -> list[RowRecord]:
+    """The row records of a coded request (see :data:`CODED_SHARED`)."""
+    shared = dict(zip(CODED_SHARED, request))
+    pairs = request[len(CODED_SHARED):]
+    return [
+        row_record(row_id, "coded", values_json=values, **shared) for row_id, values in zip(pairs[::2], pairs[1::2])
+    ]
+
+
+def _update_rows(
+    db: sqlite3.Connection, job_id: str, records: Iterable[RowRecord], coded: Iterable[CodedRequest] = ()
+) -> None:
+    """Row outcomes (and coded requests) into a job's rows, a few thousand per statement; row IDs
+    the job does not have are left out.
 
     A statement per row (and its index upkeep) made a 100k-row merge take seconds, and each
     statement costs the merging thread a wait for Python's lock when it comes back from SQLite
@@ -175,6 +235,7 @@ def _update_rows(db: sqlite3.Connection, job_id: str, records: Iterable[RowRecor
         if len(values) != len(part) * width + 1:
             raise ValueError(f"every row record has {width} values (see row_record)")
         db.execute(_merge_sql(len(part)), values)
+    _update_coded(db, job_id, coded)
     db.execute("DELETE FROM rows WHERE job_id = ? AND position = ?", (job_id, _STRAY))
 
 
@@ -409,12 +470,13 @@ class Store:
                 ((job_id, rid, pos) for rid, pos in rows),
             )
 
-    def set_rows(self, job_id: str, records: Iterable[RowRecord]) -> None:
-        """Record row outcomes (see :func:`row_record`) in one transaction."""
+    def set_rows(self, job_id: str, records: Iterable[RowRecord], coded: Iterable[CodedRequest] = ()) -> None:
+        """Record row outcomes (see :func:`row_record`) and coded requests (:data:`CODED_SHARED`)
+        in one transaction."""
         with self.transaction(durable=False) as db:
-            _update_rows(db, job_id, records)
+            _update_rows(db, job_id, records, coded)
 
-    def merge_rows(self, job_id: str, chunks: Iterable[Sequence[RowRecord]]) -> None:
+    def merge_rows(self, job_id: str, chunks: Iterable[RowChunk]) -> None:
         """Record chunks of row outcomes as they come (see :mod:`app.core.run.merge`).
 
         The cheaper sync is set once for all of them rather than around each, a transaction spans
@@ -429,11 +491,11 @@ class Store:
             db = self.db
             written = 0
             try:
-                for chunk in chunks:
+                for records, coded in chunks:
                     if not db.in_transaction:
                         db.execute("BEGIN IMMEDIATE")
-                    _update_rows(db, job_id, chunk)
-                    written += len(chunk)
+                    _update_rows(db, job_id, records, coded)
+                    written += len(records) + coded_row_count(coded)
                     if written >= MERGE_ROWS_PER_TRANSACTION:
                         db.execute("COMMIT")
                         written = 0
