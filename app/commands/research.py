@@ -27,11 +27,12 @@ def _mapping(pairs: list[str] | None) -> dict[str, str]:
     return mapping
 
 
-def _figure(value: float | None, ci: list[float] | None = None, digits: int = 3) -> str:
+def _figure(value: float | None, ci: list[float] | None = None) -> str:
+    from app.core.research.report_blocks import figure_text
+
     if value is None:
         return "—"
-    text = f"{value:.{digits}f}"
-    return text + (f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]" if ci else "")
+    return figure_text(value) + (f" [{figure_text(ci[0])}, {figure_text(ci[1])}]" if ci else "")
 
 
 def _field_line(name: str, info: dict[str, Any]) -> list[str]:

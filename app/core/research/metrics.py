@@ -135,7 +135,8 @@ def _numeric(gold: list[Any], model: list[Any], resamples: int, seed: int) -> di
     enough = n >= 2
     # Interval α of two complete coders by its closed form (see stats.interval_alpha_of_units):
     # per row the squared difference, the sum and the sum of squares are all a resample needs.
-    gap, both, squares = np.abs(g - m), g + m, g * g + m * m
+    with np.errstate(all="ignore"):  # values past 1e154 overflow their squares; α is then undefined
+        gap, both, squares = np.abs(g - m), g + m, g * g + m * m
 
     def resampled(block: np.ndarray) -> dict[str, np.ndarray]:
         pairable = 2 * block.shape[1]
@@ -147,8 +148,8 @@ def _numeric(gold: list[Any], model: list[Any], resamples: int, seed: int) -> di
 
     return {
         "n": n,
-        "mae": float(mean_absolute_error(g, m)),
-        "rmse": math.sqrt(mean_squared_error(g, m)),
+        "mae": finite(_quiet(lambda: mean_absolute_error(g, m))),  # None, not inf, when a value overflows
+        "rmse": finite(_quiet(lambda: math.sqrt(mean_squared_error(g, m)))),
         "pearson": finite(_quiet(lambda: pearsonr(g, m).statistic)) if enough else None,
         "spearman": finite(_quiet(lambda: spearmanr(g, m).statistic)) if enough else None,
         "krippendorff_alpha": alpha,

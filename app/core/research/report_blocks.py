@@ -70,11 +70,17 @@ def stamp(value: dt.datetime | None) -> str:
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
 
 
+def figure_text(value: float) -> str:
+    """A figure as a methods section writes it: three decimals (0.812, 12.500), or four significant
+    digits past a million (a mean error of 8.333e+14), never a run of hundreds of digits."""
+    return f"{value:.3f}" if abs(value) < 1e6 else f"{value:.4g}"
+
+
 def figure(value: float | None, ci: list[float] | None = None) -> str:
     if value is None:
         return "undefined"
-    text = f"{value:.3f}"
-    return text + (f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else "")
+    text = figure_text(value)
+    return text + (f" (95% CI {figure_text(ci[0])}–{figure_text(ci[1])})" if ci else "")
 
 
 def plain(value: Any) -> str:

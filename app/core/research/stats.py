@@ -90,13 +90,14 @@ def interval_alpha_of_units(values: np.ndarray) -> float | None:
         return None
     v = np.where(present, values, 0.0)[pairable]
     m = m[pairable].astype(np.float64)
-    s1, s2 = v.sum(axis=1), (v * v).sum(axis=1)
-    n, t1, t2 = m.sum(), s1.sum(), s2.sum()
-    expected = n * t2 - t1 * t1
-    if expected <= 0 or n < 2:
-        return None
-    observed = ((m * s2 - s1 * s1) / (m - 1)).sum()
-    return finite(1.0 - (n - 1) * observed / expected)
+    with np.errstate(all="ignore"):  # squares of values past 1e154 overflow: α is then undefined (None)
+        s1, s2 = v.sum(axis=1), (v * v).sum(axis=1)
+        n, t1, t2 = m.sum(), s1.sum(), s2.sum()
+        expected = n * t2 - t1 * t1
+        if not expected > 0 or n < 2:
+            return None
+        observed = ((m * s2 - s1 * s1) / (m - 1)).sum()
+        return finite(1.0 - (n - 1) * observed / expected)
 
 
 def interval_matrix(reliability: Sequence[Sequence[Any]]) -> np.ndarray:

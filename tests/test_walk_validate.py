@@ -1,0 +1,41 @@
+"""Validation of a job on messy answers: a number that overflows its squares (1e300) leaves RMSE
+and α undefined ("—", null) instead of inf, with no warning printed; --json stays strict JSON and
+large figures are written with four significant digits, never hundreds of digits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.research.test_validate_cli import make_job, run_cli, write_gold
+
+
+def _no_constants(name: str) -> None:
+    raise AssertionError(f"{name} is not JSON")
+
+
+@pytest.mark.filterwarnings("error")
+def test_an_overflowing_number_leaves_figures_undefined_not_infinite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    engine, job_id = make_job()
+    engine.store.db.execute(
+        "UPDATE rows SET values_json = json_set(values_json, '$.confidence', 1e300) WHERE job_id = ? AND row_id = 'R002'", (job_id,)
+    )
+    gold = write_gold(tmp_path / "alice.csv")
+    code, out, err = run_cli(capsys, "validate", job_id, "--gold", str(gold), "--json", "--resamples", "50")
+    assert code == 0 and "Warning" not in err, err
+    confidence = json.loads(out, parse_constant=_no_constants)["fields"]["confidence"]
+    assert confidence["rmse"] is None and confidence["krippendorff_alpha"] is None and confidence["reading"] == "undefined"
+    assert confidence["mae"] == pytest.approx(1e300 / confidence["n"], rel=1e-3)
+
+    code, out, err = run_cli(capsys, "validate", job_id, "--resamples", "50")
+    assert code == 0 and "Warning" not in err, err
+    line = next(line for line in out.splitlines() if line.startswith("confidence"))
+    assert f"MAE {1e300 / confidence['n']:.4g} [" in line and "RMSE —" in line and "α — (undefined)" in line
+    assert len(line) < 300  # no run of hundreds of digits
+
+    report = tmp_path / "report.md"
+    assert run_cli(capsys, "report", job_id, "--out", str(report))[0] == 0
+    row = next(line for line in report.read_text(encoding="utf-8").splitlines() if line.startswith("| confidence") and "MAE" in line)
+    assert f"MAE {1e300 / confidence['n']:.4g} (95% CI" in row and len(row) < 300
