@@ -1,6 +1,6 @@
 """Benchmark: how fast `prepare` turns a spreadsheet into batch files, against the floor.
 
-    python benchmarks/prepare.py [--rows 100000] [--rows 1000000] [--rows 10000000]
+    python benchmarks/prepare.py [--rows 100000] [--rows 1000000] [--rows 10000000] [--repeat 5]
 
 For each size it generates a CSV with realistic text lengths, then measures, each in a fresh process:
 - the whole command, ``python -m app prepare SPEC --out DIR``: start to exit, wall and CPU time
@@ -10,7 +10,9 @@ For each size it generates a CSV with realistic text lengths, then measures, eac
   (5 rows per request; a category, a number and a text field), count tokens and price the job;
 - the floor: serialising the same final request dicts with orjson to the same disk (the dicts
   are loaded first and not timed). Skipped above 1M rows (it holds every request in memory).
-Ratios are printed against the floor; the generated files are deleted afterwards. BatchLab's
+The whole command and the floor are measured in turn ``--repeat`` times (5 up to 100k rows, else
+once): on a shared machine one run of either may be a third off, so the median and the range are
+printed. Ratios are printed against the floor; the generated files are deleted afterwards. BatchLab's
 bytecode is compiled first, as installing it does (pip compiles it): a checkout run with
 PYTHONDONTWRITEBYTECODE=1 (this sandbox) would otherwise compile the changed modules on every run.
 """
@@ -24,6 +26,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -142,6 +145,7 @@ def run_child(kind: str, *paths: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="rows to generate (repeatable; default 100000)")
+    parser.add_argument("--repeat", type=int, help="runs of the whole command and the floor (default 5 up to 100k rows, else 1)")
     args = parser.parse_args()
     compileall.compile_dir(ROOT / "app", quiet=1)
     for rows in args.rows or [100_000]:
@@ -150,12 +154,20 @@ def main() -> None:
             data = folder / "data.csv"
             make_csv(data, rows)
             size_mb = data.stat().st_size / 1e6
-            whole = run_child("whole", data, folder / "whole")
-            shutil.rmtree(folder / "whole")
+            repeat = args.repeat or (5 if rows <= 100_000 else 1)
             prepared = run_child("prepare", data, folder / "out")
+            runs, floors = [], []
+            for _ in range(repeat):
+                runs.append(run_child("whole", data, folder / "whole"))
+                shutil.rmtree(folder / "whole")
+                if rows <= 1_000_000:
+                    floors.append(run_child("floor", folder / "out", folder / "floor.jsonl")["seconds"])
+            walls = [r["seconds"] for r in runs]
+            whole = {"seconds": statistics.median(walls), "cpu": statistics.median(r["cpu"] for r in runs),
+                     "child_peak_mb": max(r["child_peak_mb"] for r in runs)}
             print(f"rows: {rows:,} (CSV {size_mb:,.1f} MB) -> {prepared['requests']:,} requests, {prepared['bytes'] / 1e6:,.1f} MB of batch files")
-            print(f"  whole command (python -m app prepare): {whole['seconds']:.2f} s wall, {whole['cpu']:.2f} s CPU, "
-                  f"peak memory {whole['child_peak_mb']:,.0f} MB")
+            print(f"  whole command (python -m app prepare): {whole['seconds']:.2f} s wall{spread(walls)}, "
+                  f"{whole['cpu']:.2f} s CPU, peak memory {whole['child_peak_mb']:,.0f} MB")
             print(f"  prepare in-process (no imports): {prepared['seconds']:.2f} s = {rows / prepared['seconds']:,.0f} rows/s, "
                   f"peak memory {prepared['peak_mb']:,.0f} MB")
             ratio = whole["child_peak_mb"] / size_mb
@@ -165,14 +177,20 @@ def main() -> None:
             elif rows >= 1_000_000:
                 verdict = "meets" if ratio <= MEMORY_TARGET else "MISSES"
                 print(f"  peak memory / CSV size: {ratio:.2f}x (target at most {MEMORY_TARGET}x: {verdict})")
-            if rows <= 1_000_000:
-                floor = run_child("floor", folder / "out", folder / "floor.jsonl")
-                verdict = "meets" if whole["seconds"] <= FLOOR_TARGET * floor["seconds"] else "MISSES"
-                print(f"  floor (orjson.dumps + write of the same requests): {floor['seconds']:.2f} s")
-                print(f"  ratio whole command / floor: {whole['seconds'] / floor['seconds']:.1f}x wall, "
-                      f"{whole['cpu'] / floor['seconds']:.1f}x CPU (target at most {FLOOR_TARGET:g}x: {verdict}); "
-                      f"in-process / floor: {prepared['seconds'] / floor['seconds']:.1f}x")
+            if floors:
+                floor = statistics.median(floors)
+                verdict = "meets" if whole["seconds"] <= FLOOR_TARGET * floor else "MISSES"
+                print(f"  floor (orjson.dumps + write of the same requests): {floor:.2f} s{spread(floors)}")
+                print(f"  ratio whole command / floor (medians): {whole['seconds'] / floor:.1f}x wall"
+                      f"{spread([w / f for w, f in zip(walls, floors)], 'x', 1)}, {whole['cpu'] / floor:.1f}x CPU "
+                      f"(target at most {FLOOR_TARGET:g}x: {verdict}); in-process / floor: {prepared['seconds'] / floor:.1f}x")
 
+
+def spread(values: list[float], unit: str = " s", digits: int = 2) -> str:
+    """`` (a–b s over n runs)`` for several measurements; nothing for one."""
+    if len(values) < 2:
+        return ""
+    return f" (median; {min(values):.{digits}f}–{max(values):.{digits}f}{unit} over {len(values)} runs)"
 
 if __name__ == "__main__":
     main()
