@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -23,7 +24,17 @@ from PySide6.QtWidgets import (
 
 from app.ui.preferences import DEFAULT_FOLDER, settings
 
-__all__ = ["MessagePanel", "ProgressRow", "ask_save_path", "heading", "hint", "plural", "settings", "while_alive"]
+__all__ = [
+    "MessagePanel",
+    "ProgressRow",
+    "ask_save_path",
+    "heading",
+    "hint",
+    "plural",
+    "scrolling_page",
+    "settings",
+    "while_alive",
+]
 
 
 
@@ -44,6 +55,19 @@ def heading(title: str, intro: str) -> QWidget:
     text.setObjectName("pageIntro")
     layout.addWidget(text)
     return box
+
+
+def scrolling_page(page: QWidget, content: QWidget) -> QScrollArea:
+    """Lay ``content`` out as all of ``page``, scrolling only when the window is too small for it:
+    squeezed instead, its controls would be drawn over each other or cut off."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)  # as large as the page when there is room, so stretches still fill it
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(content)
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    return scroll
 
 
 def section_title(text: str) -> QLabel:

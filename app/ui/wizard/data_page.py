@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import BatchLabError
-from app.ui.common import MessagePanel, ProgressRow, heading, plural
+from app.ui.common import MessagePanel, ProgressRow, heading, plural, scrolling_page
 from app.ui.tasks import is_cancellation
 from app.ui.wizard.data_check import DataCheck
 from app.ui.wizard.data_findings import DataFindings
@@ -92,7 +92,10 @@ class DataPage(QWidget):
 
     # ---- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
+        # a file with a title row and a few problems needs more height than the smallest window has
+        content = QWidget()
+        scrolling_page(self, content)
+        layout = QVBoxLayout(content)
         layout.setSpacing(8)
         layout.addWidget(
             heading(

@@ -1,0 +1,111 @@
+"""What "looks right" means for a screen, as properties of its laid-out widgets.
+
+A control squeezed below its minimum size hint has its text cut or drawn over its neighbour's; two
+controls whose rectangles cross are drawn over each other; a control reaching past its parent's
+edge is cut off. Widgets inside a scroll area may lie outside what is in view (that is what
+scrolling is for), but never squeezed.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QComboBox,
+    QScrollArea,
+    QScrollBar,
+    QStackedWidget,
+    QWidget,
+)
+
+#: Controls that lay out their own parts (a spin box's text box, a combo's list): not looked into.
+_WHOLE = (QAbstractSpinBox, QComboBox)
+_DIRECT = Qt.FindChildOption.FindDirectChildrenOnly
+
+
+def needed_height(widget: QWidget) -> int:
+    """The least height ``widget`` can show its content in, at its current width."""
+    if widget.hasHeightForWidth():
+        # a wrapped label: the lines it needs at the width it was given
+        wanted = widget.heightForWidth(widget.width())
+        if wanted > 0:
+            return max(wanted, widget.minimumHeight())
+    return max(widget.minimumSizeHint().height(), widget.minimumHeight())
+
+
+def shown_controls(root: QWidget) -> list[QWidget]:
+    """Every widget shown under ``root``, except scroll bars and the insides of controls that lay
+    out their own parts: tables and text boxes (which draw their cells themselves), spin boxes, combos."""
+    found: list[QWidget] = []
+
+    def walk(widget: QWidget) -> None:
+        for child in widget.findChildren(QWidget, options=_DIRECT):
+            if child.isWindow() or not child.isVisibleTo(root) or isinstance(child, QScrollBar):
+                continue
+            found.append(child)
+            if isinstance(child, _WHOLE) or (isinstance(child, QAbstractScrollArea) and not _is_scroll_page(child)):
+                continue
+            walk(child)
+
+    walk(root)
+    return found
+
+
+def squeezed(root: QWidget) -> list[str]:
+    """The controls under ``root`` given less height than they need, described for a failure message."""
+    return [
+        f"{_name(w)}: {w.height()} px high, needs {needed_height(w)}"
+        for w in shown_controls(root)
+        if w.height() < needed_height(w)
+    ]
+
+
+def overlapping(root: QWidget) -> list[str]:
+    """Pairs of shown sibling controls drawn over each other, and controls reaching past their parent."""
+    found: list[str] = []
+    for parent in [root, *shown_controls(root)]:
+        if isinstance(parent, QStackedWidget):
+            continue  # only one page shows
+        children = [c for c in parent.findChildren(QWidget, options=_DIRECT) if c in _laid_out(parent)]
+        for index, child in enumerate(children):
+            if not child.isVisibleTo(root):
+                continue
+            if not parent.rect().contains(child.geometry()) and not _is_scroll_page(parent.parentWidget()):
+                found.append(f"{_name(child)} reaches past {_name(parent)}: {child.geometry()} in {parent.rect()}")
+            for other in children[index + 1 :]:
+                if other.isVisibleTo(root) and child.geometry().intersects(other.geometry()):
+                    found.append(f"{_name(child)} {child.geometry()} overlaps {_name(other)} {other.geometry()}")
+    return found
+
+
+def layout_problems(root: QWidget) -> list[str]:
+    """Everything :func:`squeezed` and :func:`overlapping` find."""
+    return squeezed(root) + overlapping(root)
+
+
+def _laid_out(parent: QWidget) -> set[QWidget]:
+    """The widgets ``parent``'s layout (and the layouts in it) place: the ones that must not overlap."""
+    placed: set[QWidget] = set()
+    layouts = [parent.layout()] if parent.layout() is not None else []
+    while layouts:
+        layout = layouts.pop()
+        for index in range(layout.count()):
+            item = layout.itemAt(index)
+            if item.widget() is not None:
+                placed.add(item.widget())
+            elif item.layout() is not None:
+                layouts.append(item.layout())
+    return placed
+
+
+def _is_scroll_page(widget: QWidget | None) -> bool:
+    """Whether ``widget`` is a scroll area whose page may be larger than what is in view."""
+    return isinstance(widget, QScrollArea)
+
+
+def _name(widget: QWidget) -> str:
+    text = getattr(widget, "text", None)
+    shown = text()[:40] if callable(text) else ""
+    return f"{type(widget).__name__}({widget.objectName() or shown!r})"
+

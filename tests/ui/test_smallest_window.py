@@ -1,0 +1,70 @@
+"""The window at its smallest size (960×640) and at its default size, with a messy file: every shown
+control gets the height it needs and none is drawn over another (see layout_checks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from app.core.keys import KeyStore
+from app.core.run.engine import Engine
+from app.ui.jobs_controller import JobsController
+from app.ui.main_window import MainWindow
+from tests.ui.layout_checks import layout_problems
+
+WAIT = 10_000
+DEFAULT_SIZE = (1200, 800)
+
+
+def messy_csv(path: Path) -> Path:
+    """As exported by hand: a title row above the header, semicolons, accented letters, a quoted line
+    break, a blank ID, a duplicate ID and a blank text."""
+    path.write_text(
+        "Umfrage 2024 – offene Antworten\n"
+        "id;name;text;note\n"
+        '1;Zoë;"Très bon produit, je recommande";ok\n'
+        '2;José;"Qualité médiocre\nmais livraison rapide";\n'
+        ';Ana;"Sin ID aquí";x\n'
+        "4;Björn;;leer\n"
+        '4;Åsa;"Dubbel ID, gärna igen";\n'
+        '5;Łukasz;"Świetny, polecam";\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def window(qtbot, batchlab_home: Path, keys: KeyStore) -> Iterator[MainWindow]:  # noqa: ANN001
+    shown = MainWindow(JobsController(Engine(batchlab_home, keys)))
+    qtbot.addWidget(shown)
+    shown.show()
+    yield shown
+    shown.wizard.cancel_work()
+
+
+def settle(window: MainWindow, width: int, height: int) -> None:
+    """Resize and let the layouts (and the labels' word wrapping) catch up."""
+    window.resize(width, height)
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def test_the_data_step_of_a_messy_file_is_laid_out_at_the_smallest_and_default_size(  # noqa: ANN001
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    wizard, page = window.wizard, window.wizard.data_page
+    wizard.instructions_page.set_texts("Code the tone.", "{text}")  # so the blank text is a finding too
+    wizard.load_file(messy_csv(tmp_path / "messy.csv"))
+    qtbot.waitUntil(lambda: wizard.table is not None and not wizard.is_busy(), timeout=WAIT)
+    findings = page.issues_panel.plain_text()
+    assert "empty in 1 row" in findings and "more than once" in findings and "has no text" in findings
+    assert page.facts_label.text().endswith("column names in row 2")
+
+    for size in (window.minimumSize().toTuple(), DEFAULT_SIZE):
+        settle(window, *size)
+        assert window.size().toTuple() == size
+        assert layout_problems(page) == [], size
+        assert page.view.height() >= page.view.minimumHeight()
