@@ -16,7 +16,7 @@ def _no_constants(name: str) -> None:
     raise AssertionError(f"{name} is not JSON")
 
 
-@pytest.mark.filterwarnings("error")
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_an_overflowing_number_leaves_figures_undefined_not_infinite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     engine, job_id = make_job()
     engine.store.db.execute(
@@ -39,3 +39,28 @@ def test_an_overflowing_number_leaves_figures_undefined_not_infinite(tmp_path: P
     assert run_cli(capsys, "report", job_id, "--out", str(report))[0] == 0
     row = next(line for line in report.read_text(encoding="utf-8").splitlines() if line.startswith("| confidence") and "MAE" in line)
     assert f"MAE {1e300 / confidence['n']:.4g} (95% CI" in row and len(row) < 300
+
+
+def test_rows_a_field_leaves_out_are_counted_with_their_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    engine, job_id = make_job()  # the gold leaves row R008's confidence blank
+    engine.store.db.execute(
+        "UPDATE rows SET values_json = json_set(values_json, '$.confidence', json('null')) WHERE job_id = ? AND row_id = 'R003'", (job_id,)
+    )
+    gold = write_gold(tmp_path / "alice.csv")
+    code, out, err = run_cli(capsys, "validate", job_id, "--gold", str(gold), "--json", "--resamples", "20")
+    assert code == 0, err
+    result = json.loads(out)
+    confidence, sentiment = result["fields"]["confidence"], result["fields"]["sentiment"]
+    assert (confidence["without_gold"], confidence["without_model_value"]) == (1, 1)
+    assert confidence["n"] == result["rows_compared"] - 2 and sentiment["n"] == result["rows_compared"]
+    assert (sentiment["without_gold"], sentiment["without_model_value"]) == (0, 0)
+
+    out = run_cli(capsys, "validate", job_id, "--resamples", "20")[1]
+    assert f"confidence (number, {confidence['n']} rows; left out: 1 without a hand-coded value, 1 without the model's):" in out
+    assert f"sentiment (category, {sentiment['n']} rows):" in out
+
+    report = tmp_path / "report.md"
+    assert run_cli(capsys, "report", job_id, "--out", str(report))[0] == 0
+    text = report.read_text(encoding="utf-8")
+    assert f"| confidence | number | {confidence['n']} (1 without a hand-coded value, 1 without the model's left out) |" in text
+    assert f"| sentiment | category | {sentiment['n']} |" in text

@@ -37,9 +37,11 @@ def _figure(value: float | None, ci: list[float] | None = None) -> str:
 
 def _field_line(name: str, info: dict[str, Any]) -> list[str]:
     """One field's figures in words a reader of a methods section knows."""
+    from app.core.research.report_blocks import left_out
+
     ci = info.get("ci95") or {}
     kind, n = info["type"], info["n"]
-    head = f"{name} ({kind}, {n:,} rows):"
+    head = f"{name} ({kind}, {n:,} rows{left_out(info, '; left out: ')}):"
     if not n:
         lines = [f"{name} ({kind}): no hand-coded values to compare"]
     elif kind in ("category", "boolean"):

@@ -76,6 +76,20 @@ def figure_text(value: float) -> str:
     return f"{value:.3f}" if abs(value) < 1e6 else f"{value:.4g}"
 
 
+def left_out(field: dict[str, Any], lead: str = "") -> str:
+    """Why a field of a validation compared fewer rows than were compared in all ("" when it did not):
+    "2 without a hand-coded value, 1 without the model's"."""
+    if not field.get("n"):
+        return ""
+    reasons = [
+        f"{count:,} {words}"
+        for count, words in ((field.get("without_gold", 0), "without a hand-coded value"),
+                             (field.get("without_model_value", 0), "without the model's"))
+        if count
+    ]
+    return lead + ", ".join(reasons) if reasons else ""
+
+
 def figure(value: float | None, ci: list[float] | None = None) -> str:
     if value is None:
         return "undefined"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from app.core.research.report_blocks import Block, Code, Image, Section, Table, day, figure, money, plain, png, share, stamp
+from app.core.research.report_blocks import Block, Code, Image, Section, Table, day, figure, left_out, money, plain, png, share, stamp
 from app.core.research.report_facts import JobFacts, software_versions
 from app.core.research.stats import alpha_reading
 from app.core.spec import AUTO, JobSpec, rows_per_request_text
@@ -239,7 +239,8 @@ def validation_section(validation: dict[str, Any] | None) -> Section:
         shown = "; ".join(
             f"{label} {figure(m[key], ci.get(key))}" for key, label in _VALIDATION_FIGURES if m.get(key) is not None
         )
-        rows.append([name, m.get("type", ""), f"{m.get('n', 0):,}", figure(m.get("krippendorff_alpha"), ci.get("krippendorff_alpha")),
+        excluded = left_out(m)
+        rows.append([name, m.get("type", ""), f"{m.get('n', 0):,}" + (f" ({excluded} left out)" if excluded else ""), figure(m.get("krippendorff_alpha"), ci.get("krippendorff_alpha")),
                      alpha_reading(m.get("krippendorff_alpha")), shown])
         if m.get("confusion"):
             images.append(Image(png(lambda path, m=m, name=name: confusion_figure(m, path, f"{name}: confusion matrix")), f"{name}: confusion matrix"))

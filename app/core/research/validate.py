@@ -159,6 +159,9 @@ def validate_rows(
         gold_values = [gold[r].get(f.name) for r in compared]
         model_values = [model_rows[r].values.get(f.name) for r in compared]
         figures = field_metrics(f, gold_values, model_values, resamples=resamples, seed=seed)
+        # Compared rows this field leaves out, and why: a blank gold cell, or no value from the model.
+        figures["without_gold"] = sum(g is None for g in gold_values)
+        figures["without_model_value"] = sum(g is not None and m is None for g, m in zip(gold_values, model_values))
         if f in quotes and texts is not None:
             checked = [(r, v) for r, v in zip(compared, model_values) if isinstance(v, str) and r in texts]
             missing = sum(not quote_in_text(v, texts.text(r)) for r, v in checked)
