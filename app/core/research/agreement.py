@@ -113,15 +113,16 @@ def _interval_features(units: np.ndarray) -> np.ndarray:
     present = ~np.isnan(units)
     m = present.sum(axis=1).astype(np.float64)
     v = np.where(present, units, 0.0)
-    s1, s2 = v.sum(axis=1), (v * v).sum(axis=1)
     pairable = m >= 2
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # squares past 1e154 overflow: α is then undefined (NaN → None)
+        s1, s2 = v.sum(axis=1), (v * v).sum(axis=1)
         d = np.where(pairable, (m * s2 - s1 * s1) / (m - 1), 0.0)
-    return np.column_stack([d, m, s1, s2]) * pairable[:, None]
+        return np.column_stack([d, m, s1, s2]) * pairable[:, None]
 
 
 def _interval_expected(sums: np.ndarray) -> np.ndarray:
-    return sums[:, 1] * sums[:, 3] - sums[:, 2] ** 2
+    with np.errstate(all="ignore"):
+        return sums[:, 1] * sums[:, 3] - sums[:, 2] ** 2
 
 
 def _alphas(sums: np.ndarray, expected: Expected) -> np.ndarray:
