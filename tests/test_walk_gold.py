@@ -48,3 +48,24 @@ def test_a_comma_before_three_digits_is_asked_about_not_guessed(raw: str) -> Non
 @pytest.mark.parametrize(("raw", "value"), [("0,750", 0.75), ("1,5", 1.5), ("12,25", 12.25), ("1000", 1000.0), ("1e12", 1e12), ("-0.0", 0.0)])
 def test_decimal_commas_that_cannot_be_thousands_still_read(raw: str, value: float) -> None:
     assert normalise_value(FieldSpec("amount", "number"), raw) == (value, None)
+
+
+def test_cells_an_export_protected_from_spreadsheets_read_back_as_themselves(tmp_path: Path) -> None:
+    """Social-media handles as IDs: the gold export writes "'@anna" so Excel shows text; importing
+    that file again (or a hand-coded copy of an .xlsx export) must find the row "@anna"."""
+    from app.core.research.gold_store import GoldStore
+    from app.core.run.store import Store
+
+    spec = JobSpec(name="t", data=tmp_path / "data.csv", instructions="x", input_template="{text}", id_column="handle",
+                   fields=[FieldSpec("tone", "category", choices=["good", "bad"]), FieldSpec("note", "text")])  # fmt: skip
+    known = {"@anna", "-bob", "=carl", "dora"}
+    labels = {"@anna": {"tone": "good", "note": "-ok"}, "-bob": {"tone": "bad", "note": "+1"},
+              "=carl": {"tone": "bad", "note": "'quoted'"}, "dora": {"tone": "good", "note": "@x"}}  # fmt: skip
+    history = Store(tmp_path / "history.sqlite3")
+    history.add_job({"id": "j", "name": "n", "provider": "demo", "model": "m", "endpoint": "chat", "state": "done", "folder": str(tmp_path)})
+    store = GoldStore(history)
+    store.save_labels("j", "alice", labels, source="typed")
+    exported = store.export_csv("j", tmp_path / "gold.csv", fields=["tone", "note"])
+    assert "'@anna" in exported.read_text(encoding="utf-8")  # protected for spreadsheets
+    imported = read_gold_file(exported, spec, known_ids=known)
+    assert not imported.problems and imported.labels == labels

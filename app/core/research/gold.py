@@ -19,6 +19,7 @@ from typing import Any
 
 from app.core.data import Table, load_table
 from app.core.errors import GoldFileError
+from app.core.results.cells import FORMULA_START
 from app.core.spec import FieldSpec, JobSpec
 
 _TRUE = frozenset({"yes", "y", "true", "t", "1", "1.0", "x", "on"})
@@ -141,8 +142,20 @@ def _labels(field: FieldSpec, raw: Any) -> tuple[Any, str | None]:
     return list(dict.fromkeys(c for c in chosen if c is not None)), None
 
 
+def _unprotected(raw: Any) -> Any:
+    """A cell as it was before an export protected it from spreadsheets: "'@anna" is "@anna".
+
+    BatchLab's exports (the gold export, "CSV for Excel", .xlsx) put an apostrophe before a text
+    that would start a formula; a file made from one must read back as the values themselves.
+    """
+    if type(raw) is str and raw.startswith("'") and raw[1:].startswith(FORMULA_START):
+        return raw[1:]
+    return raw
+
+
 def normalise_value(field: FieldSpec, raw: Any) -> tuple[Any, str | None]:
     """The field value a person meant by ``raw``, and a problem (or None); (None, None) for a blank cell."""
+    raw = _unprotected(raw)
     if raw is None or (isinstance(raw, float) and math.isnan(raw)) or (isinstance(raw, str) and not raw.strip()):
         return None, None
     if field.type == "category":
@@ -184,7 +197,7 @@ def _collect(
     numeric_ids: dict[str, list[str]] | None = None  # built on the first unknown ID
     for position, raw_id in enumerate(ids):
         row = table.row_number(position)
-        row_id = str(raw_id).strip()
+        row_id = str(_unprotected(raw_id)).strip()
         values: dict[str, Any] = {}
         for name, column in mapping.items():
             value, problem = normalise_value(fields[name], cells[name][position])
