@@ -65,3 +65,23 @@ def test_number_text_reads_back_as_the_same_number() -> None:
         assert float(text) == float(value)
     assert number_text(1e300) == "1" + "0" * 300
     assert number_text(5e-324) == "0." + "0" * 323 + "5"
+
+
+@pytest.mark.parametrize("odd_row", [False, True])
+def test_excel_keeps_every_digit_of_whole_numbers_longer_than_it_holds(tmp_path: Path, odd_row: bool) -> None:
+    """Excel keeps 15 significant digits: 9007199254740993 would open as 9007199254740990. Such a
+    number is written as text (and counted); numbers Excel holds stay numbers."""
+    import openpyxl
+
+    values = [9007199254740993, 1234567890123456, 1e12, 0.5, 1e20, -1234567890123456, 10**15, 123456789012345]
+    ids = [f"u{i}" for i in range(len(values))] + ["odd"] * odd_row
+    rows = [coded(i, tone="good", count=1, score=v) for i, v in zip(ids, values)]
+    rows += [coded("odd", tone="good", count=1, score="n/a")] * odd_row
+    stored, spec, table = job(tmp_path, {"id": ids, "text": ["t"] * len(ids)}, rows)
+    summary = export_module.export_rows(stored, "j", spec, table, tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(summary.path).active
+    score = [c.value for c in sheet[1]].index("score")
+    cells = [row[score] for row in sheet.iter_rows(min_row=2, max_row=len(values) + 1, values_only=True)]
+    assert cells == ["9007199254740993", "1234567890123456", 1000000000000, 0.5, 1e20, "-1234567890123456", 10**15, 123456789012345]
+    assert summary.numbers_as_text == 3
+    assert any("3 whole number(s) had more than Excel's 15 digits and were written as text" in note for note in summary.notes)

@@ -29,6 +29,8 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 #: zeros, at most 15 significant digits (more would be rounded). "007" and "1e5" stay text.
 _CANONICAL_NUMBER = re.compile(r"-?(0|[1-9]\d{0,14})(\.\d{0,14}[1-9])?")
 EXCEL_MAX_CHARS = 32_767
+#: Excel keeps 15 significant digits of a number.
+EXCEL_MAX_DIGITS = 15
 #: Characters XML 1.0 cannot hold (tab, line feed and carriage return are fine).
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: The same for Arrow's (RE2) regular expressions; Arrow's texts are UTF-8, which holds no lone surrogates.
@@ -176,6 +178,35 @@ def number_texts(array: pa.Array) -> pa.Array:
         return text
     fixed = [number_text(v) for v in pc.filter(array, odd).to_pylist()]
     return pc.replace_with_mask(text, odd, pa.array(fixed, pa.string()))
+
+
+def _beyond_excel(value: Any) -> bool:
+    """Whether a whole number has more significant digits than Excel keeps (15): it would lose the rest."""
+    kind = type(value)
+    if not (kind is int or (kind is float and math.isfinite(value) and value.is_integer())) or abs(value) < 1e15:
+        return False
+    return len(number_text(value).lstrip("-").rstrip("0")) > EXCEL_MAX_DIGITS
+
+
+def long_numbers_as_text(column: pa.Array | list[Any]) -> tuple[pa.Array | list[Any], int]:
+    """Whole numbers Excel would round to 15 digits (an account number, a 2**53 + 1), as text so
+    every digit is kept; (the column, how many). A column with any becomes a list (mixed kinds)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(column, list):
+        if not is_number_array(column):
+            return column, 0
+        big = pc.greater_equal(pc.abs(column.cast(pa.float64())), 1e15)
+        if not pc.any(big).as_py():
+            return column, 0
+        column = column.to_pylist()
+    changed = 0
+    for i, value in enumerate(column):
+        if _beyond_excel(value):
+            column[i] = number_text(value)
+            changed += 1
+    return column, changed
 
 
 def is_number_array(array: Any) -> bool:

@@ -50,6 +50,7 @@ class ExportSummary:
     cells_neutralised: int = 0
     cells_cut: int = 0
     cells_cleaned: int = 0
+    numbers_as_text: int = 0
     notes: list[str] = field(default_factory=list)
 
     def __fspath__(self) -> str:  # callers that wrote Path(engine.export(...)) keep working
@@ -139,6 +140,11 @@ def _change_notes(summary: ExportSummary, neutralise: bool) -> list[str]:
         notes.append(
             f"{summary.cells_cut:,} cell(s) were longer than Excel's limit of {cells.EXCEL_MAX_CHARS:,} characters and "
             "were cut; they end with “[…cut: N characters in all]”. A CSV export keeps them whole."
+        )
+    if summary.numbers_as_text:
+        notes.append(
+            f"{summary.numbers_as_text:,} whole number(s) had more than Excel's {cells.EXCEL_MAX_DIGITS} digits and "
+            "were written as text, so none is lost. A CSV export writes them as numbers."
         )
     if summary.cells_cleaned:
         notes.append(
@@ -242,6 +248,9 @@ class _Rows:
         return column
 
     def _excel_safe(self, column: Any) -> Any:
+        if isinstance(column, list) or cells.is_number_array(column):
+            column, long = cells.long_numbers_as_text(column)
+            self.summary.numbers_as_text += long
         if isinstance(column, list):
             if self.neutralise:
                 self.summary.cells_neutralised += cells.neutralise_column(column)
