@@ -31,6 +31,7 @@ __all__ = [
     "heading",
     "hint",
     "plural",
+    "scroll_area",
     "scrolling_page",
     "settings",
     "while_alive",
@@ -57,13 +58,19 @@ def heading(title: str, intro: str) -> QWidget:
     return box
 
 
-def scrolling_page(page: QWidget, content: QWidget) -> QScrollArea:
-    """Lay ``content`` out as all of ``page``, scrolling only when the window is too small for it:
+def scroll_area(content: QWidget) -> QScrollArea:
+    """``content`` in a frameless scroll area that scrolls only when the window is too small for it:
     squeezed instead, its controls would be drawn over each other or cut off."""
     scroll = QScrollArea()
-    scroll.setWidgetResizable(True)  # as large as the page when there is room, so stretches still fill it
+    scroll.setWidgetResizable(True)  # as large as the area when there is room, so stretches still fill it
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setWidget(content)
+    return scroll
+
+
+def scrolling_page(page: QWidget, content: QWidget) -> QScrollArea:
+    """Lay ``content`` out as all of ``page``, in a :func:`scroll_area`."""
+    scroll = scroll_area(content)
     outer = QVBoxLayout(page)
     outer.setContentsMargins(0, 0, 0, 0)
     outer.addWidget(scroll)

@@ -15,7 +15,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QScrollArea,
     QScrollBar,
+    QSizePolicy,
+    QSplitter,
     QStackedWidget,
+    QTabWidget,
     QWidget,
 )
 
@@ -25,13 +28,19 @@ _DIRECT = Qt.FindChildOption.FindDirectChildrenOnly
 
 
 def needed_height(widget: QWidget) -> int:
-    """The least height ``widget`` can show its content in, at its current width."""
-    if widget.hasHeightForWidth():
-        # a wrapped label: the lines it needs at the width it was given
-        wanted = widget.heightForWidth(widget.width())
-        if wanted > 0:
-            return max(wanted, widget.minimumHeight())
-    return max(widget.minimumSizeHint().height(), widget.minimumHeight())
+    """The least height ``widget`` can show its content in at its current width: what a layout gives
+    it when there is room enough (Qt's own rule, qSmartMinSize), a wrapped label's lines at its width."""
+    policy = widget.sizePolicy().verticalPolicy()
+    if policy == QSizePolicy.Policy.Ignored:
+        return 0  # it was told it may be squeezed
+    if widget.minimumHeight() > 0:
+        return widget.minimumHeight()
+    if widget.hasHeightForWidth() and (wanted := widget.heightForWidth(widget.width())) > 0:
+        return wanted
+    hint = widget.minimumSizeHint().height()
+    if not policy.value & QSizePolicy.PolicyFlag.ShrinkFlag.value:
+        hint = max(hint, widget.sizeHint().height())
+    return min(hint, widget.maximumHeight())
 
 
 def shown_controls(root: QWidget) -> list[QWidget]:
@@ -53,11 +62,14 @@ def shown_controls(root: QWidget) -> list[QWidget]:
 
 
 def squeezed(root: QWidget) -> list[str]:
-    """The controls under ``root`` given less height than they need, described for a failure message."""
+    """The controls under ``root`` given less height than they need, described for a failure message.
+
+    Only controls are measured, not the boxes that hold them: a box's minimum counts every page of a
+    stack in it, the hidden ones too, and a squeezed box squeezes (or spills) its controls anyway."""
     return [
         f"{_name(w)}: {w.height()} px high, needs {needed_height(w)}"
         for w in shown_controls(root)
-        if w.height() < needed_height(w)
+        if _is_control(w) and w.height() < needed_height(w)
     ]
 
 
@@ -82,6 +94,13 @@ def overlapping(root: QWidget) -> list[str]:
 def layout_problems(root: QWidget) -> list[str]:
     """Everything :func:`squeezed` and :func:`overlapping` find."""
     return squeezed(root) + overlapping(root)
+
+
+def _is_control(widget: QWidget) -> bool:
+    """A widget that shows something itself rather than holding other widgets in a layout."""
+    if isinstance(widget, (QSplitter, QTabWidget)):
+        return False  # boxes that place their widgets without a layout
+    return widget.layout() is None or isinstance(widget, (*_WHOLE, QAbstractScrollArea))
 
 
 def _laid_out(parent: QWidget) -> set[QWidget]:

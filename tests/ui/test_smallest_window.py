@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
 from app.core.keys import KeyStore
@@ -48,7 +49,7 @@ def window(qtbot, batchlab_home: Path, keys: KeyStore) -> Iterator[MainWindow]: 
 def settle(window: MainWindow, width: int, height: int) -> None:
     """Resize and let the layouts (and the labels' word wrapping) catch up."""
     window.resize(width, height)
-    for _ in range(3):
+    for _ in range(10):  # a layout request can post another for the layout around it
         QApplication.processEvents()
 
 
@@ -68,3 +69,38 @@ def test_the_data_step_of_a_messy_file_is_laid_out_at_the_smallest_and_default_s
         assert window.size().toTuple() == size
         assert layout_problems(page) == [], size
         assert page.view.height() >= page.view.minimumHeight()
+
+
+def test_every_wizard_step_of_the_sample_project_is_laid_out_at_the_smallest_and_default_size(  # noqa: ANN001
+    qtbot, window: MainWindow
+) -> None:
+    wizard = window.wizard
+    window.open_sample_project()
+    qtbot.waitUntil(lambda: wizard.table is not None and not wizard.is_busy(), timeout=WAIT)
+    for step in range(len(wizard.step_names)):
+        wizard.go_to(step)
+        qtbot.waitUntil(lambda: not wizard.is_busy(), timeout=WAIT)
+        for size in (window.minimumSize().toTuple(), DEFAULT_SIZE):
+            settle(window, *size)
+            assert layout_problems(wizard) == [], (wizard.step_names[step], size)
+    page = wizard.instructions_page
+    wizard.go_to(1)
+    settle(window, *window.minimumSize().toTuple())
+    assert page.instructions_edit.width() > page.preview.width()  # the writing gets the larger share
+
+    review, gold = wizard.review_page, wizard.review_page.gold_pilot
+    wizard.go_to(4)
+    QThreadPool.globalInstance().waitForDone(WAIT)  # the look for hand-coded rows (none) is over
+    QApplication.processEvents()
+    gold.last.setText("<b>Last check</b> (a trial on 10 hand-coded rows, just now): sentiment: accuracy 0.400, "
+                      "α 0.136; topics: macro-F1 0.328.")
+    gold.show()  # as shown once a job on this file has hand-coded rows
+    for trial_done in (False, True):
+        if trial_done:
+            review.run_pilot()  # the trial's answers take room of their own
+            qtbot.waitUntil(lambda: review.trial.results is not None and not wizard.is_busy(), timeout=WAIT)
+            assert review.trial.model.rowCount() == 5
+        for size in (window.minimumSize().toTuple(), DEFAULT_SIZE):
+            settle(window, *size)
+            assert gold.isVisible()
+            assert layout_problems(wizard) == [], ("trial and hand-coded rows", trial_done, size)

@@ -6,7 +6,7 @@ from PySide6.QtCore import QItemSelectionModel, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QListView, QPushButton, QVBoxLayout, QWidget
 
 from app.core.spec import FieldSpec
-from app.ui.common import MessagePanel, heading
+from app.ui.common import MessagePanel, heading, scroll_area
 from app.ui.models.fields_model import FieldsModel
 from app.ui.wizard.field_editor import FieldEditor
 from app.ui.wizard.fields_history import FieldsHistory
@@ -86,13 +86,15 @@ class FieldsPage(QWidget):
         self.editor = FieldEditor()
         self.editor.edited.connect(lambda: self._replace_selected(merge=True))
         self.editor.type_changed.connect(lambda: self._replace_selected(merge=False))
-        right = QVBoxLayout()
-        right.addWidget(self.editor)
         self.problems_panel = MessagePanel()
         self.problems_panel.setObjectName("fieldProblems")
-        right.addWidget(self.problems_panel)
-        right.addStretch(1)
-        body.addLayout(right, 6)
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.editor)
+        column.addWidget(self.problems_panel)
+        column.addStretch(1)
+        body.addWidget(scroll_area(right), 6)  # a category's editor is taller than the smallest window
 
     # ---- fields ----------------------------------------------------------------------------
     def fields(self) -> list[FieldSpec]:

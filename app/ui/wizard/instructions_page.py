@@ -139,8 +139,10 @@ class InstructionsPage(QWidget):
         self.columns_list.itemClicked.connect(self._column_clicked)
         self.columns_list.itemActivated.connect(self._column_clicked)
         right_layout.addWidget(self.columns_list, 2)
+        # the row chooser on a line of its own: beside the title, it kept the instructions narrow
+        right_layout.addWidget(section_title("What the model sees"))
         preview_row = QHBoxLayout()
-        preview_row.addWidget(section_title("What the model sees for row"))
+        preview_row.addWidget(QLabel("Row"))
         self.row_spin = QSpinBox()
         self.row_spin.setRange(1, 1)
         self.row_spin.setToolTip("Choose a row of your data to see its text as the model will read it.")

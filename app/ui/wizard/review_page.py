@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -32,6 +31,7 @@ from app.ui.common import (
     heading,
     hint,
     plural,
+    scroll_area,
     while_alive,
 )
 from app.ui.research.gold_pilot import GoldPilotBox
@@ -84,11 +84,7 @@ class ReviewPage(QWidget):
         layout.addWidget(splitter, 1)
 
         # Left: summary, estimate, consent, submit.
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         left = QWidget()
-        scroll.setWidget(left)
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 8, 0)
         form = QFormLayout()
@@ -132,7 +128,7 @@ class ReviewPage(QWidget):
         self.submit_button.clicked.connect(self.submit_clicked)
         self.submit_reason = hint("")
         # the wizard shows both in its footer, so Submit is in view at any window size
-        splitter.addWidget(scroll)
+        splitter.addWidget(scroll_area(left))
 
         # Right: the requests, and the 5-row trial.
         right = QWidget()
@@ -157,7 +153,7 @@ class ReviewPage(QWidget):
         right_layout.addWidget(self.trial, 2)
         self.gold_pilot = GoldPilotBox(self.keys)  # pilot on hand-coded rows; the last check of these instructions
         right_layout.addWidget(self.gold_pilot)
-        splitter.addWidget(right)
+        splitter.addWidget(scroll_area(right))  # with the hand-coded rows' check, taller than the smallest window
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 5)
         splitter.setSizes([500, 640])

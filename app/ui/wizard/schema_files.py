@@ -28,8 +28,9 @@ class SchemaFilesPanel(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(8)  # the page's own spacing: the row and report sit as if in its column
+        # the label above the buttons: beside them, the row left the field editor too narrow to read
+        column.addWidget(QLabel("For advanced users:"))
         buttons = QHBoxLayout()
-        buttons.addWidget(QLabel("For advanced users:"))
         self.import_button = QPushButton("Import JSON schema…")
         self.import_button.setToolTip("Read fields from a JSON schema file (simple properties only).")
         self.import_button.clicked.connect(self.choose_import)
