@@ -69,3 +69,19 @@ def test_cells_an_export_protected_from_spreadsheets_read_back_as_themselves(tmp
     assert "'@anna" in exported.read_text(encoding="utf-8")  # protected for spreadsheets
     imported = read_gold_file(exported, spec, known_ids=known)
     assert not imported.problems and imported.labels == labels
+
+
+def test_the_gold_export_writes_numbers_plainly_and_reads_them_back(tmp_path: Path) -> None:
+    from app.core.research.gold_store import GoldStore
+    from app.core.run.store import Store
+
+    history = Store(tmp_path / "history.sqlite3")
+    history.add_job({"id": "j", "name": "n", "provider": "demo", "model": "m", "endpoint": "chat", "state": "done", "folder": str(tmp_path)})
+    store = GoldStore(history)
+    amounts = {"001": 1e-7, "010": 1e20, "7": 1e12, "0003": 0.30000000000000004, "12": -12.5}
+    store.save_labels("j", "alice", {r: {"amount": v} for r, v in amounts.items()}, source="typed")
+    exported = store.export_csv("j", tmp_path / "gold.csv", fields=["tone", "amount"])
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[3] for line in lines[1:]] == ["0.0000001", "100000000000000000000", "1000000000000", "0.30000000000000004", "-12.5"]
+    imported = read_gold_file(exported, _spec(tmp_path), known_ids=KNOWN)
+    assert not imported.problems and {r: v["amount"] for r, v in imported.labels.items()} == amounts

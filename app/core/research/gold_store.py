@@ -172,7 +172,7 @@ class GoldStore:
         """
         import csv
 
-        from app.core.results.cells import neutralise_column, shown
+        from app.core.results.cells import cell_text, neutralise_column, shown
 
         query = "SELECT coder, row_id, values_json, source, updated_at FROM gold_labels WHERE job_id = ? ORDER BY coder, seq"
         records = self.store.db.execute(query, (job_id,)).fetchall()
@@ -181,7 +181,7 @@ class GoldStore:
         columns: list[list[object]] = [
             [r["coder"] for r in records],
             [r["row_id"] for r in records],
-            *([shown(v.get(name)) for v in values] for name in names),
+            *([cell_text(shown(v.get(name))) for v in values] for name in names),  # 1e-7 as 0.0000001
             [r["source"] for r in records],
             [r["updated_at"] for r in records],
         ]

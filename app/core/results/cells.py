@@ -137,11 +137,12 @@ def to_arrow(values: list[Any]) -> pa.Array:
     try:
         array = pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed kinds; an int past 64 bits
-        return pa.array([_cell_text(v) for v in values], type=pa.string())
+        return pa.array([cell_text(v) for v in values], type=pa.string())
     return array if array.type != pa.null() else array.cast(pa.string())
 
 
-def _cell_text(value: Any) -> str | None:
+def cell_text(value: Any) -> str | None:
+    """A shown value as the text of a CSV cell: numbers by :func:`number_text`, None as None."""
     if value is None:
         return None
     return number_text(value) if type(value) is int or type(value) is float else str(value)
