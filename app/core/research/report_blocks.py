@@ -103,6 +103,10 @@ def plain(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "(none)"
+    if isinstance(value, (int, float)):  # as the exports write it: 1000000000000, not 1e+12 or 1000000000000.0
+        from app.core.results.cells import number_text
+
+        return number_text(value)
     return str(value)
 
 
