@@ -2,12 +2,15 @@
 
 Models invent or merge quotes (in one public project about one in ten was not a span of the
 source), so a text field marked ``verbatim_quote`` is checked against the text the model was
-sent: the row rendered with the job's template. Case and runs of whitespace are ignored, since a
-quote that differs only in those is still the author's words.
+sent: the row rendered with the job's template. Case, runs of whitespace and Unicode's two ways
+of writing an accented letter (é as one character or as e plus an accent; a model answers in the
+first whatever the text holds) are ignored, since a quote that differs only in those is still the
+author's words.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from app.core.build.template import parse_template
@@ -18,7 +21,7 @@ if TYPE_CHECKING:
     from app.core.run.engine import Engine
 
 def _flat(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    return unicodedata.normalize("NFC", " ".join(text.split()).casefold())
 
 
 def quote_in_text(answer: str, text: str) -> bool:
