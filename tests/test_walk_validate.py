@@ -64,3 +64,28 @@ def test_rows_a_field_leaves_out_are_counted_with_their_reason(tmp_path: Path, c
     text = report.read_text(encoding="utf-8")
     assert f"| confidence | number | {confidence['n']} (1 without a hand-coded value, 1 without the model's left out) |" in text
     assert f"| sentiment | category | {sentiment['n']} |" in text
+
+
+def test_a_workbook_of_one_sheet_per_coder_is_read_sheet_by_sheet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    from app.core.research.gold_store import GoldStore
+
+    engine, job_id = make_job()
+    alice = pd.read_csv(write_gold(tmp_path / "alice.csv"), dtype=str, keep_default_na=False)
+    bob = alice.assign(Sentiment="neutral")
+    workbook = tmp_path / "coders.xlsx"
+    with pd.ExcelWriter(workbook) as writer:
+        alice.to_excel(writer, sheet_name="Alice", index=False)
+        bob.to_excel(writer, sheet_name="Bob", index=False)
+    code, out, err = run_cli(capsys, "validate", job_id, "--gold", str(workbook), "--resamples", "20")
+    assert code == 0, err
+    assert "from coders.xlsx, sheet Alice (" in out and "also has the sheet(s) Bob: read another one with --sheet NAME" in out
+    code, out, err = run_cli(capsys, "validate", job_id, "--gold", str(workbook), "--sheet", "Bob", "--resamples", "20")
+    assert code == 0, err
+    labels = GoldStore(engine.store).labels(job_id)
+    assert sorted(labels) == ["coders (Alice)", "coders (Bob)"]  # the second sheet did not replace the first
+    assert labels["coders (Bob)"]["R001"]["sentiment"] == "neutral" and labels["coders (Alice)"]["R001"]["sentiment"] == "positive"
+    assert "People against each other (coders (Alice), coders (Bob))" in out
+    code, out, err = run_cli(capsys, "validate", job_id, "--gold", str(workbook), "--sheet", "Carol")
+    assert code == 2 and 'has no sheet named "Carol"' in err

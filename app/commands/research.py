@@ -129,14 +129,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.gold:
         path = Path(args.gold)
         imported = read_gold_file(
-            path, spec, id_column=args.id_column, mapping=_mapping(args.map), known_ids=set(texts.position)
+            path, spec, id_column=args.id_column, mapping=_mapping(args.map), known_ids=set(texts.position), sheet=args.sheet
         )
         imported.raise_if_problems(path.name)
-        coder = coder or path.stem
-        saved = GoldStore(engine.store).save_labels(args.job, coder, imported.labels, source=path.name)
+        # A workbook of several sheets (one per coder, say): which one was read is part of the record,
+        # and each sheet is its own coder unless named, so reading the next does not replace the first.
+        several = len(imported.sheets) > 1
+        coder = coder or (f"{path.stem} ({imported.sheet})" if several else path.stem)
+        source = f"{path.name}, sheet {imported.sheet}" if several else path.name
+        saved = GoldStore(engine.store).save_labels(args.job, coder, imported.labels, source=source)
         if not args.json:
             columns = ", ".join(f"{field} ← {column}" for field, column in imported.mapping.items())
-            print(f"Saved {saved:,} hand-coded rows by {coder} from {path.name} ({columns}).")
+            print(f"Saved {saved:,} hand-coded rows by {coder} from {source} ({columns}).")
+            others = [s for s in imported.sheets if s != imported.sheet]
+            if others:
+                print(f"The workbook also has the sheet(s) {', '.join(others)}: read another one with --sheet NAME.")
     rows = None
     if args.part:
         sample = GoldStore(engine.store).sample(args.job)
@@ -175,9 +182,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--gold", help="a CSV/TSV/Excel file of hand-coded labels (saved with the job); "
                    "without it, the labels already stored with the job are used")
     p.add_argument("--id-column", help="the gold file's ID column (default: the job's ID column, or id)")
+    p.add_argument("--sheet", help="the workbook sheet to read (default: the first that holds a table)")
     p.add_argument("--map", action="append", metavar="FIELD=COLUMN", help="read a field from a differently named column")
-    p.add_argument("--coder", help="whose labels these are (default: the gold file's name); without --gold, "
-                   "compare with this coder only")
+    p.add_argument("--coder", help="whose labels these are (default: the gold file's name, and the sheet's in a "
+                   "workbook of several); without --gold, compare with this coder only")
     p.add_argument("--part", choices=("dev", "test"), help="only the development or test part of the hand-coding sample")
     p.add_argument("--resamples", type=positive(int, zero=True), default=1000, help="bootstrap resamples for the 95%% intervals (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")

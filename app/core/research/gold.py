@@ -13,6 +13,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,8 @@ class GoldImport:
     mapping: dict[str, str]  # field -> column
     problems: list[GoldProblem]
     id_column: str | None = None
+    sheet: str | None = None  # the workbook sheet read (None for a text file)
+    sheets: list[str] = dataclasses.field(default_factory=list)  # every sheet of the workbook
 
     def raise_if_problems(self, source: str = "") -> None:
         """For callers that accept only a clean file (the command line)."""
@@ -314,7 +317,7 @@ def read_gold_file(
     labels = _collect(table, table.frame[found].tolist(), spec, resolved, known_ids, problems, found)
     if not labels:
         raise GoldFileError([str(p) for p in problems] or ["No row has a label in the matched columns."], path.name)
-    return GoldImport(labels, resolved, problems, found)
+    return GoldImport(labels, resolved, problems, found, table.layout.sheet, list(table.layout.sheets or []))
 
 
 def gold_from_columns(table: Table, spec: JobSpec, mapping: dict[str, str]) -> GoldImport:
