@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -197,15 +198,15 @@ class JobsView(QWidget):
 
         self.actions_by_name = self._make_actions()
         self._buttons: dict[str, QToolButton] = {}
-        bar = QHBoxLayout()
-        bar.setSpacing(6)
+        # a tool bar: what does not fit a small window goes into its » menu instead of being cut short
+        bar = QToolBar()
+        bar.setObjectName("jobActions")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.setStyleSheet("QToolBar#jobActions { border: none; background: transparent; spacing: 6px; padding: 0; }")
         for name in ("open", "cancel", "retry", "resume", "duplicate", "export", "folder", "delete"):
-            button = self._buttons[name] = QToolButton()
-            button.setDefaultAction(self.actions_by_name[name])
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            bar.addAction(self.actions_by_name[name])
+            button = self._buttons[name] = bar.widgetForAction(self.actions_by_name[name])
             button.setObjectName("dangerButton" if name == "delete" else "actionButton")
-            bar.addWidget(button)
-        bar.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 24, 28, 20)
@@ -213,7 +214,7 @@ class JobsView(QWidget):
         layout.addWidget(title)
         layout.addWidget(subtitle)
         layout.addSpacing(6)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(self._stack, 1)
 
         self.model.rowsInserted.connect(self._update)

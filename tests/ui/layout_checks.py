@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractScrollArea,
     QAbstractSpinBox,
     QComboBox,
@@ -18,12 +19,13 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QTabBar,
     QTabWidget,
     QWidget,
 )
 
-#: Controls that lay out their own parts (a spin box's text box, a combo's list): not looked into.
-_WHOLE = (QAbstractSpinBox, QComboBox)
+#: Controls that lay out their own parts (a spin box's text box, a tab bar's scroll arrows): not looked into.
+_WHOLE = (QAbstractSpinBox, QComboBox, QTabBar)
 _DIRECT = Qt.FindChildOption.FindDirectChildrenOnly
 
 
@@ -73,6 +75,15 @@ def squeezed(root: QWidget) -> list[str]:
     ]
 
 
+def cut_short(root: QWidget) -> list[str]:
+    """Shown buttons narrower than their text and padding: the style draws their text elided ("Duplic…ew job")."""
+    return [
+        f"{_name(w)}: {w.width()} px wide, needs {w.sizeHint().width()}"
+        for w in shown_controls(root)
+        if isinstance(w, QAbstractButton) and w.width() < w.sizeHint().width()
+    ]
+
+
 def overlapping(root: QWidget) -> list[str]:
     """Pairs of shown sibling controls drawn over each other, and controls reaching past their parent."""
     found: list[str] = []
@@ -92,8 +103,8 @@ def overlapping(root: QWidget) -> list[str]:
 
 
 def layout_problems(root: QWidget) -> list[str]:
-    """Everything :func:`squeezed` and :func:`overlapping` find."""
-    return squeezed(root) + overlapping(root)
+    """Everything :func:`squeezed`, :func:`cut_short` and :func:`overlapping` find."""
+    return squeezed(root) + cut_short(root) + overlapping(root)
 
 
 def _is_control(widget: QWidget) -> bool:

@@ -13,8 +13,10 @@ from PySide6.QtWidgets import QApplication
 from app.core.keys import KeyStore
 from app.core.run.engine import Engine
 from app.ui.jobs_controller import JobsController
+from app.ui.main import configure
 from app.ui.main_window import MainWindow
 from tests.ui.layout_checks import layout_problems
+from tests.ui.test_rows_view import fill_job
 
 WAIT = 10_000
 DEFAULT_SIZE = (1200, 800)
@@ -35,6 +37,18 @@ def messy_csv(path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+@pytest.fixture(autouse=True)
+def app_look() -> Iterator[None]:
+    """The app's own style and style sheet, as people see it (its buttons' padding takes room)."""
+    app = QApplication.instance()
+    style, palette, sheet = app.style().name(), app.palette(), app.styleSheet()
+    configure(app)
+    yield
+    app.setStyleSheet(sheet)
+    app.setStyle(style)
+    app.setPalette(palette)
 
 
 @pytest.fixture
@@ -104,3 +118,29 @@ def test_every_wizard_step_of_the_sample_project_is_laid_out_at_the_smallest_and
             settle(window, *size)
             assert gold.isVisible()
             assert layout_problems(wizard) == [], ("trial and hand-coded rows", trial_done, size)
+
+
+def test_the_jobs_list_and_a_jobs_tabs_are_laid_out_at_the_smallest_and_default_size(  # noqa: ANN001
+    qtbot, window: MainWindow, batchlab_home: Path
+) -> None:
+    job_id, spec = fill_job(batchlab_home, 20)  # done, with refused rows: most of the actions apply
+    folder = batchlab_home / "jobs" / job_id
+    folder.mkdir(parents=True)
+    spec.save(folder / "spec.json")
+    window.controller.start()
+    qtbot.waitUntil(lambda: window.controller.job(job_id) is not None, timeout=WAIT)
+    window.show_page("jobs")
+    window.jobs_view.select_job(job_id)
+    for size in (window.minimumSize().toTuple(), DEFAULT_SIZE):
+        settle(window, *size)
+        assert layout_problems(window.jobs_view) == [], ("jobs", size)  # no button's text cut short
+
+    window.open_job(job_id)
+    detail = window.job_detail
+    assert detail.isVisible()
+    for tab in range(detail.tabs.count()):
+        detail.tabs.setCurrentIndex(tab)
+        QThreadPool.globalInstance().waitForDone(WAIT)
+        for size in (window.minimumSize().toTuple(), DEFAULT_SIZE):
+            settle(window, *size)
+            assert layout_problems(detail) == [], (detail.tabs.tabText(tab), size)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import BatchLabError
 from app.core.research.agreement import alpha_chart, run_agreement
 from app.core.research.runs import linked_runs, start_comparison
-from app.ui.common import MessagePanel, ask_save_path, section_title, while_alive
+from app.ui.common import MessagePanel, ask_save_path, scrolling_page, section_title, while_alive
 from app.ui.jobs_controller import JobsController
 from app.ui.models.rows_model import show_value
 from app.ui.models.table_model import DataFrameModel
@@ -125,7 +125,9 @@ class ComparisonView(QWidget):
         body.setChildrenCollapsible(False)
         self.body = body
 
-        layout = QVBoxLayout(self)
+        content = QWidget()  # its tables and figures need more height than the smallest window has
+        scrolling_page(self, content)
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 10, 0, 0)
         layout.addLayout(actions)
         layout.addWidget(self.panel)

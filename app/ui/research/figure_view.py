@@ -45,6 +45,7 @@ class FigureView(QWidget):
         self._pixmap = QPixmap()
         self._folder = tempfile.TemporaryDirectory(prefix="batchlab-figure-")
         self.title = section_title(title)
+        self.title.setWordWrap(True)  # beside its button in a narrow column
         self.picture = QLabel("No figure yet.")
         self.picture.setObjectName(f"figure_{name}")
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)

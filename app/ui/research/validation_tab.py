@@ -30,7 +30,7 @@ from app.core.errors import BatchLabError
 from app.core.research.gold_store import GoldStore
 from app.core.research.validate import validate_job
 from app.core.run.engine import Engine
-from app.ui.common import MessagePanel, ask_save_path, plural, while_alive
+from app.ui.common import MessagePanel, ask_save_path, plural, scrolling_page, while_alive
 from app.ui.models.table_model import DataFrameModel
 from app.ui.research.disagreements import DisagreementDialog, DisagreementsList
 from app.ui.research.figure_view import FigureView
@@ -132,7 +132,9 @@ class ValidationTab(QWidget):
         body.setChildrenCollapsible(False)
         self.body = body
 
-        layout = QVBoxLayout(self)
+        content = QWidget()  # its tables and figures need more height than the smallest window has
+        scrolling_page(self, content)
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 10, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.summary)
