@@ -87,7 +87,7 @@ def test_csv_for_excel_neutralises_formulas_but_not_numbers(tmp_path: Path) -> N
     assert summary.path.read_bytes().startswith(b"\xef\xbb\xbf")
     rows = read_csv(summary.path, ";", "utf-8-sig")
     assert [r[1] for r in rows[1:]] == ["'@user36082", "-3", "'=1+1", "'+49 30 1234"]
-    assert rows[2][6] == "-1.25" and rows[4][4] == "'=HYPERLINK(\"x\")"
+    assert rows[2][6] == "-1,25" and rows[4][4] == "'=HYPERLINK(\"x\")"  # ";" goes with a decimal comma
     assert summary.cells_neutralised == 4 and summary.notes[0].startswith("4 text cells")
 
 

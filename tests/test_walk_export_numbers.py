@@ -53,10 +53,11 @@ def test_csv_numbers_are_written_plainly_whatever_their_chunk_holds(
     export_module.export_rows(stored, "j", spec, table, path, csv_for_excel=for_excel, separator=";" if for_excel else None)
     rows = read_csv(path, ";" if for_excel else ",", "utf-8-sig")
     score = rows[0].index("score")
-    assert [r[score] for r in rows[1 : len(NUMBERS) + 1]] == [text for _, text in NUMBERS]
+    mark = "," if for_excel else "."  # the separator ";" goes with a decimal comma
+    assert [r[score] for r in rows[1 : len(NUMBERS) + 1]] == [text.replace(".", mark) for _, text in NUMBERS]
     read_back = pd.read_csv(path, sep=";" if for_excel else ",", encoding="utf-8-sig", dtype={"score": str})
     for (value, _), cell in zip(NUMBERS, read_back["score"], strict=False):
-        assert json.loads(cell) == value  # the same number, digit for digit
+        assert json.loads(cell.replace(",", ".")) == value  # the same number, digit for digit
 
 
 def test_number_text_reads_back_as_the_same_number() -> None:
@@ -85,3 +86,25 @@ def test_excel_keeps_every_digit_of_whole_numbers_longer_than_it_holds(tmp_path:
     assert cells == ["9007199254740993", "1234567890123456", 1000000000000, 0.5, 1e20, "-1234567890123456", 10**15, 123456789012345]
     assert summary.numbers_as_text == 3
     assert any("3 whole number(s) had more than Excel's 15 digits and were written as text" in note for note in summary.notes)
+
+
+@pytest.mark.parametrize("odd_row", [False, True])
+def test_csv_for_excel_writes_the_decimal_mark_of_its_separator(tmp_path: Path, odd_row: bool) -> None:
+    """Where the list separator is ";" the decimal mark is a comma: Excel there reads "1.5" as a
+    date (1 May) and "0.75" as text, so coded numbers are written "1,5" — never with an apostrophe."""
+    values = [1.5, 0.75, -12.75, 10**12, 1e-7, 3]
+    ids = [f"u{i}" for i in range(len(values))] + ["odd"] * odd_row
+    rows = [coded(i, tone="good", count=1, score=v) for i, v in zip(ids, values)]
+    rows += [coded("odd", tone="good", count=1, score="n/a")] * odd_row
+    stored, spec, table = job(tmp_path, {"id": ids, "text": ["t"] * len(ids)}, rows)
+    comma = ["1,5", "0,75", "-12,75", "1000000000000", "0,0000001", "3"]
+    for decimal_mark, expected in ((None, comma), (",", comma), (".", [number_text(v) for v in values])):
+        path = tmp_path / f"out-{decimal_mark}.csv"
+        summary = export_module.export_rows(stored, "j", spec, table, path, csv_for_excel=True, separator=";", decimal_mark=decimal_mark)
+        rows_read = read_csv(path, ";", "utf-8-sig")
+        score = rows_read[0].index("score")
+        assert [r[score] for r in rows_read[1 : len(values) + 1]] == expected
+        assert summary.cells_neutralised == 0
+    plain = tmp_path / "plain.csv"
+    export_module.export_rows(stored, "j", spec, table, plain, decimal_mark=",")  # plain CSV is for R and pandas: always a point
+    assert read_csv(plain)[1][read_csv(plain)[0].index("score")] == "1.5"

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(\d+[.,]?\d*|[.,]\d+)([eE][+-]?\d+)?")  # a decimal point or comma
 #: Numbers as a spreadsheet writes them back the same: no leading zeros, no trailing decimal
 #: zeros, at most 15 significant digits (more would be rounded). "007" and "1e5" stay text.
 _CANONICAL_NUMBER = re.compile(r"-?(0|[1-9]\d{0,14})(\.\d{0,14}[1-9])?")
@@ -130,22 +130,26 @@ def text_array(column: pd.Series | list[str]) -> pa.Array:
     return pa.array(column, type=pa.string(), from_pandas=True)
 
 
-def to_arrow(values: list[Any]) -> pa.Array:
-    """Values as one Arrow array: numbers stay numbers when the whole column is numbers, else texts."""
+def to_arrow(values: list[Any], decimal_mark: str = ".") -> pa.Array:
+    """Values as one Arrow array: numbers stay numbers when the whole column is numbers, else texts
+    (numbers among them written by :func:`cell_text`)."""
     import pyarrow as pa
 
     try:
         array = pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed kinds; an int past 64 bits
-        return pa.array([cell_text(v) for v in values], type=pa.string())
+        return pa.array([cell_text(v, decimal_mark) for v in values], type=pa.string())
     return array if array.type != pa.null() else array.cast(pa.string())
 
 
-def cell_text(value: Any) -> str | None:
-    """A shown value as the text of a CSV cell: numbers by :func:`number_text`, None as None."""
+def cell_text(value: Any, decimal_mark: str = ".") -> str | None:
+    """A shown value as the text of a CSV cell: numbers by :func:`number_text` (with the decimal
+    mark given), None as None."""
     if value is None:
         return None
-    return number_text(value) if type(value) is int or type(value) is float else str(value)
+    if type(value) is int or type(value) is float:
+        return number_text(value).replace(".", decimal_mark)
+    return str(value)
 
 
 def number_text(value: int | float) -> str:
@@ -165,9 +169,10 @@ def number_text(value: int | float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def number_texts(array: pa.Array) -> pa.Array:
+def number_texts(array: pa.Array, decimal_mark: str = ".") -> pa.Array:
     """:func:`number_text` for an Arrow array of numbers, vectorised: Arrow writes the same
-    shortest digits, and only its exponent forms (and -0) are rewritten, cell by cell."""
+    shortest digits, and only its exponent forms (and -0) are rewritten, cell by cell.
+    ``decimal_mark`` "," writes 1.5 as "1,5", for spreadsheets where the comma is the decimal mark."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -175,10 +180,10 @@ def number_texts(array: pa.Array) -> pa.Array:
     if not pa.types.is_floating(array.type):
         return text
     odd = pc.fill_null(pc.match_substring_regex(text, "e|^-0$"), False)
-    if not pc.any(odd).as_py():
-        return text
-    fixed = [number_text(v) for v in pc.filter(array, odd).to_pylist()]
-    return pc.replace_with_mask(text, odd, pa.array(fixed, pa.string()))
+    if pc.any(odd).as_py():
+        fixed = [number_text(v) for v in pc.filter(array, odd).to_pylist()]
+        text = pc.replace_with_mask(text, odd, pa.array(fixed, pa.string()))
+    return text if decimal_mark == "." else pc.replace_substring(text, ".", decimal_mark)
 
 
 def _beyond_excel(value: Any) -> bool:

@@ -95,6 +95,7 @@ def export_rows(
     csv_for_excel: bool = False,
     excel_bom: bool = False,
     separator: str | None = None,
+    decimal_mark: str | None = None,
     neutralise_formulas: bool | None = None,
     extra_columns: Mapping[str, Mapping[str, Any]] | None = None,
     data_record: Mapping[str, Any] | None = None,
@@ -103,8 +104,10 @@ def export_rows(
 ) -> ExportSummary:
     """Write the export and say what it changed.
 
-    ``csv_for_excel`` (``excel_bom`` is its older name): a UTF-8 byte-order mark and the locale's
-    list separator (``separator``, else :func:`~app.core.results.cells.list_separator`).
+    ``csv_for_excel`` (``excel_bom`` is its older name): a UTF-8 byte-order mark, the locale's
+    list separator (``separator``, else :func:`~app.core.results.cells.list_separator`) and its
+    decimal mark for coded numbers (``decimal_mark``, else "," with the separator ";"): a
+    spreadsheet where the decimal mark is a comma reads "1.5" as a date or a text, "1,5" as 1.5.
     ``neutralise_formulas``: None means on for Excel and "CSV for Excel", off for plain CSV.
     ``extra_columns``: column name → {row ID → value}, added after BatchLab's columns.
     ``data_record``: the manifest's record of the data file; a changed copy is reported in the notes.
@@ -117,7 +120,11 @@ def export_rows(
         separator = cells.list_separator()
     summary = ExportSummary(path, len(table), kind, separator=(separator or ",") if kind != "xlsx" else None)
     neutralise = kind != "csv" if neutralise_formulas is None else neutralise_formulas
-    builder = _Rows(rows, job_id, spec, table, extra_columns or {}, kind == "xlsx", neutralise, summary)
+    if kind != "csv-excel":
+        decimal_mark = "."
+    elif decimal_mark is None:
+        decimal_mark = "," if separator == ";" else "."
+    builder = _Rows(rows, job_id, spec, table, extra_columns or {}, kind == "xlsx", neutralise, summary, decimal_mark)
     stop = _Stopper(progress, should_cancel, len(table))
     _write_whole(path, lambda partial: _write(kind, partial, builder, summary, stop))
     if note := changed_since(data_record, spec.data):
@@ -180,9 +187,11 @@ class _Rows:
         excel: bool,
         neutralise: bool,
         summary: ExportSummary,
+        decimal_mark: str = ".",
     ) -> None:
         self.stored, self.job_id, self.table, self.extra = stored, job_id, table, extra
         self.excel, self.neutralise, self.summary = excel, neutralise, summary
+        self.decimal_mark = decimal_mark
         self.fields, status, reason = output_columns(spec, table.columns)
         taken = set(table.columns) | set(self.fields.values()) | {status, reason}
         self.header = [*table.columns, *self.fields.values(), status, reason, *(_free_name(n, taken) for n in extra)]
@@ -208,7 +217,8 @@ class _Rows:
                 inputs = [cells.as_numbers(a) if c in self.numeric else a for c, a in zip(self.table.columns, inputs)]
                 yield [self._excel_safe(column) for column in inputs + fields + tail + extra]
             else:
-                yield [self._csv_safe(column) for column in inputs + fields + tail + [cells.to_arrow(c) for c in extra]]
+                extra = [cells.to_arrow(c, self.decimal_mark) for c in extra]
+                yield [self._csv_safe(column) for column in inputs + fields + tail + extra]
 
     def _pages(self) -> Iterator[tuple[int, RowPage, list[Any]]]:
         """(first row, stored rows, coded fields) of each chunk. The next chunk is read and parsed in
@@ -230,7 +240,7 @@ class _Rows:
         fields = cells.json_columns(page.values, rows, list(self.fields))
         if fields is None:  # parse row by row
             lists = self._field_lists(page.values, rows)
-            fields = lists if self.excel else [cells.to_arrow(column) for column in lists]
+            fields = lists if self.excel else [cells.to_arrow(column, self.decimal_mark) for column in lists]
         return page, fields
 
     def _field_lists(self, lines: bytes, rows: int) -> list[list[Any]]:
@@ -241,7 +251,7 @@ class _Rows:
 
     def _csv_safe(self, column: Any) -> Any:
         if cells.is_number_array(column):  # written by us: Arrow's writer would put 10^12 as 1e+12
-            return cells.number_texts(column)
+            return cells.number_texts(column, self.decimal_mark)
         if self.neutralise and cells.is_text_array(column):
             column, changed = cells.neutralise_array(column)
             self.summary.cells_neutralised += changed
