@@ -85,3 +85,22 @@ def test_the_gold_export_writes_numbers_plainly_and_reads_them_back(tmp_path: Pa
     assert [line.split(",")[3] for line in lines[1:]] == ["0.0000001", "100000000000000000000", "1000000000000", "0.30000000000000004", "-12.5"]
     imported = read_gold_file(exported, _spec(tmp_path), known_ids=KNOWN)
     assert not imported.problems and {r: v["amount"] for r, v in imported.labels.items()} == amounts
+
+
+def test_ids_the_job_keeps_with_spaces_match_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "gold.csv"
+    path.write_text('case_id,tone\n" 5",neutral\n"6 ",positive\n" 7 ",neutral\n', encoding="utf-8")
+    imported = read_gold_file(path, _spec(tmp_path), known_ids={" 5", "6 ", "7"})
+    assert not imported.problems
+    assert imported.labels == {" 5": {"tone": "neutral"}, "6 ": {"tone": "Positive"}, "7": {"tone": "neutral"}}
+
+
+def test_gold_in_the_jobs_own_columns_keeps_its_ids_exactly(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from app.core.data import Table
+    from app.core.research.gold import gold_from_columns
+
+    frame = pd.DataFrame({"case_id": [" 5", "6 ", "7"], "text": ["a", "b", "c"], "hand": ["neutral", "", "positive"]}, dtype="str")
+    imported = gold_from_columns(Table(frame, tmp_path / "data.csv"), _spec(tmp_path), {"tone": "hand"})
+    assert imported.labels == {" 5": {"tone": "neutral"}, "7": {"tone": "Positive"}}  # the rows' own IDs

@@ -200,7 +200,9 @@ def _collect(
     numeric_ids: dict[str, list[str]] | None = None  # built on the first unknown ID
     for position, raw_id in enumerate(ids):
         row = table.row_number(position)
-        row_id = str(_unprotected(raw_id)).strip()
+        text = str(_unprotected(raw_id))
+        # Spaces around an ID are a spreadsheet's doing, unless the job's own IDs have them.
+        row_id = text if known_ids is None or text in known_ids else text.strip()
         values: dict[str, Any] = {}
         for name, column in mapping.items():
             value, problem = normalise_value(fields[name], cells[name][position])
@@ -210,7 +212,7 @@ def _collect(
                 values[name] = value
         if not values:
             continue
-        if not row_id:
+        if not row_id.strip():
             problems.append(GoldProblem(row, id_column, "the ID is blank"))
         elif row_id in first_row:
             problems.append(GoldProblem(row, id_column, f'the ID "{row_id}" is also on row {first_row[row_id]}'))
