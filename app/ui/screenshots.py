@@ -74,7 +74,8 @@ def _settle(delay: float = 0.15) -> None:
 
 
 def _shoot_export_and_smallest(window: QWidget, job_id: str, shoot: Callable[[QWidget, str], None]) -> None:
-    """The export dialog, then the busiest screens again at the window's minimum size (nothing may be cut off)."""
+    """The export dialog, then every wizard step, the jobs and a job's rows, and Settings again at the
+    window's minimum size (nothing may be cut off)."""
     from app.ui.export_dialog import ExportDialog
 
     dialog = ExportDialog(window.controller, job_id, window)  # type: ignore[attr-defined]
@@ -86,9 +87,11 @@ def _shoot_export_and_smallest(window: QWidget, job_id: str, shoot: Callable[[QW
     window.resize(window.minimumSize())
     wizard = window.wizard  # type: ignore[attr-defined]
     window.show_page("new")  # type: ignore[attr-defined]
-    for index, name in ((0, "1-data"), (4, "5-review")):
+    for index, name in enumerate(_WIZARD_FILES):
         wizard.go_to(index)
         shoot(window, f"min-{name}")
+    window.show_page("jobs")  # type: ignore[attr-defined]
+    shoot(window, "min-6-jobs")
     window.open_job(job_id)  # type: ignore[attr-defined]
     window.job_detail.rows_view.rows.selectRow(1)  # type: ignore[attr-defined]
     shoot(window, "min-7-job-rows")

@@ -144,3 +144,6 @@ def test_the_jobs_list_and_a_jobs_tabs_are_laid_out_at_the_smallest_and_default_
         for size in (window.minimumSize().toTuple(), DEFAULT_SIZE):
             settle(window, *size)
             assert layout_problems(detail) == [], (detail.tabs.tabText(tab), size)
+    coding = detail.research.hand_coding  # no sample drawn yet: its two rows at the top, not spread apart
+    gap = coding.import_button.geometry().top() - coding.draw_button.geometry().bottom()
+    assert gap <= 2 * coding.layout().spacing()

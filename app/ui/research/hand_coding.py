@@ -137,6 +137,7 @@ class HandCodingPanel(QWidget):
         layout.addLayout(setup)
         layout.addLayout(facts)
         layout.addWidget(self.coding, 1)
+        layout.addStretch(0)  # takes the room only while there is no sample to code: the rows above stay together
 
     # ---- loading a job ---------------------------------------------------------------------
     def show_job(self, job_id: str) -> None:
