@@ -44,6 +44,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Fields whose validation has one Krippendorff's α (lists have one per label, texts none).
+_ALPHA_TYPES = ("category", "boolean", "number", "integer")
+
+
 def cmd_agreement(args: argparse.Namespace) -> int:
     from app.core.research.agreement import run_agreement
     from app.core.research.runs import linked_runs
@@ -60,8 +64,10 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         agree = "—" if info["all_agree"] is None else f"{info['all_agree']:.0%}"
         print(f"  {name:<20} α = {shown:<24} all runs agree on {agree} of rows   {info['reading']}")
     for run, validation in (result.validations or {}).items():
-        alphas = ", ".join(
-            f"{name} {m['krippendorff_alpha']:.3f}" for name, m in validation["fields"].items() if m.get("krippendorff_alpha") is not None
+        alphas = ", ".join(  # a field compared but with α undefined shows "—", never disappears
+            f"{name} {'—' if m.get('krippendorff_alpha') is None else format(m['krippendorff_alpha'], '.3f')}"
+            for name, m in validation["fields"].items()
+            if m.get("krippendorff_alpha") is not None or (m.get("n") and m.get("type") in _ALPHA_TYPES)
         )
         print(f"  {run} against the hand-coded rows ({validation['rows_compared']:,} compared): α {alphas or '—'}")
     return 0
