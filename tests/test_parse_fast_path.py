@@ -20,7 +20,7 @@ from app.core.build import pricing
 from app.core.results.answers import Answer, FieldRules, item_id
 from app.core.results.parse import BatchParse, parse_batch
 from app.core.results.rowmap import RowMapper
-from app.core.run.store import coded_rows
+from app.core.run.store import Store, coded_rows
 from app.core.spec import FieldSpec, JobSpec
 from tests.test_answers import FIELDS, GOOD
 
@@ -192,3 +192,32 @@ def test_every_row_is_handed_over_once_in_chunks_growing_from_the_first_ones_siz
     assert sorted(r for rows, coded in chunks for r in [*rows, *coded]) == expected and parsed.rows == 3000
     assert sizes[0] < 100 + 3 and max(sizes) < 800 + 3
     assert sizes[:-1] == sorted(sizes[:-1]) and len(sizes) < 3000 / 400
+
+
+def test_integers_past_64_bits_and_half_surrogates_are_kept_not_a_failed_parse(tmp_path: Path) -> None:
+    """orjson refuses to write both; a model may answer with either (an account number, a broken emoji)."""
+    big = 123456789012345678901
+    job = JobSpec(
+        name="big", data=tmp_path / "data.csv", instructions="Code.", input_template="{text}", rows_per_request=2,
+        fields=[FieldSpec(name="amount", type="number"), FieldSpec(name="quote", type="text")],
+    )
+    requests = {"c0": ("a", "b"), "c1": ("c", "d")}
+    answered = {
+        "c0": {"results": [{"id": "a", "amount": big, "quote": "x"}, {"id": "b", "amount": 1, "quote": "\ud800"}]},
+        "c1": {"results": [{"id": "d", "amount": -big, "quote": "y"}, {"id": "c", "amount": "many", "quote": "z"}]},
+    }
+    path = tmp_path / "output.jsonl"
+    path.write_text("".join(json.dumps(line(c, data)) + "\n" for c, data in answered.items()))
+    history = Store(tmp_path / "history.sqlite3")
+    history.add_job({"id": "j", "name": "n", "provider": "openai", "model": "m", "endpoint": "chat", "state": "s", "folder": "f"})
+    history.add_rows("j", [(r, n) for n, r in enumerate("abcd")])
+    chunks: list[Any] = []
+    parse_batch(job, requests, [(path, "b/output.jsonl")], attempt=1, batch_id=7, sink=chunks.append)
+    history.merge_rows("j", chunks)  # SQLite takes only what UTF-8 can hold
+    stored = {r["row_id"]: (r["status"], json.loads(r["values_json"])) for r in history.rows("j", None, 0, 10)}
+    assert stored == {
+        "a": ("coded", {"amount": big, "quote": "x"}),  # the usual answer's path
+        "b": ("coded", {"amount": 1, "quote": "\ud800"}),
+        "c": ("invalid", {"id": "c", "amount": "many", "quote": "z"}),
+        "d": ("coded", {"amount": -big, "quote": "y"}),  # judged row by row (answered out of order)
+    }

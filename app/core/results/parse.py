@@ -11,6 +11,7 @@ the way, for the record of what was billed.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -229,22 +230,11 @@ def _records(
 ) -> list[RowRecord]:
     """Store-ready row records from a request's ``rows`` outcomes (row ID, status, reason, values)."""
     input_tokens, output_tokens, share = _shares(spec, usage, rows)
-    dumps = orjson.dumps
+    outcomes = list(outcomes)
+    texts = _values_texts([values for *_, values in outcomes])
     return [
-        (
-            row_id,
-            status,
-            reason,
-            custom_id,
-            attempt,
-            batch_id,
-            dumps(values).decode() if values is not None else None,
-            raw_ref,
-            input_tokens,
-            output_tokens,
-            share,
-        )
-        for row_id, status, reason, values in outcomes
+        (row_id, status, reason, custom_id, attempt, batch_id, text, raw_ref, input_tokens, output_tokens, share)
+        for (row_id, status, reason, _), text in zip(outcomes, texts)
     ]
 
 
@@ -259,9 +249,20 @@ def _coded(
     batch_id: int,
 ) -> CodedRequest:
     """The store-ready record of a request whose every row was coded, with these ``values``."""
-    dumps = orjson.dumps
     shared = (custom_id, attempt, batch_id, raw_ref, *_shares(spec, usage, len(row_ids)))
-    return (*shared, *chain.from_iterable(zip(row_ids, [dumps(v).decode() for v in values])))
+    return (*shared, *chain.from_iterable(zip(row_ids, _values_texts(values))))
+
+
+def _values_texts(values: Sequence[dict[str, Any] | None]) -> list[str | None]:
+    """Each row's values as the job history keeps them: compact JSON (None for none). orjson
+    refuses integers past 64 bits, which a model may write (an ID, an amount), and texts holding
+    half of a surrogate pair (a ``\\ud800`` escape in the answer): for those the standard library
+    writes every digit, and escapes what UTF-8 cannot hold."""
+    dumps = orjson.dumps
+    try:
+        return [dumps(v).decode() if v is not None else None for v in values]
+    except TypeError:
+        return [json.dumps(v, separators=(",", ":")) if v is not None else None for v in values]
 
 
 def _shares(spec: JobSpec, usage: Usage, rows: int) -> tuple[int | None, int | None, float | None]:
