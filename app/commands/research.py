@@ -99,31 +99,19 @@ def summary(result: Any) -> str:
     return "\n".join(lines)
 
 
-def _check_data_here(engine: Any, job_id: str, data: Path) -> None:
-    """A job imported from a package written without its data cannot be validated again here: say so
-    and what to do, rather than that a file in the job's folder was not found."""
-    from app.core.errors import JobError
-    from app.core.research.links import read_only_source
-
-    source = read_only_source(engine.store, job_id)
-    if source is not None and not Path(data).is_file():
-        raise JobError(
-            f"Job {job_id} came from a replication package ({source}) without its data file, so the rows' texts "
-            "are not here to validate against.",
-            f"The validation the package carried is in its methods report (python -m app report {job_id} --out report.html); "
-            "to validate again, ask for a package written with --with-data.",
-        )
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     from app.core.research.gold import read_gold_file
     from app.core.research.gold_store import GoldStore
+    from app.core.research.links import require_data_here
     from app.core.research.quotes import job_texts
     from app.core.research.validate import validate_job
 
     engine = _engine(args)
     spec = engine.spec(args.job)
-    _check_data_here(engine, args.job, spec.data)
+    require_data_here(
+        engine.store, args.job, spec.data, needed="the rows' texts are not here to validate against",
+        instead=f"The validation the package carried is in its methods report (python -m app report {args.job} --out report.html).",
+    )
     texts = job_texts(spec)
     coder = args.coder
     if args.gold:

@@ -9,8 +9,10 @@ tables live in the same SQLite file as the jobs and vanish with them (ON DELETE 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+from app.core.errors import JobError
 from app.core.run.store import Store, now
 
 _SCHEMA = (
@@ -84,3 +86,15 @@ def read_only_source(store: Store, job_id: str) -> str | None:
     """Where a read-only job came from; None for a job this machine ran."""
     row = _db(store).execute("SELECT source FROM read_only_jobs WHERE job_id = ?", (job_id,)).fetchone()
     return row[0] if row else None
+
+
+def require_data_here(store: Store, job_id: str, data: Path, *, needed: str, instead: str) -> None:
+    """A job restored from a replication package written without its data has no texts or input
+    columns: say so and what to do instead, rather than that a file in the job's folder was not found.
+    ``needed`` ends "… without its data file, so …"; ``instead`` is what the package offers."""
+    source = read_only_source(store, job_id)
+    if source is not None and not Path(data).is_file():
+        raise JobError(
+            f"Job {job_id} came from a replication package ({source}) without its data file, so {needed}.",
+            f"{instead} To have the data too, ask for a package written with --with-data.",
+        )
