@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSpinBox,
     QComboBox,
+    QLabel,
     QScrollArea,
     QScrollBar,
     QSizePolicy,
@@ -76,12 +77,20 @@ def squeezed(root: QWidget) -> list[str]:
 
 
 def cut_short(root: QWidget) -> list[str]:
-    """Shown buttons narrower than their text and padding: the style draws their text elided ("Duplic…ew job")."""
+    """Shown buttons and one-line labels narrower than their text: a button's text is drawn elided
+    ("Duplic…ew job"), a label's simply cut off at its edge."""
     return [
         f"{_name(w)}: {w.width()} px wide, needs {w.sizeHint().width()}"
         for w in shown_controls(root)
-        if isinstance(w, QAbstractButton) and w.width() < w.sizeHint().width()
+        if _one_line(w) and w.width() < w.sizeHint().width()
     ]
+
+
+def _one_line(widget: QWidget) -> bool:
+    """A button, or a label of text that does not wrap (a picture is scaled, not cut)."""
+    if isinstance(widget, QAbstractButton):
+        return True
+    return isinstance(widget, QLabel) and not widget.wordWrap() and widget.pixmap().isNull() and bool(widget.text())
 
 
 def overlapping(root: QWidget) -> list[str]:

@@ -72,7 +72,8 @@ def test_the_data_step_of_a_messy_file_is_laid_out_at_the_smallest_and_default_s
 ) -> None:
     wizard, page = window.wizard, window.wizard.data_page
     wizard.instructions_page.set_texts("Code the tone.", "{text}")  # so the blank text is a finding too
-    wizard.load_file(messy_csv(tmp_path / "messy.csv"))
+    long_name = "Umfrage Frühjahr 2024 – offene Antworten aller Befragten, bereinigte und endgültige Fassung.csv"
+    wizard.load_file(messy_csv(tmp_path / long_name))
     qtbot.waitUntil(lambda: wizard.table is not None and not wizard.is_busy(), timeout=WAIT)
     findings = page.issues_panel.plain_text()
     assert "empty in 1 row" in findings and "more than once" in findings and "has no text" in findings
@@ -83,6 +84,7 @@ def test_the_data_step_of_a_messy_file_is_laid_out_at_the_smallest_and_default_s
         assert window.size().toTuple() == size
         assert layout_problems(page) == [], size
         assert page.view.height() >= page.view.minimumHeight()
+        assert "…" in page.file_row.path_label.text()  # the name shortened in its middle, not cut off
 
 
 def test_every_wizard_step_of_the_sample_project_is_laid_out_at_the_smallest_and_default_size(  # noqa: ANN001

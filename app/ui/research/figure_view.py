@@ -49,6 +49,7 @@ class FigureView(QWidget):
         self.picture = QLabel("No figure yet.")
         self.picture.setObjectName(f"figure_{name}")
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setWordWrap(True)  # why there is no figure, in a narrow column
         self.picture.setMinimumSize(160, 120)
         self.save_button = QPushButton("Save figure…")
         self.save_button.setEnabled(False)

@@ -2,13 +2,54 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from app.core.data.files import SUPPORTED_SUFFIXES
 from app.ui import preferences
+
+
+class PathLabel(QLabel):
+    """The file's name in bold and its folder in grey, shortened with … in the middle where the row
+    is too narrow for them (a long name was cut off mid-word at the window's edge); the whole path
+    shows on hover."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._path: Path | None = None
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.show_path(None)
+
+    def show_path(self, path: Path | None) -> None:
+        self._path = path
+        self.setToolTip(str(path) if path is not None else "")
+        self._fit()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._path is None:
+            self.setText("No file chosen yet.")
+            return
+        width = self.contentsRect().width() - 2 * self.margin()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        name = QFontMetrics(bold).elidedText(self._path.name, Qt.TextElideMode.ElideMiddle, width)
+        metrics = self.fontMetrics()
+        room = width - QFontMetrics(bold).horizontalAdvance(name) - metrics.horizontalAdvance(" in ")
+        folder = metrics.elidedText(str(self._path.parent), Qt.TextElideMode.ElideMiddle, max(room, 0))
+        text = f"<b>{html.escape(name)}</b>"
+        if folder:
+            text += f" <span style='color:gray'>in {html.escape(folder)}</span>"
+        self.setText(text)
 
 
 class FileRow(QWidget):
@@ -26,9 +67,7 @@ class FileRow(QWidget):
         self.open_button.setDefault(True)
         self.open_button.clicked.connect(self.choose_file)
         row.addWidget(self.open_button)
-        self.path_label = QLabel("No file chosen yet.")
-        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.path_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.path_label = PathLabel()
         row.addWidget(self.path_label, 1)
         self.sheet_label = QLabel("Sheet:")
         self.sheet_combo = QComboBox()
@@ -49,12 +88,7 @@ class FileRow(QWidget):
             self.file_chosen.emit(Path(path))
 
     def show_path(self, path: Path | None) -> None:
-        if path is None:
-            self.path_label.setText("No file chosen yet.")
-            self.path_label.setToolTip("")
-        else:
-            self.path_label.setText(f"<b>{path.name}</b>  <span style='color:gray'>in {path.parent}</span>")
-            self.path_label.setToolTip(str(path))
+        self.path_label.show_path(path)
 
     def show_sheets(self, sheets: list[str], current: str | None) -> None:
         """The workbook's sheets with ``current`` chosen; the choice is shown for workbooks only."""
