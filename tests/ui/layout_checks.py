@@ -38,6 +38,8 @@ def needed_height(widget: QWidget) -> int:
         return 0  # it was told it may be squeezed
     if widget.minimumHeight() > 0:
         return widget.minimumHeight()
+    if isinstance(widget, QLabel) and not widget.text() and widget.pixmap().isNull():
+        return 0  # nothing to show
     if widget.hasHeightForWidth() and (wanted := widget.heightForWidth(widget.width())) > 0:
         return wanted
     hint = widget.minimumSizeHint().height()

@@ -15,6 +15,7 @@ from app.core.run.engine import Engine
 from app.ui.jobs_controller import JobsController
 from app.ui.main import configure
 from app.ui.main_window import MainWindow
+from app.ui.wizard.estimate_box import NOT_YET
 from tests.ui.layout_checks import layout_problems
 from tests.ui.test_rows_view import fill_job
 
@@ -103,8 +104,21 @@ def test_every_wizard_step_of_the_sample_project_is_laid_out_at_the_smallest_and
     wizard.go_to(1)
     settle(window, *window.minimumSize().toTuple())
     assert page.instructions_edit.width() > page.preview.width()  # the writing gets the larger share
+    texts = page.instructions(), page.template()
+    page.set_texts("", "{missing}")  # two problems: the template's in a panel under it
+    qtbot.waitUntil(lambda: not wizard.is_busy(), timeout=WAIT)  # the data checked for the template's columns
+    for size in (window.minimumSize().toTuple(), DEFAULT_SIZE):
+        settle(window, *size)
+        assert page.template_panel.isVisible() and layout_problems(wizard) == [], ("Instructions", size)
 
     review, gold = wizard.review_page, wizard.review_page.gold_pilot
+    wizard.go_to(4)  # with those problems: the steps to finish, no cost or requests yet
+    for size in (window.minimumSize().toTuple(), DEFAULT_SIZE):
+        settle(window, *size)
+        assert layout_problems(wizard) == [], ("Review of an incomplete job", size)
+    assert review.estimate_box.cost_label.text() == NOT_YET
+    page.set_texts(*texts)
+    qtbot.waitUntil(lambda: not wizard.is_busy(), timeout=WAIT)
     wizard.go_to(4)
     QThreadPool.globalInstance().waitForDone(WAIT)  # the look for hand-coded rows (none) is over
     QApplication.processEvents()

@@ -31,6 +31,10 @@ def money(value: float | None, currency: str = "USD") -> str:
     return f"{symbol}{value:,.2f}"
 
 
+#: Shown while the job is incomplete.
+NOT_YET = "The cost is estimated once every step is complete."
+
+
 class EstimateBox(QGroupBox):
     """Tokens and cost of every request of the job, with a progress bar while they are counted."""
 
@@ -93,9 +97,11 @@ class EstimateBox(QGroupBox):
         self.progress.hide()
 
     def clear(self) -> None:
+        """No job to estimate yet: say when there will be (an empty frame looked broken)."""
         self.cancel()
-        for label in (self.cost_label, self.tokens_label, self.source_label):
+        for label in (self.tokens_label, self.source_label):
             label.clear()
+        self.cost_label.setText(NOT_YET)
         self.notes_panel.clear()
 
     def is_running(self) -> bool:

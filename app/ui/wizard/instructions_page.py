@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.core.build.starters import STARTERS, Starter, guess_text_column
 from app.core.build.template import check_placeholders, parse_template, placeholders
-from app.ui.common import MessagePanel, heading, hint, section_title
+from app.ui.common import MessagePanel, heading, hint, scroll_area, section_title
 
 if TYPE_CHECKING:
     from app.core.data import Table
@@ -122,7 +122,7 @@ class InstructionsPage(QWidget):
         self.template_panel = MessagePanel()
         self.template_panel.setObjectName("templateProblems")
         left_layout.addWidget(self.template_panel)
-        splitter.addWidget(left)
+        splitter.addWidget(scroll_area(left))  # with a problem shown, taller than the smallest window
 
         right = QWidget()
         right_layout = QVBoxLayout(right)

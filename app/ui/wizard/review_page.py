@@ -144,6 +144,7 @@ class ReviewPage(QWidget):
         self.requests_view.setReadOnly(True)
         self.requests_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.requests_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.requests_view.setPlaceholderText("The requests are shown once every step is complete.")
         right_layout.addWidget(self.requests_view, 3)
 
         self.trial = TrialBox(self.keys)
