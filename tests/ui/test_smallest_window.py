@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QThreadPool
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 from app.core.keys import KeyStore
@@ -17,7 +18,7 @@ from app.ui.main import configure
 from app.ui.main_window import MainWindow
 from app.ui.wizard.estimate_box import NOT_YET
 from tests.ui.layout_checks import layout_problems
-from tests.ui.test_rows_view import fill_job
+from tests.ui.test_rows_view import fill_job, small_data
 
 WAIT = 10_000
 DEFAULT_SIZE = (1200, 800)
@@ -136,15 +137,21 @@ def test_every_wizard_step_of_the_sample_project_is_laid_out_at_the_smallest_and
             assert layout_problems(wizard) == [], ("trial and hand-coded rows", trial_done, size)
 
 
-def test_the_jobs_list_and_a_jobs_tabs_are_laid_out_at_the_smallest_and_default_size(  # noqa: ANN001
-    qtbot, window: MainWindow, batchlab_home: Path
-) -> None:
-    job_id, spec = fill_job(batchlab_home, 20)  # done, with refused rows: most of the actions apply
+def finished_job(qtbot, window: MainWindow, batchlab_home: Path, tmp_path: Path) -> str:  # noqa: ANN001
+    """A done job with refused rows (most of the actions apply), known to the window's controller."""
+    job_id, spec = fill_job(batchlab_home, 20, small_data(tmp_path, 20), quotes=True)
     folder = batchlab_home / "jobs" / job_id
     folder.mkdir(parents=True)
     spec.save(folder / "spec.json")
     window.controller.start()
     qtbot.waitUntil(lambda: window.controller.job(job_id) is not None, timeout=WAIT)
+    return job_id
+
+
+def test_the_jobs_list_and_a_jobs_tabs_are_laid_out_at_the_smallest_and_default_size(  # noqa: ANN001
+    qtbot, window: MainWindow, batchlab_home: Path, tmp_path: Path
+) -> None:
+    job_id = finished_job(qtbot, window, batchlab_home, tmp_path)
     window.show_page("jobs")
     window.jobs_view.select_job(job_id)
     for size in (window.minimumSize().toTuple(), DEFAULT_SIZE):
@@ -163,3 +170,29 @@ def test_the_jobs_list_and_a_jobs_tabs_are_laid_out_at_the_smallest_and_default_
     coding = detail.research.hand_coding  # no sample drawn yet: its two rows at the top, not spread apart
     gap = coding.import_button.geometry().top() - coding.draw_button.geometry().bottom()
     assert gap <= 2 * coding.layout().spacing()
+
+
+def test_a_jobs_tabs_keep_their_controls_whole_with_a_larger_font_at_the_smallest_size(  # noqa: ANN001
+    qtbot, window: MainWindow, batchlab_home: Path, tmp_path: Path
+) -> None:
+    app = QApplication.instance()
+    font = app.font()
+    larger = QFont(font)
+    larger.setPointSizeF(font.pointSizeF() * 1.25)  # as with a system font set larger, or a Mac's 13 pt
+    app.setFont(larger)
+    try:
+        window.open_job(finished_job(qtbot, window, batchlab_home, tmp_path))
+        detail = window.job_detail
+        coding = detail.research.hand_coding
+        detail.tabs.setCurrentWidget(coding)
+        qtbot.waitUntil(lambda: coding.data is not None, timeout=WAIT)
+        coding.coder.setText("Ana")
+        coding.draw()
+        qtbot.waitUntil(lambda: coding.sample is not None and coding.controls.isVisible(), timeout=WAIT)
+        for tab in range(detail.tabs.count()):
+            detail.tabs.setCurrentIndex(tab)
+            QThreadPool.globalInstance().waitForDone(WAIT)
+            settle(window, *window.minimumSize().toTuple())
+            assert layout_problems(detail) == [], detail.tabs.tabText(tab)
+    finally:
+        app.setFont(font)

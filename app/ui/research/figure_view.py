@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from app.core.errors import BatchLabError
 from app.ui.common import ask_save_path, section_title, while_alive
@@ -45,7 +45,8 @@ class FigureView(QWidget):
         self._pixmap = QPixmap()
         self._folder = tempfile.TemporaryDirectory(prefix="batchlab-figure-")
         self.title = section_title(title)
-        self.title.setWordWrap(True)  # beside its button in a narrow column
+        self.title.setWordWrap(True)  # beside its button in a narrow column, as many lines as it needs
+        self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.picture = QLabel("No figure yet.")
         self.picture.setObjectName(f"figure_{name}")
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)

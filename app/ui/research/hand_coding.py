@@ -30,7 +30,7 @@ from app.core.errors import BatchLabError
 from app.core.research.gold_store import GoldStore
 from app.core.research.sampling import Sample, draw_sample
 from app.core.run.engine import Engine
-from app.ui.common import hint, section_title, settings, while_alive
+from app.ui.common import hint, scrolling_page, section_title, settings, while_alive
 from app.ui.dialogs import show_error
 from app.ui.research.field_controls import FieldControls
 from app.ui.research.gold_dialogs import GoldColumnDialog, GoldImportDialog
@@ -132,7 +132,9 @@ class HandCodingPanel(QWidget):
         coding.addWidget(self.controls)
         coding.addLayout(nav)
 
-        layout = QVBoxLayout(self)
+        content = QWidget()  # with a larger font, a field's choices need more height than the smallest window has
+        scrolling_page(self, content).setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the coding keys stay with the panel
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 10, 0, 0)
         layout.addLayout(setup)
         layout.addLayout(facts)
