@@ -213,14 +213,11 @@ def cmd_pilot(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from app.core.paths import check_output_file
     from app.core.research.columns import quote_columns
-    from app.core.research.links import require_data_here
+    from app.core.research.links import require_data_to_export
 
     out = check_output_file(Path(args.out), "the export file")
     engine = _engine(args)
-    require_data_here(
-        engine.store, args.job, engine.spec(args.job).data, needed="its input columns are not here to export beside the coding",
-        instead="The package's coded.csv holds every row's ID, coding, status and reason.",
-    )
+    require_data_to_export(engine.store, args.job, engine.spec(args.job).data)
     summary = engine.export(args.job, out, excel_bom=args.excel_bom, extra_columns=quote_columns(engine, args.job))
     print(f"Exported {summary.rows:,} rows to {summary.path}")
     for note in summary.notes:

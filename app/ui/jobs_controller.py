@@ -228,6 +228,9 @@ class JobsController(QObject):
         ``exported``. Without ``failed``, a failure goes out through ``error``; cancel with the Task."""
 
         def work(ctx: TaskContext) -> ExportSummary:
+            from app.core.research.links import require_data_to_export
+
+            require_data_to_export(self.engine.store, job_id, self.engine.spec(job_id).data)
             return self.engine.export(
                 job_id, Path(path), progress=ctx.progress, should_cancel=ctx.should_cancel, **options
             )

@@ -96,5 +96,13 @@ def require_data_here(store: Store, job_id: str, data: Path, *, needed: str, ins
     if source is not None and not Path(data).is_file():
         raise JobError(
             f"Job {job_id} came from a replication package ({source}) without its data file, so {needed}.",
-            f"{instead} To have the data too, ask for a package written with --with-data.",
+            f"{instead} To have the data too, ask for a package written with its data file (--with-data).",
         )
+
+
+def require_data_to_export(store: Store, job_id: str, data: Path) -> None:
+    """:func:`require_data_here` for an export of the coded rows beside the input columns."""
+    require_data_here(
+        store, job_id, data, needed="its input columns are not here to export beside the coding",
+        instead="The package's coded.csv holds every row's ID, coding, status and reason.",
+    )
