@@ -6,10 +6,13 @@ and its interval are written. The figures themselves come from app.core.research
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+
+from app.core.research.report_blocks import figure_text
 
 #: Measures shown per field, in this order, with their plain names (missing ones are skipped).
 MEASURES: tuple[tuple[str, str], ...] = (
@@ -28,10 +31,11 @@ MEASURES: tuple[tuple[str, str], ...] = (
 
 
 def figure(value: Any) -> str:
-    """A figure to three decimals ("–" when there is none, e.g. a correlation of constant answers)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    """A figure as the methods report writes it (:func:`~app.core.research.report_blocks.figure_text`),
+    "–" when there is none (e.g. a correlation of constant answers, or a mean error that overflows)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return "–"
-    return f"{value:.3f}"
+    return figure_text(value)
 
 
 def interval(bounds: Any) -> str:
