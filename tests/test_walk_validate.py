@@ -89,3 +89,6 @@ def test_a_workbook_of_one_sheet_per_coder_is_read_sheet_by_sheet(tmp_path: Path
     assert "People against each other (coders (Alice), coders (Bob))" in out
     code, out, err = run_cli(capsys, "validate", job_id, "--gold", str(workbook), "--sheet", "Carol")
     assert code == 2 and 'has no sheet named "Carol"' in err
+    code, out, err = run_cli(capsys, "validate", job_id, "--gold", str(tmp_path / "alice.csv"), "--sheet", "Bob")
+    assert code == 2 and "alice.csv is a text file" in err  # not read as if the sheet had been found
+    assert sorted(GoldStore(engine.store).labels(job_id)) == ["coders (Alice)", "coders (Bob)"]

@@ -119,6 +119,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         imported = read_gold_file(
             path, spec, id_column=args.id_column, mapping=_mapping(args.map), known_ids=set(texts.position), sheet=args.sheet
         )
+        if args.sheet and imported.sheet is None:
+            raise UsageError(
+                f"--sheet names a workbook's sheet, but {path.name} is a text file, with none.", "Leave out --sheet."
+            )
         imported.raise_if_problems(path.name)
         # A workbook of several sheets (one per coder, say): which one was read is part of the record,
         # and each sheet is its own coder unless named, so reading the next does not replace the first.
